@@ -1,0 +1,199 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the server, worker and tools read. The environment is read once (see `loadConfig`),
+ * validated here, and a bad value stops start-up with a message naming the variable.
+ * The README's configuration table mirrors this schema; keep them together.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], {
+      errorMap: () => ({ message: 'must be true or false' }),
+    })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must be a whole number from ${min} to ${max}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const httpsUrl = z
+  .string()
+  .url('must be an absolute URL such as https://login.microsoftonline.com')
+  .refine((u) => u.startsWith('https://'), 'must start with https://');
+
+const list = (fallback: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      v === undefined || v.trim() === ''
+        ? fallback
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
+
+const emailList = list([]).pipe(
+  z
+    .array(z.string().email('each entry must be an e-mail address'))
+    .transform((a) => a.map((e) => e.toLowerCase())),
+);
+
+/** 32 random bytes, base64: the AES-256-GCM key of the token vault. */
+const encryptionKey = z
+  .string()
+  .optional()
+  .refine(
+    (v) => v === undefined || Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes encoded as base64 (44 characters), e.g. from `openssl rand -base64 32`',
+  );
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    TEAMSFX_ENV: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'must be an env name such as local or dev')
+      .default('local'),
+    PORT: int(3978, 1, 65535),
+    PUBLIC_URL: z
+      .string()
+      .url('must be the public base URL of this server, e.g. https://sync.example.com')
+      .optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default('data'),
+    SQLITE_PATH: z.string().min(1).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/db')
+      .optional(),
+    TOKEN_ENCRYPTION_KEY: encryptionKey,
+
+    M365_AUTHORITY_HOST: httpsUrl.optional(),
+    M365_TENANT_ID: z.string().min(1).default('organizations'),
+    GRAPH_BASE_URL: httpsUrl.optional(),
+    AAD_APP_CLIENT_ID: z.string().uuid('must be the application (client) id, a GUID').optional(),
+    AAD_APP_CLIENT_SECRET: z.string().min(1).optional(),
+    AAD_APP_ID_URI: z.string().min(1).optional(),
+    SYNC_SCOPES: list([
+      'User.Read',
+      'Mail.Read',
+      'Mail.Send',
+      'Calendars.ReadWrite',
+      'offline_access',
+      'openid',
+      'profile',
+      'email',
+    ]),
+
+    BOT_ID: z.string().uuid('must be the bot app id, a GUID').optional(),
+    BOT_PASSWORD: z.string().min(1).optional(),
+    BOT_OPENID_METADATA_URL: httpsUrl.optional(),
+    BOT_TOKEN_ISSUER: z.string().min(1).optional(),
+    IT_ADMIN_EMAILS: emailList,
+
+    USE_EMULATOR: bool(true),
+    EMULATOR_PORT: int(4433, 1, 65535),
+    EMULATOR_SEED: z.string().min(1).default('emulator/seeds/demo'),
+    EMULATOR_CA_CERT: z.string().min(1).optional(),
+    CRM_SEED: z.string().min(1).default('bot/crm/demo-crm.json'),
+    START_PLAYGROUND: bool(true),
+    PLAYGROUND_PORT: int(56150, 1, 65535),
+
+    MAIL_FOLDERS: list(['inbox', 'sentitems']),
+    MAIL_HISTORY_DAYS: int(90, 0, 3650),
+    DIARY_DAYS_BACK: int(90, 0, 3650),
+    DIARY_DAYS_AHEAD: int(365, 1, 3650),
+    POLL_INTERVAL_SECONDS: int(300, 5, 86400),
+    STORE_MAIL_WITHOUT_CONTACT: bool(false),
+    RUN_WORKER_IN_SERVER: bool(true),
+    SHUTDOWN_TIMEOUT_MS: int(10000, 100, 600000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.TOKEN_ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['TOKEN_ENCRYPTION_KEY'],
+        message: 'is required in production (32 bytes as base64); it encrypts stored refresh tokens',
+      });
+    }
+    if (c.NODE_ENV === 'production' && c.USE_EMULATOR) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['USE_EMULATOR'],
+        message: 'must be false in production; set M365_AUTHORITY_HOST and GRAPH_BASE_URL for a real tenant',
+      });
+    }
+    if (!c.USE_EMULATOR) {
+      for (const key of ['AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET'] as const) {
+        if (!c[key]) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [key],
+            message: 'is required when USE_EMULATOR=false (values from your Entra app registration)',
+          });
+        }
+      }
+    }
+    if (c.BOT_ID && !c.BOT_PASSWORD) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['BOT_PASSWORD'],
+        message: 'is required when BOT_ID is set',
+      });
+    }
+  })
+  .transform((c) => {
+    const emulatorOrigin = `https://localhost:${c.EMULATOR_PORT}`;
+    return {
+      ...c,
+      PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+      SQLITE_PATH: c.SQLITE_PATH ?? `${c.DATA_DIR}/cloud-sync.db`,
+      EMULATOR_CA_CERT: c.EMULATOR_CA_CERT ?? `${c.DATA_DIR}/emulator/ca.pem`,
+      M365_AUTHORITY_HOST: (
+        c.M365_AUTHORITY_HOST ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://login.microsoftonline.com')
+      ).replace(/\/$/, ''),
+      GRAPH_BASE_URL: (
+        c.GRAPH_BASE_URL ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://graph.microsoft.com')
+      ).replace(/\/$/, ''),
+      // The emulator's demo app registration; a real tenant must set its own (checked above).
+      AAD_APP_CLIENT_ID: c.AAD_APP_CLIENT_ID ?? '11111111-2222-4333-8444-555555555555',
+      AAD_APP_CLIENT_SECRET: c.AAD_APP_CLIENT_SECRET ?? 'emulator-demo-secret',
+    };
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a plain environment map; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings in env files mean "not set", as Teams Toolkit writes them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(config)'} ${i.message}`));
+  }
+  return result.data;
+}
