@@ -2,7 +2,6 @@
 // "N passed, N failed" line that CI reads.
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: ['test/**/*.test.ts'],
   require: ['test/support/global-fixtures.ts'],
   reporter: 'test/support/summary-reporter.cjs',
   timeout: 60000,

@@ -1,0 +1,114 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseConfig, ConfigError } from '../../bot/config/config.js';
+import { loadConfig } from '../../bot/config/env-files.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has working defaults for a local run against the emulator', () => {
+    const c = parseConfig({});
+    assert.equal(c.PORT, 3978);
+    assert.equal(c.USE_EMULATOR, true);
+    assert.equal(c.M365_AUTHORITY_HOST, 'https://localhost:4433');
+    assert.equal(c.GRAPH_BASE_URL, 'https://localhost:4433');
+    assert.equal(c.SQLITE_PATH, 'data/cloud-sync.db');
+    assert.deepEqual(c.MAIL_FOLDERS, ['inbox', 'sentitems']);
+    assert.ok(c.SYNC_SCOPES.includes('Mail.Read'));
+  });
+
+  it('points at Microsoft when the emulator is off', () => {
+    const c = parseConfig({
+      USE_EMULATOR: 'false',
+      AAD_APP_CLIENT_ID: '0b5a1e3c-1111-4a2b-9c3d-222222222222',
+      AAD_APP_CLIENT_SECRET: 'x',
+    });
+    assert.equal(c.M365_AUTHORITY_HOST, 'https://login.microsoftonline.com');
+    assert.equal(c.GRAPH_BASE_URL, 'https://graph.microsoft.com');
+  });
+
+  it('names every bad variable and what it should look like', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      TOKEN_ENCRYPTION_KEY: 'short',
+      M365_AUTHORITY_HOST: 'http://login.example',
+      IT_ADMIN_EMAILS: 'it@contoso.com, not-an-email',
+    });
+    const text = problems.join('\n');
+    assert.match(text, /^PORT must be a whole number/m);
+    assert.match(text, /^DATABASE_URL must be a PostgreSQL URL/m);
+    assert.match(text, /^TOKEN_ENCRYPTION_KEY must be 32 bytes/m);
+    assert.match(text, /^M365_AUTHORITY_HOST must start with https:\/\//m);
+    assert.match(text, /^IT_ADMIN_EMAILS\.1 each entry must be an e-mail address/m);
+    assert.equal(problems.length, 5);
+  });
+
+  it('refuses production without a vault key or with the emulator', () => {
+    const text = problemsOf({ NODE_ENV: 'production' }).join('\n');
+    assert.match(text, /TOKEN_ENCRYPTION_KEY is required in production/);
+    assert.match(text, /USE_EMULATOR must be false in production/);
+  });
+
+  it('requires the app registration for a real tenant', () => {
+    const text = problemsOf({ USE_EMULATOR: 'false' }).join('\n');
+    assert.match(text, /AAD_APP_CLIENT_ID is required when USE_EMULATOR=false/);
+    assert.match(text, /AAD_APP_CLIENT_SECRET is required when USE_EMULATOR=false/);
+  });
+
+  describe('env files', () => {
+    let root: string;
+    beforeEach(() => {
+      root = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+      mkdirSync(path.join(root, 'env'));
+    });
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    it('reads env/.env.<name> then .user, and the real environment wins', () => {
+      writeFileSync(path.join(root, 'env', '.env.local'), 'PORT=4000\nLOG_LEVEL=debug\n');
+      writeFileSync(path.join(root, 'env', '.env.local.user'), 'PORT=4001\n');
+      const c = loadConfig({ rootDir: root, env: { LOG_LEVEL: 'warn' } });
+      assert.equal(c.PORT, 4001);
+      assert.equal(c.LOG_LEVEL, 'warn');
+    });
+
+    it('generates a vault key once for a local run and reuses it', () => {
+      const first = loadConfig({ rootDir: root, env: {}, generateLocalKey: true });
+      assert.equal(Buffer.from(first.TOKEN_ENCRYPTION_KEY ?? '', 'base64').length, 32);
+      const second = loadConfig({ rootDir: root, env: {}, generateLocalKey: true });
+      assert.equal(second.TOKEN_ENCRYPTION_KEY, first.TOKEN_ENCRYPTION_KEY);
+      const file = readFileSync(path.join(root, 'env', '.env.local.user'), 'utf8');
+      assert.equal(file.match(/TOKEN_ENCRYPTION_KEY=/g)?.length, 1);
+    });
+
+    it('never generates a key in production', () => {
+      const key = randomBytes(32).toString('base64');
+      assert.throws(
+        () => loadConfig({ rootDir: root, env: { NODE_ENV: 'production', USE_EMULATOR: 'false' }, generateLocalKey: true }),
+        /TOKEN_ENCRYPTION_KEY is required in production/,
+      );
+      const c = loadConfig({
+        rootDir: root,
+        env: {
+          NODE_ENV: 'production',
+          USE_EMULATOR: 'false',
+          TOKEN_ENCRYPTION_KEY: key,
+          AAD_APP_CLIENT_ID: '0b5a1e3c-1111-4a2b-9c3d-222222222222',
+          AAD_APP_CLIENT_SECRET: 's',
+        },
+      });
+      assert.equal(c.TOKEN_ENCRYPTION_KEY, key);
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { strict as assert } from 'node:assert';
+import { Writable } from 'node:stream';
+import { createHttpServer } from '../../bot/server/http-server.js';
+import { shutDownGracefully } from '../../bot/server/graceful-shutdown.js';
+import { createLogger } from '../../bot/logging/logger.js';
+
+const silent = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+describe('graceful shutdown', () => {
+  it('stops accepting, finishes the in-flight request, then runs the steps in order', async () => {
+    const http = createHttpServer({ logger: silent, healthChecks: [] });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    http.server.get('/slow', async (_req, res) => {
+      entered();
+      await released;
+      res.send(200, { done: true });
+    });
+    const port = await http.listen(0, '127.0.0.1');
+
+    const pending = fetch(`http://127.0.0.1:${port}/slow`);
+    await inHandler;
+    const order: string[] = [];
+    const shutdown = shutDownGracefully({
+      http,
+      logger: silent,
+      timeoutMs: 5000,
+      steps: [
+        { name: 'worker', run: async () => void order.push('worker') },
+        { name: 'store', run: async () => void order.push('store') },
+      ],
+    });
+
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'new connections are refused while draining');
+    assert.deepEqual(order, [], 'steps wait for in-flight requests');
+    release();
+    const res = await pending;
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { done: true });
+    assert.equal(await shutdown, true);
+    assert.deepEqual(order, ['worker', 'store']);
+  });
+
+  it('reports an unclean shutdown when a request outlives the timeout or a step fails', async () => {
+    const http = createHttpServer({ logger: silent, healthChecks: [] });
+    let entered!: () => void;
+    const inHandler = new Promise<void>((r) => (entered = r));
+    http.server.get('/hang', (_req, _res, _next) => {
+      entered();
+    });
+    const port = await http.listen(0, '127.0.0.1');
+    const pending = fetch(`http://127.0.0.1:${port}/hang`).catch((e: unknown) => e);
+    await inHandler;
+    const clean = await shutDownGracefully({
+      http,
+      logger: silent,
+      timeoutMs: 100,
+      steps: [{ name: 'store', run: async () => Promise.reject(new Error('boom')) }],
+    });
+    assert.equal(clean, false);
+    assert.ok((await pending) instanceof Error, 'the hung connection is closed');
+  });
+});
