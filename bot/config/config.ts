@@ -64,67 +64,84 @@ const encryptionKey = z
     'must be 32 bytes encoded as base64 (44 characters), e.g. from `openssl rand -base64 32`',
   );
 
-export const configSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    TEAMSFX_ENV: z
+/** Retired vault keys, still accepted for reading so a key can rotate without users reconnecting. */
+const previousEncryptionKeys = list([]).pipe(
+  z.array(
+    z
       .string()
-      .regex(/^[a-z0-9-]+$/, 'must be an env name such as local or dev')
-      .default('local'),
-    PORT: int(3978, 1, 65535),
-    PUBLIC_URL: z
-      .string()
-      .url('must be the public base URL of this server, e.g. https://sync.example.com')
-      .optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATA_DIR: z.string().min(1).default('data'),
-    SQLITE_PATH: z.string().min(1).optional(),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/db')
-      .optional(),
-    TOKEN_ENCRYPTION_KEY: encryptionKey,
+      .refine(
+        (v) => Buffer.from(v, 'base64').length === 32,
+        'each entry must be 32 bytes encoded as base64, separated by commas',
+      ),
+  ),
+);
 
-    M365_AUTHORITY_HOST: httpsUrl.optional(),
-    M365_TENANT_ID: z.string().min(1).default('organizations'),
-    GRAPH_BASE_URL: httpsUrl.optional(),
-    AAD_APP_CLIENT_ID: z.string().uuid('must be the application (client) id, a GUID').optional(),
-    AAD_APP_CLIENT_SECRET: z.string().min(1).optional(),
-    AAD_APP_ID_URI: z.string().min(1).optional(),
-    SYNC_SCOPES: list([
-      'User.Read',
-      'Mail.Read',
-      'Mail.Send',
-      'Calendars.ReadWrite',
-      'offline_access',
-      'openid',
-      'profile',
-      'email',
-    ]),
+const variables = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  TEAMSFX_ENV: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'must be an env name such as local or dev')
+    .default('local'),
+  PORT: int(3978, 1, 65535),
+  PUBLIC_URL: z
+    .string()
+    .url('must be the public base URL of this server, e.g. https://sync.example.com')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('data'),
+  SQLITE_PATH: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/db')
+    .optional(),
+  TOKEN_ENCRYPTION_KEY: encryptionKey,
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: previousEncryptionKeys,
 
-    BOT_ID: z.string().uuid('must be the bot app id, a GUID').optional(),
-    BOT_PASSWORD: z.string().min(1).optional(),
-    BOT_OPENID_METADATA_URL: httpsUrl.optional(),
-    BOT_TOKEN_ISSUER: z.string().min(1).optional(),
-    IT_ADMIN_EMAILS: emailList,
+  M365_AUTHORITY_HOST: httpsUrl.optional(),
+  M365_TENANT_ID: z.string().min(1).default('organizations'),
+  GRAPH_BASE_URL: httpsUrl.optional(),
+  AAD_APP_CLIENT_ID: z.string().uuid('must be the application (client) id, a GUID').optional(),
+  AAD_APP_CLIENT_SECRET: z.string().min(1).optional(),
+  AAD_APP_ID_URI: z.string().min(1).optional(),
+  SYNC_SCOPES: list([
+    'User.Read',
+    'Mail.Read',
+    'Mail.Send',
+    'Calendars.ReadWrite',
+    'offline_access',
+    'openid',
+    'profile',
+    'email',
+  ]),
 
-    USE_EMULATOR: bool(true),
-    EMULATOR_PORT: int(4433, 1, 65535),
-    EMULATOR_SEED: z.string().min(1).default('emulator/seeds/demo'),
-    EMULATOR_CA_CERT: z.string().min(1).optional(),
-    CRM_SEED: z.string().min(1).default('bot/crm/demo-crm.json'),
-    START_PLAYGROUND: bool(true),
-    PLAYGROUND_PORT: int(56150, 1, 65535),
+  BOT_ID: z.string().uuid('must be the bot app id, a GUID').optional(),
+  BOT_PASSWORD: z.string().min(1).optional(),
+  BOT_OPENID_METADATA_URL: httpsUrl.optional(),
+  BOT_TOKEN_ISSUER: z.string().min(1).optional(),
+  IT_ADMIN_EMAILS: emailList,
 
-    MAIL_FOLDERS: list(['inbox', 'sentitems']),
-    MAIL_HISTORY_DAYS: int(90, 0, 3650),
-    DIARY_DAYS_BACK: int(90, 0, 3650),
-    DIARY_DAYS_AHEAD: int(365, 1, 3650),
-    POLL_INTERVAL_SECONDS: int(300, 5, 86400),
-    STORE_MAIL_WITHOUT_CONTACT: bool(false),
-    RUN_WORKER_IN_SERVER: bool(true),
-    SHUTDOWN_TIMEOUT_MS: int(10000, 100, 600000),
-  })
+  USE_EMULATOR: bool(true),
+  EMULATOR_PORT: int(4433, 1, 65535),
+  EMULATOR_SEED: z.string().min(1).default('emulator/seeds/demo'),
+  EMULATOR_CA_CERT: z.string().min(1).optional(),
+  CRM_SEED: z.string().min(1).default('bot/crm/demo-crm.json'),
+  START_PLAYGROUND: bool(true),
+  PLAYGROUND_PORT: int(56150, 1, 65535),
+
+  MAIL_FOLDERS: list(['inbox', 'sentitems']),
+  MAIL_HISTORY_DAYS: int(90, 0, 3650),
+  DIARY_DAYS_BACK: int(90, 0, 3650),
+  DIARY_DAYS_AHEAD: int(365, 1, 3650),
+  POLL_INTERVAL_SECONDS: int(300, 5, 86400),
+  STORE_MAIL_WITHOUT_CONTACT: bool(false),
+  RUN_WORKER_IN_SERVER: bool(true),
+  SHUTDOWN_TIMEOUT_MS: int(10000, 100, 600000),
+});
+
+/** Every environment variable the code reads; tests check the README and env files against it. */
+export const CONFIG_KEYS = Object.keys(variables.shape) as (keyof typeof variables.shape)[];
+
+export const configSchema = variables
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.TOKEN_ENCRYPTION_KEY) {
       ctx.addIssue({
