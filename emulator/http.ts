@@ -11,6 +11,8 @@ export interface EmuRequest {
   body: Buffer;
   /** Path parameters from the route pattern, e.g. `{tenant}`. */
   params: Record<string, string>;
+  /** The peer's address, so loopback-only endpoints can refuse anyone else. */
+  remoteAddress?: string;
 }
 
 export interface EmuResponse {
@@ -67,6 +69,11 @@ export class Router {
       return { handler: r.handler, params };
     }
     return pathMatched ? 'method' : undefined;
+  }
+
+  /** The methods routed for a path, for "method not allowed" answers. */
+  allowedMethods(pathname: string): string[] {
+    return [...new Set(this.routes.filter((r) => r.pattern.test(pathname)).map((r) => r.method))];
   }
 }
 
@@ -157,4 +164,24 @@ export function parseJson<T = unknown>(body: Buffer): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Cookies of a request as a name → value map; malformed pairs are ignored as browsers do. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    try {
+      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      continue;
+    }
+  }
+  return out;
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }

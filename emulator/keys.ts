@@ -18,13 +18,15 @@ export class SigningKeys {
     private readonly privateKey: CryptoKey,
     readonly kid: string,
     readonly publicJwk: JWK,
+    private readonly nowMs: () => number,
   ) {}
 
-  static async create(): Promise<SigningKeys> {
+  /** `nowMs` is the emulator clock, so lifetimes follow it when a test moves time forward. */
+  static async create(nowMs: () => number = Date.now): Promise<SigningKeys> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const kid = randomUUID().replace(/-/g, '').slice(0, 27);
     const jwk = await exportJWK(publicKey);
-    return new SigningKeys(privateKey, kid, { ...jwk, kid, use: 'sig', alg: 'RS256', kty: 'RSA' });
+    return new SigningKeys(privateKey, kid, { ...jwk, kid, use: 'sig', alg: 'RS256', kty: 'RSA' }, nowMs);
   }
 
   jwks(): { keys: JWK[] } {
@@ -32,7 +34,7 @@ export class SigningKeys {
   }
 
   async sign(claims: JWTPayload, lifetimeSeconds: number, typ = 'JWT'): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.nowMs() / 1000);
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'RS256', typ, kid: this.kid })
       .setIssuedAt(now)
@@ -43,7 +45,10 @@ export class SigningKeys {
 
   /** Verifies signature and lifetime only; callers check audience, issuer and scopes. */
   async verify(token: string): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), { algorithms: ['RS256'] });
+    const { payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
+      algorithms: ['RS256'],
+      currentDate: new Date(this.nowMs()),
+    });
     return payload;
   }
 }

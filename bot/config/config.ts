@@ -88,6 +88,8 @@ const variables = z.object({
     .url('must be the public base URL of this server, e.g. https://sync.example.com')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Set by infra/azure.bicep; the Application Insights agent on App Service reads it to collect telemetry.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('data'),
   SQLITE_PATH: z.string().min(1).optional(),
   DATABASE_URL: z
@@ -133,6 +135,14 @@ const variables = z.object({
   DIARY_DAYS_BACK: int(90, 0, 3650),
   DIARY_DAYS_AHEAD: int(365, 1, 3650),
   POLL_INTERVAL_SECONDS: int(300, 5, 86400),
+  // The sync worker: mailboxes synced at once per worker process, how long an account lease lasts
+  // without a heartbeat (a crashed worker's accounts are taken over after it), the delta page size
+  // asked of Graph (Prefer: odata.maxpagesize), and whether Graph change notifications are
+  // subscribed to (polling alone when false).
+  SYNC_MAX_MAILBOXES: int(8, 1, 1000),
+  SYNC_LEASE_SECONDS: int(60, 2, 3600),
+  SYNC_PAGE_SIZE: int(1000, 1, 1000),
+  GRAPH_NOTIFICATIONS: bool(true),
   STORE_MAIL_WITHOUT_CONTACT: bool(false),
   RUN_WORKER_IN_SERVER: bool(true),
   SHUTDOWN_TIMEOUT_MS: int(10000, 100, 600000),
@@ -178,9 +188,11 @@ export const configSchema = variables
   })
   .transform((c) => {
     const emulatorOrigin = `https://localhost:${c.EMULATOR_PORT}`;
+    const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '');
+    const clientId = c.AAD_APP_CLIENT_ID ?? '11111111-2222-4333-8444-555555555555';
     return {
       ...c,
-      PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+      PUBLIC_URL: publicUrl,
       SQLITE_PATH: c.SQLITE_PATH ?? `${c.DATA_DIR}/cloud-sync.db`,
       EMULATOR_CA_CERT: c.EMULATOR_CA_CERT ?? `${c.DATA_DIR}/emulator/ca.pem`,
       M365_AUTHORITY_HOST: (
@@ -190,7 +202,9 @@ export const configSchema = variables
         c.GRAPH_BASE_URL ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://graph.microsoft.com')
       ).replace(/\/$/, ''),
       // The emulator's demo app registration; a real tenant must set its own (checked above).
-      AAD_APP_CLIENT_ID: c.AAD_APP_CLIENT_ID ?? '11111111-2222-4333-8444-555555555555',
+      AAD_APP_CLIENT_ID: clientId,
+      // Teams SSO wants `api://<fully qualified domain of the tab>/<client id>`, without a port.
+      AAD_APP_ID_URI: c.AAD_APP_ID_URI ?? `api://${new URL(publicUrl).hostname}/${clientId}`,
       AAD_APP_CLIENT_SECRET: c.AAD_APP_CLIENT_SECRET ?? 'emulator-demo-secret',
     };
   });

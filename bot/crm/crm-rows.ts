@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { CONTACT_KINDS } from '../store/schema.js';
+
+/**
+ * The rows a CRM import carries, as zod schemas: the JSON format validates against these directly and
+ * the CSV format is mapped onto the same shapes (see bot/crm/README.md). Optional fields left out mean
+ * "keep what the store has" (or the default for a new row), never "clear it".
+ */
+
+const missing = { required_error: 'is missing', invalid_type_error: 'must be text' };
+const text = z.string(missing).trim().min(1, 'is missing');
+const flag = z.boolean({ invalid_type_error: 'must be true or false' }).optional();
+const email = z
+  .string(missing)
+  .trim()
+  .email('is not an e-mail address')
+  .transform((e) => e.toLowerCase());
+const tenantId = z
+  .string(missing)
+  .trim()
+  .uuid('must be the Entra tenant id, a GUID')
+  .transform((id) => id.toLowerCase());
+const domain = z
+  .string()
+  .trim()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/i, 'must be a domain name such as contoso.com')
+  .transform((d) => d.toLowerCase());
+/** A blocklist entry: an address, or a whole domain written `@example.com`. */
+const blockEntry = z
+  .string()
+  .trim()
+  .regex(/^[^\s@]*@[^\s@]+\.[^\s@]+$/, 'must be an e-mail address or @domain')
+  .transform((e) => e.toLowerCase());
+
+export const tenantRowSchema = z
+  .object({
+    id: tenantId,
+    name: text,
+    domains: z.array(domain, { invalid_type_error: 'must be a list of domains' }).optional(),
+    purgeOnDisable: flag,
+    blocklist: z.array(blockEntry, { invalid_type_error: 'must be a list of addresses' }).optional(),
+  })
+  .strict();
+
+export const userRowSchema = z
+  .object({
+    tenant: tenantId,
+    workEmail: email,
+    displayName: text,
+    admin: flag,
+    cloudSyncVisible: flag,
+  })
+  .strict();
+
+export const contactRowSchema = z
+  .object({
+    tenant: tenantId,
+    externalRef: text.optional(),
+    displayName: text,
+    kind: z.enum(CONTACT_KINDS, {
+      errorMap: () => ({ message: `must be one of ${CONTACT_KINDS.join(', ')}` }),
+    }),
+    organisation: text.optional(),
+    /** The first address is the primary one. */
+    emails: z
+      .array(email, {
+        required_error: 'is missing',
+        invalid_type_error: 'must be a list of e-mail addresses',
+      })
+      .min(1, 'needs at least one e-mail address')
+      .transform((list) => [...new Set(list)]),
+  })
+  .strict();
+
+export type TenantRow = z.output<typeof tenantRowSchema>;
+export type UserRow = z.output<typeof userRowSchema>;
+export type ContactRow = z.output<typeof contactRowSchema>;
+
+export type CrmRowType = 'tenant' | 'user' | 'contact';
+
+/** A row as read from the file, before validation, with where it came from. */
+export interface RawCrmRow {
+  /** Undefined when the file did not say (a CSV row with a bad `type` cell). */
+  type?: CrmRowType;
+  /** `line 7` (CSV) or `users[3]` (JSON). */
+  where: string;
+  line?: number;
+  data: unknown;
+  /** Problems found while reading the row, before its fields are validated. */
+  problems: string[];
+}
+
+/** A whole-file problem (not JSON, wrong shape, CSV syntax or header): nothing is imported. */
+export class CrmInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CrmInputError';
+  }
+}

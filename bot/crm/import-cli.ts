@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config/env-files.js';
+import { createLogger } from '../logging/logger.js';
+import { createStore } from '../store/store.js';
+import { CrmInputError } from './crm-rows.js';
+import { importCrm, type CrmImportFormat } from './import.js';
+import { formatCrmImportReport } from './report.js';
+
+/**
+ * `npm run crm:import -- FILE [--format json|csv]`: imports CRM data into the configured store.
+ * Exit codes: 0 all rows imported, 1 some rows rejected or the file unreadable, 2 wrong usage.
+ */
+
+const USAGE = 'usage: npm run crm:import -- FILE [--format json|csv]';
+
+function parseArgs(argv: string[]): { file: string; format: CrmImportFormat } | string {
+  const files: string[] = [];
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--format') format = argv[++i];
+    else if (arg.startsWith('--format=')) format = arg.slice('--format='.length);
+    else if (arg.startsWith('-')) return `unknown option ${arg}`;
+    else files.push(arg);
+  }
+  if (files.length !== 1) return 'give exactly one file';
+  const file = files[0]!;
+  format ??= path.extname(file).slice(1).toLowerCase();
+  if (format !== 'json' && format !== 'csv')
+    return `cannot tell the format of ${file}: use --format json or --format csv`;
+  return { file, format };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    pretty: config.NODE_ENV !== 'production',
+    name: 'crm-import',
+  });
+  let input: string;
+  try {
+    input = await readFile(args.file, 'utf8');
+  } catch (err) {
+    console.error(`Cannot read ${args.file}: ${(err as Error).message}`);
+    return 1;
+  }
+  const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
+  try {
+    await store.migrate();
+    const report = await importCrm(store, input, { format: args.format });
+    console.log(formatCrmImportReport(report));
+    return report.rejected.length > 0 ? 1 : 0;
+  } catch (err) {
+    if (err instanceof CrmInputError) {
+      console.error(`${args.file}: ${err.message}\nNothing was imported.`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,18 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './0001-initial.js';
+import * as syncPageVersions from './0002-sync-page-versions.js';
+import * as signInAttempts from './0003-sign-in-attempts.js';
+
+/**
+ * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
+ * tsx, the compiled build and any bundler.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+  '0002-sync-page-versions': syncPageVersions,
+  '0003-sign-in-attempts': signInAttempts,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,48 @@
+import { nowIso } from '../store/columns.js';
+import type { Store } from '../store/store.js';
+import type { TokenCipher } from './token-cipher.js';
+
+/** Encrypted msal token caches in the token_caches table, one row per account key. */
+
+/**
+ * The decrypted cache of an account, or undefined when none is stored.
+ * @throws VaultDecryptError when the stored row cannot be opened (corrupt, foreign or unknown key)
+ */
+export async function loadTokenCache(
+  store: Store,
+  cipher: TokenCipher,
+  accountKey: string,
+): Promise<string | undefined> {
+  const row = await store.db
+    .selectFrom('token_caches')
+    .where('account_key', '=', accountKey)
+    .select('ciphertext')
+    .executeTakeFirst();
+  return row ? cipher.open(row.ciphertext, accountKey) : undefined;
+}
+
+export async function saveTokenCache(
+  store: Store,
+  cipher: TokenCipher,
+  accountKey: string,
+  serializedCache: string,
+): Promise<void> {
+  const { ciphertext, keyId } = cipher.seal(serializedCache, accountKey);
+  const row = { account_key: accountKey, ciphertext, key_id: keyId, updated_at: nowIso() };
+  await store.db
+    .insertInto('token_caches')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('account_key').doUpdateSet({ ciphertext, key_id: keyId, updated_at: row.updated_at }),
+    )
+    .execute();
+}
+
+/** Forgets an account's tokens (sync disabled, identity mismatch). Returns whether a cache existed. */
+export async function deleteTokenCache(store: Store, accountKey: string): Promise<boolean> {
+  const result = await store.db
+    .deleteFrom('token_caches')
+    .where('account_key', '=', accountKey)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
