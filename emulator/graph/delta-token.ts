@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { WELL_KNOWN_FOLDERS } from './seed-schema.js';
+
+/**
+ * State tokens ($skiptoken / $deltatoken). Like Graph's they carry the whole query (folder or window,
+ * $select, $filter), so a client only ever follows links. They are opaque base64url JSON; the mailbox
+ * epoch inside makes a token from before a reset answer 410, as an expired sync state does.
+ */
+const common = {
+  /** Mailbox owner (object id) and mailbox epoch. */
+  u: z.string(),
+  e: z.string(),
+  /** 'init': enumerating what existed at `cur`; 'inc': changes in (cur, upTo]. */
+  mode: z.enum(['init', 'inc']),
+  cur: z.number().int().min(0),
+  upTo: z.number().int().min(0).nullable(),
+  sel: z.array(z.string()).nullable(),
+};
+
+export const messageDeltaState = z.object({
+  k: z.literal('m'),
+  ...common,
+  f: z.enum(WELL_KNOWN_FOLDERS),
+  /** receivedDateTime filter (epoch ms) and whether it is inclusive. */
+  since: z.number().nullable(),
+  incl: z.boolean(),
+  exp: z.boolean(),
+  pos: z.number().int().min(0),
+});
+export type MessageDeltaState = z.infer<typeof messageDeltaState>;
+
+export const calendarDeltaState = z.object({
+  k: z.literal('c'),
+  ...common,
+  ws: z.number(),
+  we: z.number(),
+  /** Position: event key and occurrence slot (init) or change sequence (inc, in `pos[0]`). */
+  pos: z.tuple([z.number().int().min(0), z.number()]),
+});
+export type CalendarDeltaState = z.infer<typeof calendarDeltaState>;
+
+const anyState = z.discriminatedUnion('k', [messageDeltaState, calendarDeltaState]);
+export type DeltaState = z.infer<typeof anyState>;
+
+export function encodeState(state: DeltaState): string {
+  return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+export function decodeState(token: string): DeltaState | undefined {
+  try {
+    const parsed = anyState.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

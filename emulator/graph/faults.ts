@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { graphError, type EmuResponse } from '../http.js';
+import { prng } from './generator.js';
+import { throttled } from './throttle.js';
+
+/**
+ * Faults injected on demand per mailbox (control API): throttling and outages at a rate, a forced 410
+ * for the next state tokens, latency, and replayed items and empty pages in delta rounds.
+ */
+export const faultSettingsSchema = z
+  .object({
+    throttleRate: z.number().min(0).max(1).default(0),
+    throttleRetryAfterSeconds: z.number().int().min(0).max(300).default(1),
+    unavailableRate: z.number().min(0).max(1).default(0),
+    unavailableRetryAfterSeconds: z.number().int().min(0).max(300).default(1),
+    /** The next N requests that carry a $skiptoken or $deltatoken answer 410. */
+    syncStateGone: z.number().int().min(0).max(1000).default(0),
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    perItemLatencyMs: z.number().min(0).max(1000).default(0),
+    /** Every delta page that has a next page starts the next one this many items back. */
+    replayItems: z.number().int().min(0).max(1000).default(0),
+    /** The next N delta pages come back empty, with a nextLink to the same place. */
+    emptyPages: z.number().int().min(0).max(1000).default(0),
+    /** Seed for the rate decisions, so a run is repeatable. */
+    seed: z.number().int().default(1),
+  })
+  .strict();
+export type FaultSettings = z.output<typeof faultSettingsSchema>;
+
+export const NO_FAULTS: FaultSettings = faultSettingsSchema.parse({});
+
+interface MailboxFaults {
+  settings: FaultSettings;
+  random: () => number;
+}
+
+export class Faults {
+  private readonly mailboxes = new Map<string, MailboxFaults>();
+
+  get(userId: string): FaultSettings {
+    return this.mailboxes.get(userId.toLowerCase())?.settings ?? NO_FAULTS;
+  }
+
+  set(userId: string, settings: FaultSettings): void {
+    this.mailboxes.set(userId.toLowerCase(), { settings: { ...settings }, random: prng(settings.seed) });
+  }
+
+  clear(userId: string): void {
+    this.mailboxes.delete(userId.toLowerCase());
+  }
+
+  reset(): void {
+    this.mailboxes.clear();
+  }
+
+  /** A 429 or 503 for this request, when the configured rates say so. */
+  failure(userId: string): EmuResponse | undefined {
+    const entry = this.mailboxes.get(userId.toLowerCase());
+    if (!entry) return undefined;
+    const { settings } = entry;
+    if (settings.throttleRate > 0 && entry.random() < settings.throttleRate) {
+      return throttled(
+        'Application is over its MailboxConcurrency limit.',
+        settings.throttleRetryAfterSeconds,
+      );
+    }
+    if (settings.unavailableRate > 0 && entry.random() < settings.unavailableRate) {
+      return graphError(
+        503,
+        'ServiceUnavailable',
+        'The service is temporarily unavailable. Try again later.',
+        {
+          'retry-after': String(settings.unavailableRetryAfterSeconds),
+        },
+      );
+    }
+    return undefined;
+  }
+
+  /** Uses up one forced 410, if any is left. */
+  takeSyncStateGone(userId: string): boolean {
+    return this.take(userId, 'syncStateGone');
+  }
+
+  takeEmptyPage(userId: string): boolean {
+    return this.take(userId, 'emptyPages');
+  }
+
+  private take(userId: string, key: 'syncStateGone' | 'emptyPages'): boolean {
+    const entry = this.mailboxes.get(userId.toLowerCase());
+    if (!entry || entry.settings[key] <= 0) return false;
+    entry.settings[key]--;
+    return true;
+  }
+}
+
+export function syncStateNotFound(): EmuResponse {
+  return graphError(
+    410,
+    'SyncStateNotFound',
+    'The sync state generation is not found. Restart the synchronization with an initial delta request.',
+  );
+}

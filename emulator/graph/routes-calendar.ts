@@ -1,0 +1,113 @@
+import { graphError, json } from '../http.js';
+import { accessDenied, hasPermission, PERMISSIONS } from './auth.js';
+import { calendarDeltaPage, initialCalendarState } from './calendar-delta.js';
+import { encodeState } from './delta-token.js';
+import { EVENT_PROPERTIES, eventResource, instanceResource, instancesInWindow } from './event-view.js';
+import { syncStateNotFound } from './faults.js';
+import { checkState, link, parseGraphDateTime, stateToken } from './graph-query.js';
+import { userOf, type GraphHandler, type GraphRequest } from './graph-request.js';
+import type { GraphPipeline } from './pipeline.js';
+import { pageSize, preferenceApplied } from './prefer.js';
+import { parseSelect, project } from './select.js';
+
+/** calendarView delta over a window, and single events or occurrences by id. */
+const DEFAULT_PAGE = { size: 10, max: 1000 };
+
+function canReadCalendar(req: GraphRequest): boolean {
+  return hasPermission(req.caller, PERMISSIONS.readCalendar.scopes, PERMISSIONS.readCalendar.roles);
+}
+
+const calendarViewDelta: GraphHandler = (req) => {
+  if (!canReadCalendar(req)) return accessDenied();
+  const user = userOf(req);
+  const mailbox = req.ctx.mailboxes.mailbox(user.id);
+  const { faults } = req.runtime;
+  const token = stateToken(req);
+  let state;
+  if (token) {
+    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound();
+    const checked = checkState(token, 'c', mailbox);
+    if ('status' in checked) return checked;
+    state = checked;
+  } else {
+    const start = parseGraphDateTime(
+      req.url.searchParams.get('startDateTime') ?? req.url.searchParams.get('startdatetime'),
+    );
+    const end = parseGraphDateTime(
+      req.url.searchParams.get('endDateTime') ?? req.url.searchParams.get('enddatetime'),
+    );
+    if (start === undefined || end === undefined) {
+      return graphError(
+        400,
+        'ErrorInvalidParameter',
+        'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+      );
+    }
+    if (end <= start)
+      return graphError(400, 'ErrorInvalidParameter', 'EndDateTime must be later than StartDateTime.');
+    const select = parseSelect(
+      req.url.searchParams.get('$select'),
+      EVENT_PROPERTIES,
+      'microsoft.graph.event',
+    );
+    if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+    state = initialCalendarState(mailbox, start, end, select.fields);
+  }
+  const size = pageSize(req.prefs, DEFAULT_PAGE);
+  const headers = preferenceApplied([
+    size.applied,
+    req.prefs.immutableIds ? 'IdType="ImmutableId"' : undefined,
+  ]);
+  const context = `${req.ctx.origin}/v1.0/$metadata#Collection(event)`;
+  if (faults.takeEmptyPage(user.id)) {
+    return json(
+      200,
+      {
+        '@odata.context': context,
+        '@odata.nextLink': link(req, '$skiptoken', encodeState(state)),
+        value: [],
+      },
+      headers,
+    );
+  }
+  const page = calendarDeltaPage(mailbox, state, {
+    pageSize: size.size,
+    immutable: req.prefs.immutableIds,
+    replayItems: faults.get(user.id).replayItems,
+  });
+  req.itemCount = page.value.length;
+  const links = page.next
+    ? { '@odata.nextLink': link(req, '$skiptoken', encodeState(page.next)) }
+    : { '@odata.deltaLink': link(req, '$deltatoken', encodeState(page.delta!)) };
+  return json(200, { '@odata.context': context, ...links, value: page.value }, headers);
+};
+
+const getEvent: GraphHandler = (req) => {
+  if (!canReadCalendar(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const found = mailbox.calendar.find(req.params['id']!);
+  const notFound = graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  if (!found) return notFound;
+  const select = parseSelect(req.url.searchParams.get('$select'), EVENT_PROPERTIES, 'microsoft.graph.event');
+  if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+  let resource;
+  if (found.occurrenceStartMs === undefined) {
+    resource = eventResource(mailbox, found.record, req.prefs.immutableIds);
+  } else {
+    const slot = found.occurrenceStartMs;
+    const instance = instancesInWindow(found.record, slot - 1, slot + 1).find((i) => i.slotMs === slot);
+    if (!instance || instance.cancelled) return notFound;
+    resource = instanceResource(mailbox, found.record, instance, req.prefs.immutableIds);
+  }
+  return json(200, {
+    '@odata.context': `${req.ctx.origin}/v1.0/$metadata#events/$entity`,
+    ...project(resource, select.fields),
+  });
+};
+
+export function registerCalendarRoutes(pipeline: GraphPipeline): void {
+  pipeline
+    .user('GET', '/calendarView/delta', calendarViewDelta)
+    .user('GET', '/calendar/calendarView/delta', calendarViewDelta)
+    .user('GET', '/events/{id}', getEvent);
+}

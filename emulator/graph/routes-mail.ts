@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import { graphError, json, parseJson, type EmuResponse } from '../http.js';
+import { accessDenied, hasPermission, PERMISSIONS } from './auth.js';
+import { encodeState } from './delta-token.js';
+import { syncStateNotFound } from './faults.js';
+import { checkState, link, parseGraphDateTime, stateToken } from './graph-query.js';
+import { userOf, type GraphHandler, type GraphRequest } from './graph-request.js';
+import { bodyPreview } from './mailbox-seed.js';
+import { initialMessageState, messageDeltaPage } from './message-delta.js';
+import { MESSAGE_PROPERTIES, messageResource, parseMessageExpand } from './message-view.js';
+import type { GraphPipeline } from './pipeline.js';
+import { pageSize, preferenceApplied } from './prefer.js';
+import { parseSelect, project } from './select.js';
+
+/** Mail folders, per-folder message delta, single messages and sendMail. */
+const DEFAULT_PAGE = { size: 10, max: 1000 };
+
+function canReadMail(req: GraphRequest): boolean {
+  return hasPermission(req.caller, PERMISSIONS.readMail.scopes, PERMISSIONS.readMail.roles);
+}
+
+function folderNotFound(): EmuResponse {
+  return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+}
+
+const listFolders: GraphHandler = (req) => {
+  if (!canReadMail(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const value = mailbox.folders();
+  req.itemCount = value.length;
+  return json(200, { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#mailFolders`, value });
+};
+
+const getFolder: GraphHandler = (req) => {
+  if (!canReadMail(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const folder = mailbox.resolveFolder(req.params['folder']!);
+  if (!folder) return folderNotFound();
+  return json(200, {
+    '@odata.context': `${req.ctx.origin}/v1.0/$metadata#mailFolders/$entity`,
+    ...mailbox.folder(folder),
+  });
+};
+
+const messagesDelta: GraphHandler = (req) => {
+  if (!canReadMail(req)) return accessDenied();
+  const user = userOf(req);
+  const mailbox = req.ctx.mailboxes.mailbox(user.id);
+  const folder = mailbox.resolveFolder(req.params['folder']!);
+  if (!folder) return folderNotFound();
+  const { faults } = req.runtime;
+  const token = stateToken(req);
+  let state;
+  if (token) {
+    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound();
+    const checked = checkState(token, 'm', mailbox);
+    if ('status' in checked) return checked;
+    if (checked.f !== folder)
+      return graphError(400, 'ErrorInvalidUrlQuery', 'The state token belongs to another folder.');
+    state = checked;
+  } else {
+    const select = parseSelect(
+      req.url.searchParams.get('$select'),
+      MESSAGE_PROPERTIES,
+      'microsoft.graph.message',
+    );
+    if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+    const expand = parseMessageExpand(req.url.searchParams.get('$expand'));
+    if (expand === undefined) {
+      return graphError(
+        400,
+        'RequestBroker--ParseUri',
+        'Only singleValueExtendedProperties can be expanded here.',
+      );
+    }
+    const filter = req.url.searchParams.get('$filter');
+    let since: number | null = null;
+    let inclusive = true;
+    if (filter !== null) {
+      const m = /^\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*$/i.exec(filter);
+      const at = m ? parseGraphDateTime(m[2]!) : undefined;
+      if (!m || at === undefined) {
+        return graphError(
+          400,
+          'ErrorInvalidUrlQueryFilter',
+          'The delta query supports only $filter=receivedDateTime ge|gt {dateTime}.',
+        );
+      }
+      since = at;
+      inclusive = m[1]!.toLowerCase() === 'ge';
+    }
+    state = initialMessageState(mailbox, folder, {
+      select: select.fields,
+      since,
+      inclusive,
+      expandSensitivity: expand,
+    });
+  }
+  const size = pageSize(req.prefs, DEFAULT_PAGE);
+  const headers = preferenceApplied([
+    size.applied,
+    req.prefs.immutableIds ? 'IdType="ImmutableId"' : undefined,
+  ]);
+  const context = `${req.ctx.origin}/v1.0/$metadata#Collection(message)`;
+  if (faults.takeEmptyPage(user.id)) {
+    return json(
+      200,
+      {
+        '@odata.context': context,
+        '@odata.nextLink': link(req, '$skiptoken', encodeState(state)),
+        value: [],
+      },
+      headers,
+    );
+  }
+  const page = messageDeltaPage(mailbox, state, {
+    pageSize: size.size,
+    immutable: req.prefs.immutableIds,
+    replayItems: faults.get(user.id).replayItems,
+  });
+  req.itemCount = page.value.length;
+  const links = page.next
+    ? { '@odata.nextLink': link(req, '$skiptoken', encodeState(page.next)) }
+    : { '@odata.deltaLink': link(req, '$deltatoken', encodeState(page.delta!)) };
+  return json(200, { '@odata.context': context, ...links, value: page.value }, headers);
+};
+
+const getMessage: GraphHandler = (req) => {
+  if (!canReadMail(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const record = mailbox.messages.find(req.params['id']!);
+  if (!record)
+    return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  const select = parseSelect(
+    req.url.searchParams.get('$select'),
+    MESSAGE_PROPERTIES,
+    'microsoft.graph.message',
+  );
+  if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+  const expand = parseMessageExpand(req.url.searchParams.get('$expand'));
+  if (expand === undefined) {
+    return graphError(
+      400,
+      'RequestBroker--ParseUri',
+      'Only singleValueExtendedProperties can be expanded here.',
+    );
+  }
+  const resource = project(messageResource(mailbox, record, req.prefs.immutableIds, expand), select.fields);
+  return json(
+    200,
+    { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#messages/$entity`, ...resource },
+    preferenceApplied([req.prefs.immutableIds ? 'IdType="ImmutableId"' : undefined]),
+  );
+};
+
+const recipientSchema = z.object({
+  emailAddress: z.object({ address: z.string().email(), name: z.string().optional() }).passthrough(),
+});
+
+export const sendMailSchema = z.object({
+  message: z
+    .object({
+      subject: z.string().max(255).default(''),
+      body: z
+        .object({ contentType: z.enum(['text', 'html', 'Text', 'HTML']), content: z.string() })
+        .optional(),
+      toRecipients: z.array(recipientSchema).default([]),
+      ccRecipients: z.array(recipientSchema).default([]),
+      bccRecipients: z.array(recipientSchema).default([]),
+      importance: z.enum(['low', 'normal', 'high']).optional(),
+    })
+    .passthrough(),
+  saveToSentItems: z.boolean().default(true),
+});
+
+const sendMail: GraphHandler = (req) => {
+  if (!hasPermission(req.caller, PERMISSIONS.sendMail.scopes, PERMISSIONS.sendMail.roles))
+    return accessDenied();
+  const parsed = sendMailSchema.safeParse(parseJson(req.body));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return graphError(
+      400,
+      'ErrorInvalidRequest',
+      `Invalid sendMail request: ${issue.path.join('.')}: ${issue.message}`,
+    );
+  }
+  const { message, saveToSentItems } = parsed.data;
+  const recipients = [...message.toRecipients, ...message.ccRecipients, ...message.bccRecipients];
+  if (recipients.length === 0) {
+    return graphError(
+      400,
+      'ErrorInvalidRecipients',
+      "At least one recipient is not valid., A message can't be sent because it contains no recipients.",
+    );
+  }
+  const user = userOf(req);
+  const ctx = req.ctx;
+  const nowMs = ctx.mailboxes.now();
+  const at = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
+  const from = { emailAddress: { address: user.mail, name: user.displayName } };
+  const contentType = message.body?.contentType.toLowerCase() === 'html' ? 'html' : 'text';
+  const content = message.body?.content ?? '';
+  const internetMessageId = `<${crypto.randomUUID().replace(/-/g, '')}@${user.mail.split('@')[1]}>`;
+  const fields = {
+    subject: message.subject,
+    body: { contentType, content } as const,
+    bodyPreview: bodyPreview(content, contentType),
+    from,
+    sender: from,
+    toRecipients: message.toRecipients,
+    ccRecipients: message.ccRecipients,
+    bccRecipients: message.bccRecipients,
+    replyTo: [],
+    receivedDateTime: at,
+    sentDateTime: at,
+    isRead: true,
+    isDraft: false,
+    importance: message.importance ?? 'normal',
+    hasAttachments: false,
+    categories: [],
+    internetMessageId,
+    conversationId: `AAQkA${Buffer.from(internetMessageId).toString('base64url')}`,
+    inferenceClassification: 'focused' as const,
+    flag: { flagStatus: 'notFlagged' as const },
+  };
+  const mailbox = ctx.mailboxes.mailbox(user.id);
+  const sent = saveToSentItems ? mailbox.messages.add('sentitems', fields, 'normal', nowMs) : undefined;
+  mailbox.sentMail.push({
+    sentDateTime: at,
+    message: { ...fields, toRecipients: message.toRecipients },
+    saveToSentItems,
+    ...(sent ? { sentItemId: mailbox.messages.ids(sent).regular } : {}),
+  });
+  // Recipients who are emulator users get the message in their inbox, like a real tenant delivers it.
+  for (const r of recipients) {
+    const recipient = ctx.directory.findUserByUpn(r.emailAddress.address);
+    if (!recipient) continue;
+    ctx.mailboxes.mailbox(recipient.id).messages.add('inbox', { ...fields, isRead: false }, 'normal', nowMs);
+  }
+  return { status: 202, headers: {} };
+};
+
+export function registerMailRoutes(pipeline: GraphPipeline): void {
+  pipeline
+    .user('GET', '/mailFolders', listFolders)
+    .user('GET', '/mailFolders/{folder}', getFolder)
+    .user('GET', '/mailFolders/{folder}/messages/delta', messagesDelta)
+    .user('GET', '/messages/{id}', getMessage)
+    .user('GET', '/mailFolders/{folder}/messages/{id}', getMessage)
+    .user('POST', '/sendMail', sendMail);
+}
