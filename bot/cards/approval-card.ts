@@ -1,0 +1,45 @@
+import type { ApprovalRequest } from '../enablement/approval-requests.js';
+import { type AdaptiveCardJson, expandCard } from './expand.js';
+import { formatWhen } from './format.js';
+import approvalRequestTemplate from './templates/approval-request.json' with { type: 'json' };
+
+/**
+ * The IT channel's approval-request card, built from the request record so that every update (a new
+ * user waiting, a justification, the decision) redraws the same card for everyone in the channel.
+ */
+export function buildApprovalRequestCard(input: {
+  request: ApprovalRequest;
+  /** Signed approval-request reference. */
+  ref: string;
+  tenantName: string;
+  adminConsentUrl: string;
+  timeZone?: string;
+}): AdaptiveCardJson {
+  const { request } = input;
+  const when = (iso: string) => formatWhen(new Date(iso), input.timeZone);
+  const decision = request.decision;
+  return expandCard(approvalRequestTemplate, {
+    ref: input.ref,
+    tenantName: input.tenantName,
+    tenantId: request.tenantId,
+    permissions: request.permissions.join(', '),
+    requestedAt: when(request.createdAt),
+    adminConsentUrl: input.adminConsentUrl,
+    requesters: request.requesters.map((r) => ({
+      name: r.name,
+      email: r.email,
+      justification: r.justification ?? '',
+      attemptsText:
+        r.attempts === 1
+          ? `asked ${when(r.lastRequestedAt)}`
+          : `asked ${r.attempts} times, last ${when(r.lastRequestedAt)}`,
+    })),
+    decided: decision !== undefined,
+    decisionColor: decision?.outcome === 'declined' ? 'Attention' : 'Good',
+    decisionText: decision
+      ? decision.outcome === 'granted'
+        ? `Granted by ${decision.by} on ${when(decision.at)}. Everyone waiting has been told and can carry on.`
+        : `Declined by ${decision.by} on ${when(decision.at)}: ${decision.reason ?? ''}`
+      : '',
+  });
+}

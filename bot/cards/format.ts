@@ -1,0 +1,33 @@
+/** Shared wording helpers for card text (British English, in the reader's time zone when known). */
+
+export function formatWhen(at: Date, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(at);
+}
+
+const permissionWords: Record<string, string> = {
+  'user.read': 'see your name and e-mail address',
+  'mail.read': 'read your e-mail, so messages with candidates and clients can be copied into TriSys',
+  'mail.send': 'send e-mail as you (we use it to send you the confirmation that sync is on)',
+  'calendars.read': 'read your diary',
+  'calendars.readwrite': 'read and update your diary',
+  offline_access: 'keep syncing when you are not using Teams',
+};
+
+/** OpenID scopes only sign the user in; they are not worth a line of their own. */
+const signInScopes = new Set(['openid', 'profile', 'email']);
+
+/** Scopes in plain words, one Markdown bullet each. */
+export function describePermissions(scopes: readonly string[]): string {
+  const lines = scopes
+    .filter((s) => !signInScopes.has(s.toLowerCase()))
+    .map((s) => permissionWords[s.toLowerCase()] ?? s);
+  return ['sign you in', ...new Set(lines)].map((l) => `- ${l}`).join('\r');
+}

@@ -1,0 +1,190 @@
+import { describeState, type NextAction } from '../enablement/describe-state.js';
+import type { EnablementState } from '../enablement/states.js';
+import type { CardVerb } from './card-actions.js';
+import { type AdaptiveCardJson, expandCard } from './expand.js';
+import { describePermissions, formatWhen } from './format.js';
+import declinedTemplate from './templates/declined.json' with { type: 'json' };
+import disableConfirmationTemplate from './templates/disable-confirmation.json' with { type: 'json' };
+import disableReceiptTemplate from './templates/disable-receipt.json' with { type: 'json' };
+import errorTemplate from './templates/error.json' with { type: 'json' };
+import identityMismatchTemplate from './templates/identity-mismatch.json' with { type: 'json' };
+import notMappedTemplate from './templates/not-mapped.json' with { type: 'json' };
+import notVisibleTemplate from './templates/not-visible.json' with { type: 'json' };
+import reconnectTemplate from './templates/reconnect.json' with { type: 'json' };
+import serviceActiveTemplate from './templates/service-active.json' with { type: 'json' };
+import signInTemplate from './templates/sign-in.json' with { type: 'json' };
+import statusTemplate from './templates/status.json' with { type: 'json' };
+import waitingForItTemplate from './templates/waiting-for-it.json' with { type: 'json' };
+import welcomeTemplate from './templates/welcome.json' with { type: 'json' };
+
+/** Cards a user sees in their personal chat with the bot. `ref` is a signed account reference. */
+
+/**
+ * Next actions that change something have their own verb; the rest ask for the card of the current
+ * state (`status`), which carries the sign-in link, the justification box or the fixes.
+ */
+export function verbForNextAction(kind: NextAction): CardVerb {
+  switch (kind) {
+    case 'ask_administrator':
+      return 'ask_admin';
+    case 'enable':
+      return 'enable';
+    case 'reconnect':
+      return 'reconnect';
+    case 'resume':
+      return 'resume';
+    default:
+      return 'status';
+  }
+}
+
+export function buildWelcomeCard(input: {
+  displayName: string;
+  state: EnablementState;
+  ref: string;
+  notice?: string;
+}): AdaptiveCardJson {
+  const described = describeState(input.state, { viewer: 'owner' });
+  return expandCard(welcomeTemplate, {
+    greeting: `Hello ${input.displayName}`,
+    notice: input.notice ?? '',
+    stateTitle: described.title,
+    stateSummary: described.summary,
+    actionLabel: described.nextAction.label,
+    actionVerb: verbForNextAction(described.nextAction.kind),
+    ref: input.ref,
+  });
+}
+
+export function buildNotMappedCard(input: { teamsAddress: string }): AdaptiveCardJson {
+  return expandCard(notMappedTemplate, { teamsAddress: input.teamsAddress });
+}
+
+export function buildNotVisibleCard(input: { ref: string; requested: boolean }): AdaptiveCardJson {
+  return expandCard(notVisibleTemplate, { ref: input.ref, requested: input.requested });
+}
+
+export function buildSignInCard(input: {
+  signInUrl: string;
+  scopes: readonly string[];
+  notice?: string;
+}): AdaptiveCardJson {
+  return expandCard(signInTemplate, {
+    signInUrl: input.signInUrl,
+    permissionList: describePermissions(input.scopes),
+    notice: input.notice ?? '',
+  });
+}
+
+/** After IT's grant the waiting user is resumed with the sign-in card and this line on top. */
+export const consentGrantedNotice = 'Good news: your IT team has approved Cloud Sync. Sign in to carry on.';
+
+export function buildWaitingForItCard(input: {
+  ref: string;
+  itChannelKnown: boolean;
+  adminConsentUrl: string;
+  justification?: string;
+}): AdaptiveCardJson {
+  return expandCard(waitingForItTemplate, {
+    ref: input.ref,
+    itChannelKnown: input.itChannelKnown,
+    adminConsentUrl: input.adminConsentUrl,
+    justification: input.justification ?? '',
+  });
+}
+
+export function buildIdentityMismatchCard(input: {
+  ref: string;
+  mismatch: 'address_mismatch' | 'different_directory_user';
+  signedInAddress: string;
+  expectedAddress: string;
+  correctionRequested: boolean;
+}): AdaptiveCardJson {
+  return expandCard(identityMismatchTemplate, { ...input });
+}
+
+function joinWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+export function buildServiceActiveCard(input: {
+  email: string;
+  mailFolderNames: readonly string[];
+  diaryDaysBack: number;
+  diaryDaysAhead: number;
+  tabUrl: string;
+}): AdaptiveCardJson {
+  return expandCard(serviceActiveTemplate, {
+    email: input.email,
+    mailScope: `${joinWords(input.mailFolderNames)}, sent and received`,
+    diaryScope: `appointments from ${input.diaryDaysBack} days ago to ${input.diaryDaysAhead} days ahead`,
+    tabUrl: input.tabUrl,
+  });
+}
+
+export function buildStatusCard(input: {
+  state: EnablementState;
+  ref: string;
+  mailLastSync: Date | null;
+  diaryLastSync: Date | null;
+  tabUrl: string;
+  timeZone?: string;
+}): AdaptiveCardJson {
+  const described = describeState(input.state, { viewer: 'owner' });
+  const verb = verbForNextAction(described.nextAction.kind);
+  const when = (d: Date | null) => (d ? formatWhen(d, input.timeZone) : 'Not yet');
+  return expandCard(statusTemplate, {
+    stateTitle: described.title,
+    stateSummary: described.summary,
+    mailLastSync: when(input.mailLastSync),
+    diaryLastSync: when(input.diaryLastSync),
+    // "status" would only show this card again, so it gets no button.
+    actionVerb: verb === 'status' ? '' : verb,
+    actionLabel: described.nextAction.label,
+    canPause: input.state === 'active',
+    canDisable: ['active', 'paused', 'reconnect_required'].includes(input.state),
+    ref: input.ref,
+    tabUrl: input.tabUrl,
+  });
+}
+
+export function buildDisableConfirmationCard(input: { ref: string; allowPurge: boolean }): AdaptiveCardJson {
+  const choices = [{ title: 'Keep them in TriSys', value: 'keep' }];
+  if (input.allowPurge) choices.push({ title: 'Delete what Cloud Sync copied', value: 'purge' });
+  return expandCard(disableConfirmationTemplate, { ref: input.ref, choices });
+}
+
+export function buildDisableReceiptCard(input: {
+  retention: 'keep' | 'purge';
+  at: Date;
+  timeZone?: string;
+}): AdaptiveCardJson {
+  return expandCard(disableReceiptTemplate, {
+    retention: input.retention,
+    when: formatWhen(input.at, input.timeZone),
+  });
+}
+
+const causeWords: Record<'invalid_grant' | 'consent_revoked' | 'token_expired', string> = {
+  invalid_grant:
+    'Microsoft 365 no longer accepts Cloud Sync’s sign-in, perhaps because your password changed or the sign-in was revoked.',
+  consent_revoked: 'The permission for Cloud Sync was removed in Microsoft 365.',
+  token_expired: 'Your Microsoft 365 sign-in for Cloud Sync has expired.',
+};
+
+export function buildReconnectCard(input: {
+  ref: string;
+  cause: 'invalid_grant' | 'consent_revoked' | 'token_expired';
+}): AdaptiveCardJson {
+  return expandCard(reconnectTemplate, { ref: input.ref, causeText: causeWords[input.cause] });
+}
+
+export function buildDeclinedCard(input: { ref: string; by: string; reason: string }): AdaptiveCardJson {
+  return expandCard(declinedTemplate, { ...input });
+}
+
+/** For bad input and refused actions: says what went wrong and that nothing changed. */
+export function buildErrorCard(input: { message: string }): AdaptiveCardJson {
+  return expandCard(errorTemplate, { message: input.message });
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  buildEmailCorrectionRequestCard,
+  buildUserListCard,
+  buildVisibilityRequestCard,
+} from '../../bot/cards/admin-cards.js';
+import { parseCardAction } from '../../bot/cards/card-actions.js';
+import { signCardRef } from '../../bot/cards/card-refs.js';
+import { assertValidCard, cardText, executeActions } from './card-validation.js';
+
+const key = randomBytes(32);
+const now = new Date('2025-11-25T14:05:00Z');
+const tenant = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
+const ref = signCardRef({ kind: 'visibility_request', id: 'crm-ben', tenantId: tenant }, { key, now });
+const ben = { userName: 'Ben Jones', userEmail: 'ben.jones@contoso.com', requestedAt: now };
+
+describe('admin cards', () => {
+  it('visibility request: Grant and Decline that any CRM admin of the tenant can press', () => {
+    const card = buildVisibilityRequestCard({ ref, ...ben });
+    assertValidCard(card);
+    assert.match(cardText(card), /Ben Jones \(ben\.jones@contoso\.com\) would like to use Cloud Sync/);
+    const actions = executeActions(card);
+    assert.deepEqual(
+      actions.map((a) => a.verb),
+      ['grant_visibility', 'decline_visibility'],
+    );
+    for (const a of actions) {
+      const parsed = parseCardAction(
+        { verb: a.verb, data: a.data },
+        { key, now, actorAadObjectId: 'a1000000-0000-4000-8000-000000000004', actorTenantId: tenant },
+      );
+      assert.ok(parsed.ok && parsed.action.target?.id === 'crm-ben');
+    }
+  });
+
+  it('visibility request: once decided, shows who and when and has no buttons', () => {
+    const card = buildVisibilityRequestCard({
+      ref,
+      ...ben,
+      decision: { outcome: 'granted', by: 'Dan Morgan', at: now },
+    });
+    assertValidCard(card);
+    assert.deepEqual(executeActions(card), []);
+    assert.match(cardText(card), /Granted by Dan Morgan on 25 Nov 2025, 14:05 UTC\./);
+  });
+
+  it('e-mail correction request: both addresses', () => {
+    const card = buildEmailCorrectionRequestCard({
+      userName: 'Carol White',
+      signedInAddress: 'carol.white@contoso.com',
+      crmAddress: 'cwhite@contoso-recruitment.com',
+    });
+    assertValidCard(card);
+    assert.match(cardText(card), /Microsoft 365 address\ncarol\.white@contoso\.com/);
+    assert.match(cardText(card), /TriSys work e-mail\ncwhite@contoso-recruitment\.com/);
+  });
+
+  it('user list: each user with their state in words, and an empty list explained', () => {
+    const card = buildUserListCard({
+      users: [
+        { name: 'Alice Smith', email: 'alice.smith@contoso.com', state: 'active' },
+        { name: 'Ben Jones', email: 'ben.jones@contoso.com', state: 'not_visible' },
+      ],
+    });
+    assertValidCard(card);
+    assert.match(cardText(card), /Alice Smith \(alice\.smith@contoso\.com\)\nSync is on/);
+    assert.match(cardText(card), /Ben Jones \(ben\.jones@contoso\.com\)\nNot available yet/);
+    const empty = buildUserListCard({ users: [] });
+    assertValidCard(empty);
+    assert.match(cardText(empty), /No one in your organisation/);
+  });
+});

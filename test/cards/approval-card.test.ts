@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
+import { parseCardAction } from '../../bot/cards/card-actions.js';
+import { signCardRef } from '../../bot/cards/card-refs.js';
+import {
+  type ApprovalRequest,
+  declineRequest,
+  grantRequest,
+  recordAttempt,
+  setJustification,
+} from '../../bot/enablement/approval-requests.js';
+import { assertValidCard, cardText, executeActions } from './card-validation.js';
+
+const key = randomBytes(32);
+const now = new Date('2025-11-25T14:05:00Z');
+const fabrikam = '9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62';
+const ref = signCardRef({ kind: 'approval_request', id: 'req-1', tenantId: fabrikam }, { key, now });
+const adminConsentUrl =
+  'https://localhost:4433/9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62/v2.0/adminconsent?client_id=1';
+
+function pendingRequest(): ApprovalRequest {
+  const attempt = recordAttempt(
+    undefined,
+    {
+      tenantId: fabrikam,
+      permissions: ['User.Read', 'Mail.Read', 'Calendars.ReadWrite'],
+      requester: { aadObjectId: 'erin', name: 'Erin Lee', email: 'erin.lee@fabrikam.com' },
+      at: now,
+    },
+    'req-1',
+  );
+  assert.ok(attempt.ok);
+  const justified = setJustification(attempt.request, 'erin', 'Candidate e-mails belong in TriSys', now);
+  assert.ok(justified.ok);
+  return justified.request;
+}
+
+const build = (request: ApprovalRequest) =>
+  buildApprovalRequestCard({ request, ref, tenantName: 'Fabrikam Staffing', adminConsentUrl });
+
+describe('IT approval request card', () => {
+  it('shows who, which tenant, which permissions, why and when, with the admin consent link', () => {
+    const card = build(pendingRequest());
+    assertValidCard(card);
+    const text = cardText(card);
+    assert.match(text, /Erin Lee\*\* \(erin\.lee@fabrikam\.com\), asked 25 Nov 2025, 14:05 UTC/);
+    assert.match(text, /Fabrikam Staffing \(9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62\)/);
+    assert.match(text, /User\.Read, Mail\.Read, Calendars\.ReadWrite/);
+    assert.match(text, /Why: Candidate e-mails belong in TriSys/);
+    assert.ok(JSON.stringify(card.actions).includes(JSON.stringify(adminConsentUrl)));
+  });
+
+  it('offers Granted, and Declined with a required reason, both accepted by the action validator', () => {
+    const card = build(pendingRequest());
+    const actions = executeActions(card);
+    assert.deepEqual(
+      actions.map((a) => a.verb),
+      ['consent_granted', 'consent_declined'],
+    );
+    assert.match(
+      JSON.stringify(card),
+      /"id":"declineReason","label":"[^"]+","isMultiline":true,"maxLength":1000,"isRequired":true/,
+    );
+    for (const a of actions) {
+      const parsed = parseCardAction(
+        { verb: a.verb, data: { ...a.data, declineReason: 'Not yet' } },
+        { key, now, actorAadObjectId: 'frank', actorTenantId: fabrikam },
+      );
+      assert.ok(parsed.ok && parsed.action.target?.id === 'req-1', JSON.stringify(parsed));
+    }
+  });
+
+  it('once granted, shows who and when to everyone and has no buttons', () => {
+    const granted = grantRequest(pendingRequest(), 'Frank Ortiz', new Date('2025-11-25T15:00:00Z'));
+    assert.ok(granted.ok);
+    const card = build(granted.request);
+    assertValidCard(card);
+    assert.deepEqual(card.actions, []);
+    assert.match(cardText(card), /Granted by Frank Ortiz on 25 Nov 2025, 15:00 UTC/);
+  });
+
+  it('once declined, shows the reason', () => {
+    const declined = declineRequest(pendingRequest(), 'Frank Ortiz', 'Security review first', now);
+    assert.ok(declined.ok);
+    const card = build(declined.request);
+    assertValidCard(card);
+    assert.match(cardText(card), /Declined by Frank Ortiz on .+: Security review first/);
+  });
+});

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describePermissions, formatWhen } from '../../bot/cards/format.js';
+
+describe('card wording', () => {
+  it('formats times in British English with the time zone', () => {
+    const at = new Date('2025-11-25T14:05:00Z');
+    assert.equal(formatWhen(at), '25 Nov 2025, 14:05 UTC');
+    assert.match(
+      formatWhen(new Date('2025-07-01T14:05:00Z'), 'Europe/London'),
+      /^1 Jul 2025, 15:05 (BST|GMT\+1)$/,
+    );
+  });
+
+  it('describes permissions in plain words, one bullet each, sign-in scopes folded together', () => {
+    const text = describePermissions([
+      'User.Read',
+      'Mail.Read',
+      'openid',
+      'profile',
+      'email',
+      'offline_access',
+      'X.Y',
+    ]);
+    assert.deepEqual(text.split('\r'), [
+      '- sign you in',
+      '- see your name and e-mail address',
+      '- read your e-mail, so messages with candidates and clients can be copied into TriSys',
+      '- keep syncing when you are not using Teams',
+      '- X.Y',
+    ]);
+  });
+});

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { parseCardAction } from '../../bot/cards/card-actions.js';
+import { signCardRef } from '../../bot/cards/card-refs.js';
+import type { AdaptiveCardJson } from '../../bot/cards/expand.js';
+import {
+  buildDeclinedCard,
+  buildDisableConfirmationCard,
+  buildDisableReceiptCard,
+  buildErrorCard,
+  buildIdentityMismatchCard,
+  buildNotMappedCard,
+  buildNotVisibleCard,
+  buildReconnectCard,
+  buildServiceActiveCard,
+  buildSignInCard,
+  buildStatusCard,
+  buildWaitingForItCard,
+  buildWelcomeCard,
+  consentGrantedNotice,
+} from '../../bot/cards/user-cards.js';
+import { enablementStates } from '../../bot/enablement/states.js';
+import { assertValidCard, cardText, executeActions } from './card-validation.js';
+
+const key = randomBytes(32);
+const now = new Date('2025-11-25T14:05:00Z');
+const tenant = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
+const alice = 'a1000000-0000-4000-8000-000000000001';
+const ref = signCardRef({ kind: 'account', id: alice, tenantId: tenant }, { key, now });
+const tabUrl = 'https://localhost:3978/tab/';
+const inputs = { justification: 'Candidate e-mails must be in TriSys', retention: 'keep' };
+
+/** Every button must survive our own validation, as Teams would send it back with its inputs merged in. */
+function assertActionsParse(card: AdaptiveCardJson): void {
+  for (const action of executeActions(card)) {
+    const result = parseCardAction(
+      { type: 'Action.Execute', verb: action.verb, data: { ...action.data, ...inputs } },
+      { key, now, actorAadObjectId: alice, actorTenantId: tenant },
+    );
+    assert.ok(result.ok, `${action.verb}: ${result.ok ? '' : result.error}`);
+  }
+}
+
+const verbs = (card: AdaptiveCardJson) => executeActions(card).map((a) => a.verb);
+
+describe('user cards', () => {
+  describe('welcome', () => {
+    for (const state of enablementStates) {
+      it(`is valid with one next action for ${state}`, () => {
+        const card = buildWelcomeCard({ displayName: 'Alice', state, ref });
+        assertValidCard(card);
+        assertActionsParse(card);
+        assert.equal(executeActions(card).length, 1);
+      });
+    }
+
+    it('names the state and the next action in plain words, with an optional notice', () => {
+      const card = buildWelcomeCard({ displayName: 'Alice', state: 'not_visible', ref, notice: 'Heads up' });
+      const text = cardText(card);
+      assert.match(text, /Hello Alice/);
+      assert.match(text, /Heads up/);
+      assert.match(text, /Where you are: Not available yet/);
+      assert.deepEqual(verbs(card), ['ask_admin']);
+      assert.doesNotMatch(cardText(buildWelcomeCard({ displayName: 'A', state: 'ready', ref })), /Heads up/);
+    });
+  });
+
+  it('not mapped: says so and offers nothing', () => {
+    const card = buildNotMappedCard({ teamsAddress: 'someone@contoso.com' });
+    assertValidCard(card);
+    assert.match(cardText(card), /someone@contoso\.com/);
+    assert.equal(card.actions, undefined);
+  });
+
+  it('not visible: offers "Ask my administrator" until asked', () => {
+    const before = buildNotVisibleCard({ ref, requested: false });
+    const after = buildNotVisibleCard({ ref, requested: true });
+    for (const c of [before, after]) assertValidCard(c);
+    assertActionsParse(before);
+    assert.deepEqual(
+      executeActions(before).map((a) => a.title),
+      ['Ask my administrator'],
+    );
+    assert.deepEqual(verbs(after), []);
+    assert.match(cardText(after), /We've asked your administrator/);
+  });
+
+  it('sign-in: opens the given /auth/start URL and lists the permissions in words', () => {
+    const signInUrl = 'https://localhost:3978/auth/start?s=abc';
+    const card = buildSignInCard({
+      signInUrl,
+      scopes: ['Mail.Read', 'Calendars.ReadWrite'],
+      notice: consentGrantedNotice,
+    });
+    assertValidCard(card);
+    assert.deepEqual(card.actions, [{ type: 'Action.OpenUrl', title: 'Sign in', url: signInUrl }]);
+    assert.match(cardText(card), /read and update your diary/);
+    assert.match(cardText(card), /IT team has approved/);
+  });
+
+  it('waiting for IT: asks why, and without an IT channel gives the admin consent link to forward', () => {
+    const consentUrl = 'https://localhost:4433/tenant/v2.0/adminconsent?client_id=1';
+    const card = buildWaitingForItCard({ ref, itChannelKnown: false, adminConsentUrl: consentUrl });
+    assertValidCard(card);
+    assertActionsParse(card);
+    assert.deepEqual(verbs(card), ['submit_justification']);
+    assert.match(JSON.stringify(card), /"id":"justification"/);
+    assert.ok(cardText(card).includes(consentUrl));
+
+    const sent = buildWaitingForItCard({
+      ref,
+      itChannelKnown: true,
+      adminConsentUrl: '',
+      justification: 'For candidates',
+    });
+    assertValidCard(sent);
+    assert.deepEqual(sent.actions, []);
+    assert.match(cardText(sent), /sent your IT team a request/);
+    assert.match(cardText(sent), /For candidates/);
+  });
+
+  it('identity mismatch: both addresses, both fixes and the correction request button', () => {
+    const card = buildIdentityMismatchCard({
+      ref,
+      mismatch: 'address_mismatch',
+      signedInAddress: 'carol.white@contoso.com',
+      expectedAddress: 'cwhite@contoso-recruitment.com',
+      correctionRequested: false,
+    });
+    assertValidCard(card);
+    assertActionsParse(card);
+    const text = cardText(card);
+    assert.match(text, /carol\.white@contoso\.com/);
+    assert.match(text, /cwhite@contoso-recruitment\.com/);
+    assert.match(text, /1\. Sign in again/);
+    assert.match(text, /2\. If carol\.white@contoso\.com is your real work address/);
+    assert.deepEqual(verbs(card), ['enable', 'request_email_correction']);
+  });
+
+  it('identity mismatch: a different directory user gets only the sign-in fix', () => {
+    const card = buildIdentityMismatchCard({
+      ref,
+      mismatch: 'different_directory_user',
+      signedInAddress: 'ben.jones@contoso.com',
+      expectedAddress: 'alice.smith@contoso.com',
+      correctionRequested: false,
+    });
+    assertValidCard(card);
+    assert.deepEqual(verbs(card), ['enable']);
+    assert.match(cardText(card), /You use Teams as/);
+  });
+
+  it('service active: what is synced and a link to the tab', () => {
+    const card = buildServiceActiveCard({
+      email: 'alice.smith@contoso.com',
+      mailFolderNames: ['Inbox', 'Sent Items'],
+      diaryDaysBack: 90,
+      diaryDaysAhead: 365,
+      tabUrl,
+    });
+    assertValidCard(card);
+    assert.match(cardText(card), /Inbox and Sent Items/);
+    assert.match(cardText(card), /90 days ago to 365 days ahead/);
+    assert.deepEqual(card.actions, [{ type: 'Action.OpenUrl', title: 'Open Sync health', url: tabUrl }]);
+  });
+
+  describe('status', () => {
+    for (const state of enablementStates) {
+      it(`is valid for ${state}`, () => {
+        const card = buildStatusCard({ state, ref, mailLastSync: now, diaryLastSync: null, tabUrl });
+        assertValidCard(card);
+        assertActionsParse(card);
+      });
+    }
+
+    it('shows the last sync of mail and diary', () => {
+      const card = buildStatusCard({ state: 'active', ref, mailLastSync: now, diaryLastSync: null, tabUrl });
+      assert.match(cardText(card), /E-mail last synced\n25 Nov 2025, 14:05 UTC/);
+      assert.match(cardText(card), /Diary last synced\nNot yet/);
+      assert.deepEqual(verbs(card), ['pause', 'disable']);
+      assert.deepEqual(
+        verbs(buildStatusCard({ state: 'paused', ref, mailLastSync: null, diaryLastSync: null, tabUrl })),
+        ['resume', 'disable'],
+      );
+    });
+  });
+
+  it('disable confirmation: keep or purge, then confirm or cancel', () => {
+    const card = buildDisableConfirmationCard({ ref, allowPurge: true });
+    assertValidCard(card);
+    assertActionsParse(card);
+    assert.deepEqual(verbs(card), ['confirm_disable', 'cancel_disable']);
+    assert.match(JSON.stringify(card), /"value":"purge"/);
+    assert.doesNotMatch(
+      JSON.stringify(buildDisableConfirmationCard({ ref, allowPurge: false })),
+      /"value":"purge"/,
+    );
+  });
+
+  it('disable receipt: says what happened to the data', () => {
+    const kept = buildDisableReceiptCard({ retention: 'keep', at: now });
+    const purged = buildDisableReceiptCard({ retention: 'purge', at: now });
+    for (const c of [kept, purged]) assertValidCard(c);
+    assert.match(cardText(kept), /have been kept/);
+    assert.match(cardText(purged), /have been deleted/);
+    assert.match(cardText(kept), /25 Nov 2025, 14:05 UTC/);
+  });
+
+  it('reconnect: the cause in words and a Reconnect button', () => {
+    const card = buildReconnectCard({ ref, cause: 'consent_revoked' });
+    assertValidCard(card);
+    assertActionsParse(card);
+    assert.match(cardText(card), /permission for Cloud Sync was removed/);
+    assert.deepEqual(verbs(card), ['reconnect']);
+  });
+
+  it('declined: who and IT’s reason, and a way to try again', () => {
+    const card = buildDeclinedCard({ ref, by: 'Frank Ortiz', reason: 'Security review first' });
+    assertValidCard(card);
+    assertActionsParse(card);
+    assert.match(cardText(card), /Frank Ortiz/);
+    assert.match(cardText(card), /Security review first/);
+  });
+
+  it('error: the message, that nothing changed, and help', () => {
+    const card = buildErrorCard({ message: 'This card has expired.' });
+    assertValidCard(card);
+    assertActionsParse(card);
+    assert.match(cardText(card), /This card has expired\.\nNothing has been changed\./);
+  });
+});
