@@ -1,0 +1,267 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from '../logging/logger.js';
+import { toIso } from '../store/columns.js';
+import type { FetchLike } from '../net/tls-trust.js';
+import type { WindowSettings } from './core/calendar-window.js';
+import type { MailboxLimiter } from './core/mailbox-limiter.js';
+import { onRunFinished, type RunOutcome, type ScheduleSettings } from './core/scheduling.js';
+import type { SyncResource } from './core/store-ops.js';
+import { runDeltaRound, type RoundOutcome, type RoundSpec } from './delta-round.js';
+import { DIARY_RESOURCE, diaryRound } from './diary-round.js';
+import { loadFilingContext, type AccountFilingContext } from './filing-context.js';
+import { createGraphClient, graphApiRoot } from './graph-client.js';
+import { newRequestStats } from './mailbox-gate.js';
+import { mailResource, mailRound } from './mail-round.js';
+import { loadCursor } from './page-commit.js';
+import { ensureSubscriptions, type SubscriptionSettings } from './subscriptions.js';
+import type { SyncDatabase } from './sync-tables.js';
+import type { TokenProvider } from './token-provider.js';
+
+/**
+ * One run of one leased account: its resources' delta rounds one after another (a single request
+ * in flight per mailbox means a Retry-After can never catch a request already on its way, and the
+ * worker's parallelism comes from running many mailboxes), then its subscriptions, then the next
+ * run's time and the lease's release in one transaction.
+ */
+
+export interface SyncSettings {
+  mailFolders: readonly string[];
+  historyDays: number;
+  window: WindowSettings;
+  fileWithoutContact: boolean;
+  schedule: ScheduleSettings;
+  pageSize?: number;
+  maxRetries?: number;
+  retryDelaySeconds?: number;
+}
+
+export interface AccountSyncDeps {
+  db: Kysely<SyncDatabase>;
+  owner: string;
+  graphBaseUrl: string;
+  fetch: FetchLike;
+  limiter: MailboxLimiter;
+  tokens: TokenProvider;
+  settings: SyncSettings;
+  /** Null when change notifications are off (polling only). */
+  subscriptions: SubscriptionSettings | null;
+  logger: Logger;
+  now(): number;
+  random(): number;
+}
+
+export interface AccountRunResult {
+  outcome:
+    'completed' | 'throttled' | 'failed' | 'stopped' | 'reconnect_required' | 'lease_lost' | 'not_active';
+  resources: Partial<Record<SyncResource, RoundOutcome['kind']>>;
+  requests: number;
+}
+
+export async function syncAccount(
+  deps: AccountSyncDeps,
+  accountId: string,
+  shouldStop: () => boolean,
+): Promise<AccountRunResult> {
+  const { db } = deps;
+  const account = await db
+    .selectFrom('sync_accounts')
+    .select([
+      'id',
+      'state',
+      'ms_tenant_id',
+      'ms_object_id',
+      'mail_enabled',
+      'diary_enabled',
+      'next_run_at',
+      'throttled_until',
+      'consecutive_failures',
+    ])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!account || account.state !== 'active') {
+    await releaseOnly(db, deps.owner, accountId);
+    return { outcome: 'not_active', resources: {}, requests: 0 };
+  }
+
+  deps.tokens.resume(accountId);
+  const stats = newRequestStats();
+  const client = createGraphClient({
+    baseUrl: deps.graphBaseUrl,
+    fetch: deps.fetch,
+    limiter: deps.limiter,
+    mailbox: accountId,
+    stats,
+    accessToken: () =>
+      deps.tokens.accessToken({
+        id: accountId,
+        msTenantId: account.ms_tenant_id,
+        msObjectId: account.ms_object_id,
+      }),
+    ...(deps.settings.maxRetries !== undefined ? { maxRetries: deps.settings.maxRetries } : {}),
+    ...(deps.settings.retryDelaySeconds !== undefined
+      ? { retryDelaySeconds: deps.settings.retryDelaySeconds }
+      : {}),
+  });
+  const apiRoot = graphApiRoot(deps.graphBaseUrl);
+  let filing: Promise<AccountFilingContext> | undefined;
+  const roundDeps = {
+    db,
+    client,
+    graphBaseUrl: apiRoot,
+    owner: deps.owner,
+    accountId,
+    // Loaded only when a page has items: idle polls never read the contact directory.
+    filing: () =>
+      (filing ??= loadFilingContext(db, accountId, { fileWithoutContact: deps.settings.fileWithoutContact })),
+    stats,
+    shouldStop,
+    now: deps.now,
+  };
+
+  const resources: SyncResource[] = [
+    ...(account.mail_enabled ? deps.settings.mailFolders.map(mailResource) : []),
+    ...(account.diary_enabled ? [DIARY_RESOURCE] : []),
+  ];
+  const result: AccountRunResult = { outcome: 'completed', resources: {}, requests: 0 };
+  for (const resource of resources) {
+    const stored = await loadCursor(db, accountId, resource);
+    const spec: RoundSpec<unknown> =
+      resource === DIARY_RESOURCE
+        ? (diaryRound({
+            graphBaseUrl: apiRoot,
+            stored,
+            window: deps.settings.window,
+            pageSize: deps.settings.pageSize,
+            now: deps.now,
+          }) as RoundSpec<unknown>)
+        : (mailRound({
+            db,
+            client,
+            graphBaseUrl: apiRoot,
+            accountId,
+            folder: resource.slice('mail:'.length),
+            cursor: stored.cursor,
+            historyDays: deps.settings.historyDays,
+            pageSize: deps.settings.pageSize,
+            now: deps.now,
+          }) as RoundSpec<unknown>);
+    const outcome = await runDeltaRound(spec, roundDeps);
+    result.resources[resource] = outcome.kind;
+    if (outcome.kind === 'aborted') {
+      result.outcome = outcome.reason;
+      break;
+    }
+    if (outcome.kind === 'stopped') {
+      result.outcome = 'stopped';
+      break;
+    }
+    if (outcome.kind === 'throttled') {
+      // The whole mailbox is throttled; its other resources would only meet the same answer.
+      result.outcome = 'throttled';
+      break;
+    }
+    if (outcome.kind === 'failed') {
+      result.outcome = 'failed';
+      deps.logger.warn({ accountId, resource, errorCode: outcome.code }, 'sync round failed');
+    }
+  }
+
+  if (
+    (result.outcome === 'completed' || result.outcome === 'failed') &&
+    deps.subscriptions &&
+    !shouldStop()
+  ) {
+    const report = await ensureSubscriptions(db, client, accountId, resources, deps.subscriptions, deps.now);
+    if (report.failures.length > 0)
+      deps.logger.warn({ accountId, failures: report.failures }, 'subscription upkeep failed');
+  }
+  result.requests = stats.requests;
+
+  // A failed run may be a token Graph no longer accepts (401): the next run acquires a fresh one.
+  if (result.outcome === 'failed' || result.outcome === 'lease_lost') deps.tokens.forget(accountId);
+  if (result.outcome === 'lease_lost') return result;
+  await finish(deps, account, result, stats.throttledUntil);
+  return result;
+}
+
+type AccountRow = {
+  id: string;
+  next_run_at: string | null;
+  throttled_until: string | null;
+  consecutive_failures: number;
+};
+
+/**
+ * Writes the next run's time (core scheduling) and releases the lease in one transaction. A request
+ * that arrived during the run (a notification moved next_run_at) is detected by comparing with the
+ * value read at the start, and turns into a prompt rerun; the conditional update retries if another
+ * request lands between reading and writing.
+ */
+async function finish(
+  deps: AccountSyncDeps,
+  account: AccountRow,
+  result: AccountRunResult,
+  throttledUntil: number,
+): Promise<void> {
+  const now = deps.now();
+  const failures =
+    result.outcome === 'failed'
+      ? account.consecutive_failures + 1
+      : result.outcome === 'completed'
+        ? 0
+        : account.consecutive_failures;
+  const outcome: RunOutcome =
+    result.outcome === 'reconnect_required' || result.outcome === 'not_active'
+      ? { kind: 'stopped' }
+      : result.outcome === 'throttled'
+        ? { kind: 'throttled', notBefore: Math.max(throttledUntil, now) }
+        : result.outcome === 'failed'
+          ? { kind: 'failed', consecutiveFailures: failures }
+          : { kind: 'completed' };
+  const notBefore = account.throttled_until
+    ? Math.max(Date.parse(account.throttled_until), throttledUntil)
+    : throttledUntil;
+
+  await deps.db.transaction().execute(async (trx) => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const current = await trx
+        .selectFrom('sync_accounts')
+        .select(['next_run_at', 'state'])
+        .where('id', '=', account.id)
+        .executeTakeFirst();
+      if (!current || current.state !== 'active') break;
+      // A stopped run (shutdown) is handed on at once: another worker, or this one restarted, resumes it.
+      const rerunRequested = result.outcome === 'stopped' || current.next_run_at !== account.next_run_at;
+      const running = {
+        dueAt: null,
+        notBefore: notBefore > now ? notBefore : 0,
+        running: true,
+        rerunRequested,
+      };
+      const schedule = onRunFinished(running, now, outcome, deps.settings.schedule, deps.random);
+      const seen = current.next_run_at;
+      const updated = await trx
+        .updateTable('sync_accounts')
+        .set({
+          next_run_at: schedule.dueAt === null ? null : toIso(schedule.dueAt),
+          throttled_until: schedule.notBefore > now ? toIso(schedule.notBefore) : null,
+          consecutive_failures: failures,
+          updated_at: toIso(now),
+          ...(result.outcome === 'completed' ? { last_synced_at: toIso(now) } : {}),
+        })
+        .where('id', '=', account.id)
+        .where((eb) => (seen === null ? eb('next_run_at', 'is', null) : eb('next_run_at', '=', seen)))
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 1) break;
+    }
+    await trx
+      .deleteFrom('job_leases')
+      .where('account_id', '=', account.id)
+      .where('owner', '=', deps.owner)
+      .execute();
+  });
+}
+
+async function releaseOnly(db: Kysely<SyncDatabase>, owner: string, accountId: string): Promise<void> {
+  await db.deleteFrom('job_leases').where('account_id', '=', accountId).where('owner', '=', owner).execute();
+}

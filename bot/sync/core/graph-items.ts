@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * The message and event fields the worker reads from delta pages, as zod schemas. The schemas are
+ * the single list: `$select` is derived from them (so Graph sends exactly what is parsed, with no
+ * per-message GET), and a field of the wrong shape makes that item a recorded `invalid` skip rather
+ * than a crash halfway through a page. Values not in Graph's enums are refused for the same reason:
+ * an unknown sensitivity must not be filed as if it were `normal`.
+ */
+
+const nullableString = z.string().nullish();
+
+const recipient = z.object({
+  emailAddress: z.object({ address: nullableString, name: nullableString }).nullish(),
+});
+const recipients = z.array(recipient).nullish();
+
+const sensitivity = z.enum(['normal', 'personal', 'private', 'confidential']).nullish();
+
+const dateTimeTimeZone = z.object({ dateTime: z.string(), timeZone: nullableString }).nullish();
+
+export const deltaMessageSchema = z.object({
+  id: z.string().min(1),
+  internetMessageId: nullableString,
+  lastModifiedDateTime: nullableString,
+  sentDateTime: nullableString,
+  receivedDateTime: nullableString,
+  subject: nullableString,
+  from: recipient.nullish(),
+  sender: recipient.nullish(),
+  toRecipients: recipients,
+  ccRecipients: recipients,
+  bccRecipients: recipients,
+  replyTo: recipients,
+  isDraft: z.boolean().nullish(),
+  singleValueExtendedProperties: z.array(z.object({ id: z.string(), value: nullableString })).nullish(),
+});
+export type DeltaMessage = z.infer<typeof deltaMessageSchema>;
+
+const attendee = recipient.extend({
+  type: z.enum(['required', 'optional', 'resource']).nullish(),
+  // A response value Graph adds later is shown as unknown rather than refusing the whole event.
+  status: z
+    .object({
+      response: z
+        .enum(['none', 'organizer', 'tentativelyAccepted', 'accepted', 'declined', 'notResponded'])
+        .nullish()
+        .catch(null),
+    })
+    .nullish(),
+});
+
+export const deltaEventSchema = z.object({
+  id: z.string().min(1),
+  iCalUId: nullableString,
+  type: z.enum(['singleInstance', 'occurrence', 'exception', 'seriesMaster']).nullish(),
+  seriesMasterId: nullableString,
+  originalStart: nullableString,
+  lastModifiedDateTime: nullableString,
+  start: dateTimeTimeZone,
+  end: dateTimeTimeZone,
+  isAllDay: z.boolean().nullish(),
+  isCancelled: z.boolean().nullish(),
+  isDraft: z.boolean().nullish(),
+  isOrganizer: z.boolean().nullish(),
+  subject: nullableString,
+  location: z.object({ displayName: nullableString }).nullish(),
+  organizer: recipient.nullish(),
+  attendees: z.array(attendee).nullish(),
+  sensitivity,
+});
+/**
+ * Not sent as `$select`: calendarView/delta in v1.0 does not support it, so the whole event arrives
+ * and this schema trims it to the fields the diary keeps.
+ */
+export type DeltaEvent = z.infer<typeof deltaEventSchema>;
+
+const EXPANDED = 'singleValueExtendedProperties';
+
+/** `$select` for `messages/delta`: exactly the parsed fields (`id` is always returned but harmless to name). */
+export const MESSAGE_SELECT: readonly string[] = Object.keys(deltaMessageSchema.shape).filter(
+  (f) => f !== EXPANDED,
+);
+
+/**
+ * The v1.0 message resource has no sensitivity property; Outlook keeps it in MAPI PidTagSensitivity
+ * (0x0036, an integer), which Graph exposes as a single-value extended property named `Integer 0x0036`.
+ */
+export const MESSAGE_EXPAND = `${EXPANDED}($filter=id eq 'Integer 0x0036')`;
+
+const SENSITIVITY_BY_MAPI_VALUE = ['normal', 'personal', 'private', 'confidential'] as const;
+export type Sensitivity = (typeof SENSITIVITY_BY_MAPI_VALUE)[number];
+
+/**
+ * The message's sensitivity from PidTagSensitivity. Absent means normal (Outlook omits it for normal
+ * mail); a present but unreadable value counts as confidential, so an unknown marking is never filed
+ * as ordinary mail.
+ */
+export function messageSensitivity(message: Pick<DeltaMessage, typeof EXPANDED>): Sensitivity {
+  // Graph echoes the id in its own spelling (e.g. `Integer 0x36`), so match it numerically.
+  const property = message.singleValueExtendedProperties?.find((p) =>
+    /^integer\s+0x0*36$/i.test(p.id.trim()),
+  );
+  if (property === undefined) return 'normal';
+  const value = Number(property.value);
+  return SENSITIVITY_BY_MAPI_VALUE[value] ?? 'confidential';
+}

@@ -1,0 +1,139 @@
+import type { DiaryRole, MailDirection } from './filing.js';
+import type { SkipReason } from './filters.js';
+
+/**
+ * The writes a reconciled delta page asks of the store. The I/O layer executes one page's ops and
+ * the page's cursor in one transaction. Every op is idempotent by its key, and content writes carry
+ * a `version` so that the newest copy wins whatever order pages or replays arrive in:
+ *
+ * - `version` strings compare as plain strings (ISO timestamps first, so string order is time order);
+ *   an upsert changes an existing row only when its version is strictly greater than the stored one.
+ *   Equal versions are replays and change nothing.
+ * - Links (`*_contact.link`) are add-only: the CRM is the record, a contact once linked stays linked.
+ * - Nothing here deletes a CRM record. Outlook deletions and moves only mark the owner link.
+ */
+
+/** `mail:<folder>` (e.g. `mail:inbox`) or `diary`, as in `sync_skips.resource` and `sync_cursors.resource`. */
+export type SyncResource = `mail:${string}` | 'diary';
+
+export interface MailItemFields {
+  subject: string | null;
+  sentAt: string | null;
+  fromAddress: string | null;
+  toAddresses: string[];
+  ccAddresses: string[];
+  sensitivity: string | null;
+}
+
+export interface DiaryAttendee {
+  address: string;
+  name?: string;
+  type?: string;
+  response?: string;
+}
+
+export interface DiaryItemFields {
+  subject: string | null;
+  startAt: string;
+  endAt: string;
+  isAllDay: boolean;
+  location: string | null;
+  isCancelled: boolean;
+  organizer: string | null;
+  attendees: DiaryAttendee[];
+  seriesMasterId: string | null;
+  sensitivity: string | null;
+}
+
+/** One CRM e-mail per tenant and internetMessageId. */
+export interface MailItemKey {
+  tenantId: string;
+  internetMessageId: string;
+}
+
+/** One diary entry per tenant, iCalUId and occurrence start (the original start for moved occurrences). */
+export interface DiaryItemKey {
+  tenantId: string;
+  iCalUId: string;
+  occurrenceStart: string;
+}
+
+export type StoreOp =
+  | ({ kind: 'mail_item.upsert'; version: string; fields: MailItemFields } & MailItemKey)
+  | ({
+      kind: 'mail_item_owner.upsert';
+      /** Keyed by (accountId, graphMessageId): immutable ids survive moves inside the mailbox. */
+      accountId: string;
+      graphMessageId: string;
+      folder: string;
+      direction: MailDirection;
+      version: string;
+    } & MailItemKey)
+  | {
+      /**
+       * The message left `folder` (deleted, or moved to a folder that is not synced). Applies only
+       * while the owner row still says `folder`: if another folder's delta already reported the
+       * message's arrival there, this is a no-op. A later upsert with a newer version revives it.
+       */
+      kind: 'mail_item_owner.left_folder';
+      accountId: string;
+      graphMessageId: string;
+      folder: string;
+    }
+  | ({ kind: 'mail_item_contact.link'; contactId: string } & MailItemKey)
+  | ({ kind: 'diary_item.upsert'; version: string; fields: DiaryItemFields } & DiaryItemKey)
+  | ({
+      kind: 'diary_item_owner.upsert';
+      accountId: string;
+      graphEventId: string;
+      role: DiaryRole;
+      version: string;
+    } & DiaryItemKey)
+  | {
+      /**
+       * The occurrence was deleted from this account's calendar (or left its calendar view). The owner
+       * row is marked removed; a diary entry whose every owner is removed counts as deleted.
+       */
+      kind: 'diary_item_owner.removed';
+      accountId: string;
+      graphEventId: string;
+    }
+  | ({ kind: 'diary_item_contact.link'; contactId: string } & DiaryItemKey)
+  | {
+      kind: 'sync_skip.record';
+      accountId: string;
+      resource: SyncResource;
+      graphId: string;
+      reason: SkipReason;
+      /** Body-free: the reason's detail, the author and date; no subject. */
+      summary: string;
+    }
+  | {
+      /** The item is filed now; any earlier skip of it no longer applies. */
+      kind: 'sync_skip.clear';
+      accountId: string;
+      resource: SyncResource;
+      graphId: string;
+    };
+
+export interface PageCounts {
+  filed: number;
+  removed: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** Entries without a usable id: reported, not stored. */
+  rejected: number;
+}
+
+/** What reconciling one page asks of the store, and what it counted for the run record. */
+export interface ReconciledPage {
+  ops: StoreOp[];
+  counts: PageCounts;
+}
+
+export function countSkip(counts: PageCounts, reason: SkipReason): void {
+  counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
+}
+
+export function emptyCounts(rejected: number): PageCounts {
+  return { filed: 0, removed: 0, skipped: {}, rejected };
+}

@@ -1,0 +1,42 @@
+import { nextDiaryRequest, type DeltaCursor } from './core/delta-cursor.js';
+import { planCalendarWindow, type CalendarWindow, type WindowSettings } from './core/calendar-window.js';
+import { reconcileDiaryPage } from './core/diary-reconcile.js';
+import { deltaEventSchema, type DeltaEvent } from './core/graph-items.js';
+import type { RoundSpec } from './delta-round.js';
+import type { StoredCursor } from './page-commit.js';
+
+/**
+ * The diary's round: `calendarView/delta` over the sliding window. When the window has moved (or
+ * there is none yet) the stored cursor is set aside and a baseline over the new window starts; the
+ * new window is saved with that baseline's first page (page-commit.ts), so a crash mid-baseline
+ * resumes the same baseline.
+ */
+
+export interface DiaryRoundOptions {
+  graphBaseUrl: string;
+  stored: StoredCursor;
+  window: WindowSettings;
+  pageSize?: number;
+  now(): number;
+}
+
+export const DIARY_RESOURCE = 'diary' as const;
+
+export function diaryRound(options: DiaryRoundOptions): RoundSpec<DeltaEvent> {
+  const plan = planCalendarWindow(options.stored.window, options.now(), options.window);
+  const window: CalendarWindow = plan.action === 'rebase' ? plan.window : options.stored.window!;
+  const cursor: DeltaCursor | null = plan.action === 'rebase' ? null : options.stored.cursor;
+  return {
+    resource: DIARY_RESOURCE,
+    itemSchema: deltaEventSchema,
+    window,
+    cursor,
+    request: (c) =>
+      nextDiaryRequest(c, {
+        graphBaseUrl: options.graphBaseUrl,
+        window,
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      }),
+    reconcile: (page, filing) => reconcileDiaryPage(page, filing),
+  };
+}

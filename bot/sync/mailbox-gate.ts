@@ -1,0 +1,90 @@
+import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { parseRetryAfter } from './core/backoff.js';
+import type { MailboxLimiter } from './core/mailbox-limiter.js';
+import type { FetchLike } from '../net/tls-trust.js';
+
+/**
+ * Graph client middleware that sits just before the network, below the RetryHandler, so it sees
+ * every attempt including retries:
+ *
+ * - at most the limiter's number of requests to one mailbox at a time;
+ * - no request leaves before the mailbox's Retry-After deadline: the RetryHandler only delays the
+ *   request that was throttled, whereas Graph's Retry-After applies to every request of the app to
+ *   that mailbox, including concurrent ones;
+ * - counts requests and the time the mailbox spent blocked by Retry-After, for the run record.
+ */
+
+export interface RequestStats {
+  requests: number;
+  /** Wall time the mailbox was under a Retry-After, without double counting overlapping ones. */
+  throttledMs: number;
+  /** The latest Retry-After deadline seen (epoch ms), 0 if none. */
+  throttledUntil: number;
+}
+
+export function newRequestStats(): RequestStats {
+  return { requests: 0, throttledMs: 0, throttledUntil: 0 };
+}
+
+/**
+ * Timers may fire a millisecond early and the deadline is computed on receipt, so a small margin
+ * keeps the next request clearly after the server's own deadline.
+ */
+const DEADLINE_MARGIN_MS = 25;
+
+export class MailboxGate implements Middleware {
+  private next?: Middleware;
+
+  constructor(
+    private readonly limiter: MailboxLimiter,
+    private readonly mailbox: string,
+    private readonly stats: RequestStats,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    if (!this.next) throw new Error('MailboxGate must not be the last middleware');
+    const release = await this.limiter.acquire(this.mailbox);
+    try {
+      // Re-check after every wait: another request may have been throttled meanwhile.
+      for (
+        let wait = this.limiter.waitMs(this.mailbox, this.now());
+        wait > 0;
+        wait = this.limiter.waitMs(this.mailbox, this.now())
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      this.stats.requests += 1;
+      await this.next.execute(context);
+      this.noteRetryAfter(context.response);
+    } finally {
+      release();
+    }
+  }
+
+  private noteRetryAfter(response: Response | undefined): void {
+    if (!response || (response.status !== 429 && response.status !== 503)) return;
+    const now = this.now();
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);
+    if (retryAfterMs === null) return;
+    const until = now + retryAfterMs + DEADLINE_MARGIN_MS;
+    const blockedFrom = Math.max(now, this.stats.throttledUntil);
+    if (until > blockedFrom) this.stats.throttledMs += until - blockedFrom;
+    this.stats.throttledUntil = Math.max(this.stats.throttledUntil, until);
+    this.limiter.blockUntil(this.mailbox, until);
+  }
+}
+
+/** The last middleware: sends the request with the given fetch (one that trusts the configured CA). */
+export class FetchHandler implements Middleware {
+  constructor(private readonly fetchImpl: FetchLike) {}
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    context.response = await this.fetchImpl(url, context.options as RequestInit);
+  }
+}

@@ -1,0 +1,164 @@
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import type { Logger } from '../logging/logger.js';
+import { toIso } from '../store/columns.js';
+import { clientStateMatches } from './client-state.js';
+import type { SyncRequester } from './sync-requests.js';
+import type { SyncDatabase } from './sync-tables.js';
+import type { Kysely } from 'kysely';
+
+/**
+ * Graph change and lifecycle notifications:
+ *
+ *   POST /api/notifications            change notifications (messages of a synced folder, events)
+ *   POST /api/notifications/lifecycle  reauthorizationRequired, subscriptionRemoved, missed
+ *
+ * Either answers Graph's validation handshake (`?validationToken=` → 200 text/plain echo). A body
+ * that is not a notification collection is refused with 400 and changes nothing. Otherwise the
+ * answer is 202 straight away (Graph wants it within seconds and retries slow endpoints) and the
+ * items are handled after: each one's clientState must match the hash stored for its subscription,
+ * or the item is ignored and counted. A notification only asks for a sync of its account (coalesced,
+ * see sync-requests.ts): the delta round that follows finds what changed, so a forged or replayed
+ * notification can at worst cause a harmless extra round.
+ */
+
+export interface NotificationCounters {
+  accepted: number;
+  /** Unknown subscription, clientState mismatch, or an account that no longer syncs. */
+  rejected: number;
+  lifecycle: number;
+  badRequests: number;
+}
+
+export interface NotificationRouteDeps {
+  db: Kysely<SyncDatabase>;
+  logger: Logger;
+  requests: SyncRequester;
+  counters?: NotificationCounters;
+  /** Resolves when an accepted body's items have been handled (tests wait on it). */
+  onHandled?: () => void;
+  now?: () => number;
+}
+
+export function newNotificationCounters(): NotificationCounters {
+  return { accepted: 0, rejected: 0, lifecycle: 0, badRequests: 0 };
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Graph's validation tokens are short opaque strings; anything longer is not one. */
+const MAX_VALIDATION_TOKEN_LENGTH = 2048;
+
+const itemSchema = z.object({
+  subscriptionId: z.string().min(1).max(200),
+  clientState: z.string().max(256).nullish(),
+  lifecycleEvent: z.string().max(100).optional(),
+});
+const collectionSchema = z.object({ value: z.array(itemSchema).min(1).max(1000) });
+type NotificationItem = z.infer<typeof itemSchema>;
+
+export function registerNotificationRoutes(
+  server: Server,
+  deps: NotificationRouteDeps,
+): NotificationCounters {
+  const counters = deps.counters ?? newNotificationCounters();
+  const now = deps.now ?? Date.now;
+
+  const handler = (kind: 'change' | 'lifecycle') => async (req: Request, res: Response) => {
+    const validationToken = req.query?.validationToken as unknown;
+    if (validationToken !== undefined) {
+      if (typeof validationToken !== 'string' || validationToken.length > MAX_VALIDATION_TOKEN_LENGTH) {
+        counters.badRequests += 1;
+        res.send(400, { error: 'validationToken must be a single short string' });
+        return;
+      }
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.sendRaw(200, validationToken);
+      return;
+    }
+    const parsed = collectionSchema.safeParse(await readJson(req).catch(() => undefined));
+    if (!parsed.success) {
+      counters.badRequests += 1;
+      res.send(400, {
+        error: 'the body must be a Graph notification collection: {"value":[{"subscriptionId":...}]}',
+      });
+      return;
+    }
+    res.send(202);
+    try {
+      await handleItems(kind, parsed.data.value);
+    } catch (err) {
+      deps.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'handling Graph notifications failed',
+      );
+    }
+    deps.onHandled?.();
+  };
+
+  async function handleItems(kind: 'change' | 'lifecycle', items: NotificationItem[]): Promise<void> {
+    const ids = [...new Set(items.map((i) => i.subscriptionId))];
+    const rows = await deps.db
+      .selectFrom('graph_subscriptions as s')
+      .innerJoin('sync_accounts as a', 'a.id', 's.account_id')
+      .select(['s.id', 's.account_id', 's.client_state_hash', 'a.state'])
+      .where('s.id', 'in', ids)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const item of items) {
+      const row = byId.get(item.subscriptionId);
+      const genuine =
+        row !== undefined &&
+        item.clientState != null &&
+        clientStateMatches(item.clientState, row.client_state_hash);
+      if (!genuine || row.state !== 'active') {
+        counters.rejected += 1;
+        continue;
+      }
+      if (kind === 'lifecycle') {
+        counters.lifecycle += 1;
+        await onLifecycle(row.id, item.lifecycleEvent);
+      } else {
+        counters.accepted += 1;
+      }
+      deps.requests.request(row.account_id);
+    }
+  }
+
+  async function onLifecycle(subscriptionId: string, event: string | undefined): Promise<void> {
+    if (event === 'reauthorizationRequired') {
+      // Due for renewal now: the account's next run renews it (PATCH) with a fresh token.
+      await deps.db
+        .updateTable('graph_subscriptions')
+        .set({ expires_at: toIso(now()), updated_at: toIso(now()) })
+        .where('id', '=', subscriptionId)
+        .execute();
+    } else if (event === 'subscriptionRemoved') {
+      // Gone at Graph's end: forgetting it makes the next run create a new one; its delta round
+      // catches up on whatever changed while no notifications came.
+      await deps.db.deleteFrom('graph_subscriptions').where('id', '=', subscriptionId).execute();
+    }
+    // `missed` (and any event Graph adds later) needs only the delta round that the request starts.
+  }
+
+  server.post('/api/notifications', handler('change'));
+  server.post('/api/notifications/lifecycle', handler('lifecycle'));
+  return counters;
+}
+
+/** The body as JSON, whether or not a body parser already ran on this server. */
+async function readJson(req: Request): Promise<unknown> {
+  const given = (req as { body?: unknown }).body;
+  if (given !== undefined) {
+    if (Buffer.isBuffer(given) || typeof given === 'string') return JSON.parse(given.toString());
+    return given;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}

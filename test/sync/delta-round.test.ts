@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { syncAccount, type AccountSyncDeps } from '../../bot/sync/account-sync.js';
+import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
+import { claimAccount } from '../../bot/sync/lease.js';
+import { DEMO } from '../support/emulator-msal.js';
+import { CONTOSO } from './support/accounts.js';
+import { actualMail, expectedMail, mailDifferences, type MailRules } from './support/expectation.js';
+import { connectAccount, startSyncEnv, testSettings, type SyncEnv } from './support/sync-env.js';
+import { seedTenant } from './support/accounts.js';
+
+/**
+ * Delta rounds under Graph's failure modes, against the emulator's injected faults: a sync state that
+ * expires mid-round (410), outages (503) and throttling storms (429 with Retry-After). Each must end
+ * with the CRM equal to the mailbox, with nothing duplicated, and no request sent before a
+ * Retry-After had passed (the emulator's own request log is the judge).
+ */
+
+const OWNER = 'fault-test';
+const alice = DEMO.alice;
+
+interface RequestLog {
+  requests: number;
+  throttled: number;
+  retryAfterViolations: number;
+  maxInFlight: number;
+  value: { status: number; path: string }[];
+}
+
+describe('delta rounds under faults [sqlite]', function () {
+  this.timeout(120_000);
+  let env: SyncEnv;
+  let accountId: string;
+  const rules: MailRules = {
+    folders: ['inbox', 'sentitems'],
+    historyDays: 90,
+    tenantDomains: [CONTOSO.domain],
+    contacts: new Map(),
+    fileWithoutContact: true,
+    includePrivate: true,
+  };
+
+  before(async function () {
+    env = await startSyncEnv('sqlite');
+    await seedTenant(env.store);
+    accountId = await connectAccount(env, alice);
+    // Privacy filtering is covered elsewhere; here every generated message counts.
+    await env.db
+      .updateTable('sync_accounts')
+      .set({ private_mail_policy: 'include', diary_enabled: 0 })
+      .execute();
+  });
+  after(async function () {
+    await env?.close();
+  });
+
+  beforeEach(async function () {
+    for (const table of [
+      'mail_item_contacts',
+      'mail_item_owners',
+      'mail_items',
+      'sync_cursors',
+      'sync_runs',
+      'sync_skips',
+    ] as const) {
+      await env.db.deleteFrom(table).execute();
+    }
+    await control('DELETE', '/faults');
+    await control('DELETE', '/requests');
+  });
+
+  async function control(method: string, path: string, body?: unknown): Promise<Response> {
+    const res = await env.control(method, `/mailboxes/${alice.id}${path}`, body);
+    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res;
+  }
+
+  async function generate(messages: number, seed: number): Promise<void> {
+    await control('POST', '/generate', { messages, events: 0, seed, days: 60 });
+  }
+
+  async function requestLog(): Promise<RequestLog> {
+    return (await (await control('GET', '/requests')).json()) as RequestLog;
+  }
+
+  function deps(pageSize: number): AccountSyncDeps {
+    return {
+      db: env.db,
+      owner: OWNER,
+      graphBaseUrl: env.emu.origin,
+      fetch: env.fetch,
+      limiter: new MailboxLimiter(4),
+      tokens: env.tokens,
+      settings: testSettings({ pageSize, fileWithoutContact: true, maxRetries: 10 }),
+      subscriptions: null,
+      logger: env.logger,
+      now: Date.now,
+      random: Math.random,
+    };
+  }
+
+  async function syncOnce(pageSize: number) {
+    assert.equal(
+      await claimAccount(env.db, accountId, { owner: OWNER, leaseMs: 60_000, now: Date.now() }),
+      true,
+    );
+    return syncAccount(deps(pageSize), accountId, () => false);
+  }
+
+  async function assertCrmMatchesMailbox(): Promise<void> {
+    const expected = expectedMail(env.emu, alice.id, rules);
+    assert.deepEqual(mailDifferences(await actualMail(env.db, accountId), expected), []);
+    const items = await env.db.selectFrom('mail_items').select('internet_message_id').execute();
+    assert.equal(new Set(items.map((i) => i.internet_message_id)).size, items.length, 'no CRM e-mail twice');
+    const owners = await env.db.selectFrom('mail_item_owners').select('graph_message_id').execute();
+    assert.equal(owners.length, Object.keys(expected.filed).length, 'one owner link per message');
+  }
+
+  it('re-baselines cleanly when the sync state expires in the middle of an import (410)', async function () {
+    await generate(60, 11);
+    await control('PUT', '/faults', { syncStateGone: 2 });
+    const result = await syncOnce(7);
+    assert.equal(result.outcome, 'completed', JSON.stringify(result));
+    const log = await requestLog();
+    assert.equal(log.value.filter((r) => r.status === 410).length, 2, 'both folders met a 410 mid-round');
+    await assertCrmMatchesMailbox();
+
+    // Later changes still arrive through the new baseline's deltaLink.
+    await control('POST', '/messages', {
+      folder: 'inbox',
+      subject: 'after resync',
+      from: 'new.person@example.com',
+      to: [alice.username],
+    });
+    await control('PUT', '/faults', { syncStateGone: 1 });
+    assert.equal((await syncOnce(7)).outcome, 'completed');
+    await assertCrmMatchesMailbox();
+  });
+
+  it('rides out 503 outages with backoff and loses nothing', async function () {
+    await generate(50, 12);
+    await control('PUT', '/faults', { unavailableRate: 0.3, unavailableRetryAfterSeconds: 0, seed: 5 });
+    const result = await syncOnce(5);
+    assert.equal(result.outcome, 'completed', JSON.stringify(result));
+    const log = await requestLog();
+    assert.ok(
+      log.value.some((r) => r.status === 503),
+      'outages were injected',
+    );
+    await assertCrmMatchesMailbox();
+  });
+
+  it('honours every Retry-After in a 429 storm: no request comes early, the run records throttled time', async function () {
+    await generate(40, 13);
+    await control('PUT', '/faults', { throttleRate: 0.35, throttleRetryAfterSeconds: 1, seed: 9 });
+    const result = await syncOnce(5);
+    assert.equal(result.outcome, 'completed', JSON.stringify(result));
+    const log = await requestLog();
+    assert.ok(log.throttled >= 2, `the storm throttled requests (${log.throttled})`);
+    assert.equal(log.retryAfterViolations, 0, 'a request was sent before its Retry-After had passed');
+    assert.ok(log.maxInFlight <= 4);
+    await assertCrmMatchesMailbox();
+    const runs = await env.db.selectFrom('sync_runs').select(['throttled_ms', 'requests']).execute();
+    const throttledMs = runs.reduce((a, r) => a + r.throttled_ms, 0);
+    assert.ok(throttledMs >= 1000 * log.throttled * 0.9, `throttled time recorded (${throttledMs} ms)`);
+    assert.equal(
+      runs.reduce((a, r) => a + r.requests, 0),
+      log.requests,
+      'every request is counted in the runs',
+    );
+  });
+
+  it('ends a run as throttled (not failed) when Graph keeps refusing, and schedules it after the Retry-After', async function () {
+    await generate(5, 14);
+    await control('PUT', '/faults', { throttleRate: 1, throttleRetryAfterSeconds: 1 });
+    assert.equal(
+      await claimAccount(env.db, accountId, { owner: OWNER, leaseMs: 60_000, now: Date.now() }),
+      true,
+    );
+    const settings = testSettings({ pageSize: 5, maxRetries: 1 });
+    const result = await syncAccount({ ...deps(5), settings }, accountId, () => false);
+    assert.equal(result.outcome, 'throttled');
+    const run = await env.db.selectFrom('sync_runs').selectAll().executeTakeFirstOrThrow();
+    assert.equal(run.status, 'throttled');
+    const account = await env.db
+      .selectFrom('sync_accounts')
+      .select(['throttled_until', 'next_run_at', 'consecutive_failures'])
+      .executeTakeFirstOrThrow();
+    assert.ok(account.throttled_until !== null && Date.parse(account.throttled_until) > Date.now() - 1000);
+    assert.ok(
+      account.next_run_at !== null && account.next_run_at >= account.throttled_until!,
+      'not due before Retry-After',
+    );
+    assert.equal(account.consecutive_failures, 0, 'throttling is not a failure');
+    assert.equal((await requestLog()).retryAfterViolations, 0);
+  });
+});

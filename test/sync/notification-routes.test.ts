@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { newId, nowIso } from '../../bot/store/columns.js';
+import { createLogger } from '../../bot/logging/logger.js';
+import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
+import { hashClientState } from '../../bot/sync/client-state.js';
+import {
+  newNotificationCounters,
+  registerNotificationRoutes,
+  type NotificationCounters,
+} from '../../bot/sync/notification-routes.js';
+import { createSyncRequester } from '../../bot/sync/sync-requests.js';
+import { syncDb } from '../../bot/sync/sync-tables.js';
+import { forEachDialect } from '../support/postgres.js';
+import { waitFor } from './support/wait.js';
+import { CONTOSO, seedAccount, seedTenant } from './support/accounts.js';
+
+const SECRET = 'the-client-state-secret-of-this-subscription';
+const FAR_FUTURE = '2099-01-01T00:00:00.000Z';
+
+forEachDialect('notification routes', (suite) => {
+  let http: HttpServer;
+  let base: string;
+  let counters: NotificationCounters;
+  let handled: number;
+  let requestedBatches: string[][];
+  let accountId: string;
+  let logged: string;
+  const db = () => syncDb(suite.store);
+
+  before(async function () {
+    await seedTenant(suite.store);
+    accountId = (await seedAccount(suite.store, { tenantId: CONTOSO.id, email: 'alice.smith@contoso.com' }))
+      .accountId;
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'debug', destination: sink });
+    http = createHttpServer({ logger, healthChecks: [] });
+    counters = newNotificationCounters();
+    const requests = createSyncRequester({
+      db: db(),
+      coalesceMs: 30,
+      onRequested: (ids) => requestedBatches.push(ids),
+    });
+    registerNotificationRoutes(http.server, {
+      db: db(),
+      logger,
+      requests,
+      counters,
+      onHandled: () => {
+        handled += 1;
+      },
+    });
+    const port = await http.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  after(async function () {
+    await new Promise<void>((resolve) => http.server.close(() => resolve()));
+  });
+
+  beforeEach(async function () {
+    Object.assign(counters, newNotificationCounters());
+    handled = 0;
+    requestedBatches = [];
+    logged = '';
+    await db().deleteFrom('graph_subscriptions').execute();
+    await db().updateTable('sync_accounts').set({ next_run_at: FAR_FUTURE, state: 'active' }).execute();
+  });
+
+  async function subscription(resource = 'mail:inbox'): Promise<string> {
+    const id = newId();
+    await db()
+      .insertInto('graph_subscriptions')
+      .values({
+        id,
+        account_id: accountId,
+        resource,
+        client_state_hash: hashClientState(SECRET),
+        expires_at: FAR_FUTURE,
+        created_at: nowIso(),
+        updated_at: nowIso(),
+      })
+      .execute();
+    return id;
+  }
+
+  const post = (path: string, body: unknown, raw = false) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw ? (body as string) : JSON.stringify(body),
+    });
+
+  const nextRunAt = async () =>
+    (
+      await db()
+        .selectFrom('sync_accounts')
+        .select('next_run_at')
+        .where('id', '=', accountId)
+        .executeTakeFirstOrThrow()
+    ).next_run_at;
+
+  for (const path of ['/api/notifications', '/api/notifications/lifecycle']) {
+    it(`answers the validation handshake on ${path} with the token as plain text`, async function () {
+      const token = 'Validation: Testing client application reachability for subscription Request-Id: 1';
+      const res = await fetch(`${base}${path}?validationToken=${encodeURIComponent(token)}`, {
+        method: 'POST',
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.equal(await res.text(), token);
+    });
+  }
+
+  it('makes the account due at once for a genuine change notification, and never logs the clientState', async function () {
+    const id = await subscription();
+    const started = Date.now();
+    const res = await post('/api/notifications', {
+      value: [{ subscriptionId: id, clientState: SECRET, changeType: 'created', resource: 'me/messages/x' }],
+    });
+    assert.equal(res.status, 202);
+    await waitFor(() => requestedBatches.length === 1, 5_000);
+    assert.deepEqual(requestedBatches, [[accountId]]);
+    const due = Date.parse((await nextRunAt()) ?? FAR_FUTURE);
+    assert.ok(due >= started - 5 && due <= Date.now(), 'next_run_at is now');
+    assert.equal(counters.accepted, 1);
+    assert.ok(!logged.includes(SECRET));
+  });
+
+  it('ignores and counts items whose clientState does not match, changing nothing', async function () {
+    const id = await subscription();
+    const res = await post('/api/notifications', {
+      value: [
+        { subscriptionId: id, clientState: 'forged', changeType: 'created' },
+        { subscriptionId: id, changeType: 'created' },
+        { subscriptionId: newId(), clientState: SECRET, changeType: 'created' },
+      ],
+    });
+    assert.equal(res.status, 202);
+    await waitFor(() => handled === 1, 5_000);
+    assert.equal(counters.rejected, 3);
+    assert.equal(counters.accepted, 0);
+    assert.equal(await nextRunAt(), FAR_FUTURE);
+  });
+
+  it('ignores notifications for an account that no longer syncs', async function () {
+    const id = await subscription();
+    await db().updateTable('sync_accounts').set({ state: 'paused' }).execute();
+    assert.equal(
+      (await post('/api/notifications', { value: [{ subscriptionId: id, clientState: SECRET }] })).status,
+      202,
+    );
+    await waitFor(() => handled === 1, 5_000);
+    assert.equal(counters.rejected, 1);
+    assert.equal(await nextRunAt(), FAR_FUTURE);
+  });
+
+  for (const [label, body] of [
+    ['not JSON', '{"value": ['],
+    ['no value array', JSON.stringify({ items: [] })],
+    ['an empty collection', JSON.stringify({ value: [] })],
+    ['an item without subscriptionId', JSON.stringify({ value: [{ clientState: SECRET }] })],
+    ['a non-object item', JSON.stringify({ value: ['x'] })],
+  ] as const) {
+    it(`refuses ${label} with 400 and changes nothing`, async function () {
+      const id = await subscription();
+      const res = await post('/api/notifications/lifecycle', body, true);
+      assert.equal(res.status, 400);
+      assert.equal(counters.badRequests, 1);
+      assert.equal(await nextRunAt(), FAR_FUTURE);
+      const row = await db()
+        .selectFrom('graph_subscriptions')
+        .select('expires_at')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(row?.expires_at, FAR_FUTURE);
+    });
+  }
+
+  it('reauthorizationRequired makes the subscription due for renewal and the account due', async function () {
+    const id = await subscription();
+    const before = Date.now();
+    const res = await post('/api/notifications/lifecycle', {
+      value: [{ subscriptionId: id, clientState: SECRET, lifecycleEvent: 'reauthorizationRequired' }],
+    });
+    assert.equal(res.status, 202);
+    await waitFor(() => requestedBatches.length === 1, 5_000);
+    const row = await db()
+      .selectFrom('graph_subscriptions')
+      .select('expires_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.ok(Date.parse(row.expires_at) >= before - 5 && Date.parse(row.expires_at) <= Date.now());
+    assert.notEqual(await nextRunAt(), FAR_FUTURE);
+    assert.equal(counters.lifecycle, 1);
+  });
+
+  it('subscriptionRemoved forgets the subscription so the next run recreates it; missed only schedules', async function () {
+    const removed = await subscription('mail:inbox');
+    const missed = await subscription('diary');
+    const res = await post('/api/notifications/lifecycle', {
+      value: [
+        { subscriptionId: removed, clientState: SECRET, lifecycleEvent: 'subscriptionRemoved' },
+        { subscriptionId: missed, clientState: SECRET, lifecycleEvent: 'missed' },
+      ],
+    });
+    assert.equal(res.status, 202);
+    await waitFor(() => requestedBatches.length === 1, 5_000);
+    const left = await db().selectFrom('graph_subscriptions').select(['id', 'expires_at']).execute();
+    assert.deepEqual(left, [{ id: missed, expires_at: FAR_FUTURE }]);
+    assert.deepEqual(requestedBatches, [[accountId]], 'two events for one account coalesce into one request');
+  });
+
+  it('a forged lifecycle event removes nothing', async function () {
+    const id = await subscription();
+    await post('/api/notifications/lifecycle', {
+      value: [{ subscriptionId: id, clientState: 'nope', lifecycleEvent: 'subscriptionRemoved' }],
+    });
+    await waitFor(() => handled === 1, 5_000);
+    assert.equal((await db().selectFrom('graph_subscriptions').select('id').execute()).length, 1);
+    assert.equal(counters.rejected, 1);
+  });
+
+  it('coalesces a burst of notifications into one database request', async function () {
+    const id = await subscription();
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        post('/api/notifications', { value: [{ subscriptionId: id, clientState: SECRET }] }),
+      ),
+    );
+    assert.ok(burst.every((r) => r.status === 202));
+    await waitFor(() => handled === 20, 5_000);
+    await waitFor(() => requestedBatches.length >= 1, 5_000);
+    assert.ok(
+      requestedBatches.length <= 3,
+      `expected the burst to coalesce, got ${requestedBatches.length} writes`,
+    );
+    assert.equal(counters.accepted, 20);
+    assert.ok(Date.parse((await nextRunAt()) ?? FAR_FUTURE) <= Date.now());
+  });
+});

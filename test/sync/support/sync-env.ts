@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { parseConfig } from '../../../bot/config/config.js';
+import { msalClientFor, type MsalSettings } from '../../../bot/auth/msal-client-factory.js';
+import { createLogger, type Logger } from '../../../bot/logging/logger.js';
+import { TrustedNetworkClient } from '../../../bot/net/msal-network-client.js';
+import { trustedFetch, type FetchLike } from '../../../bot/net/tls-trust.js';
+import { toJsonText } from '../../../bot/store/columns.js';
+import type { Store, StoreDialect } from '../../../bot/store/store.js';
+import {
+  createAttentionEvents,
+  type AttentionEvent,
+  type AttentionEvents,
+} from '../../../bot/sync/account-attention.js';
+import type { SyncSettings } from '../../../bot/sync/account-sync.js';
+import { DEFAULT_WINDOW_SETTINGS } from '../../../bot/sync/core/calendar-window.js';
+import { DEFAULT_SCHEDULE_SETTINGS } from '../../../bot/sync/core/scheduling.js';
+import { syncDb, type SyncDatabase } from '../../../bot/sync/sync-tables.js';
+import { createTokenProvider, type TokenProvider } from '../../../bot/sync/token-provider.js';
+import { createTokenCipher, type TokenCipher } from '../../../bot/vault/token-cipher.js';
+import { DEMO, signInForCode } from '../../support/emulator-msal.js';
+import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
+import { openTestStore, type TestStore } from '../../support/postgres.js';
+import { CONTOSO, seedAccount, seedContact, seedTenant } from './accounts.js';
+import type { Kysely } from 'kysely';
+
+/**
+ * A real sync environment for tests: an emulator (Entra + Graph over HTTPS), a migrated store on the
+ * chosen dialect, the vault, msal-node and the Graph client exactly as the worker uses them. Accounts
+ * are connected the real way: the emulator's sign-in form driven over HTTP, the code redeemed by
+ * msal-node, the token cache landing encrypted in the store.
+ */
+
+/** What the enablement flow asks for (SYNC_SCOPES' default), so the worker's silent requests are covered. */
+export const SCOPES = parseConfig({}).SYNC_SCOPES;
+
+export interface SyncEnv {
+  emu: TestEmulator;
+  fixture: TestStore;
+  store: Store;
+  db: Kysely<SyncDatabase>;
+  dialect: StoreDialect;
+  cipher: TokenCipher;
+  cipherKey: string;
+  msal: MsalSettings;
+  fetch: FetchLike;
+  attention: AttentionEvents;
+  attentionEvents: AttentionEvent[];
+  logger: Logger;
+  /** Everything logged, to check that no secret reaches a log. */
+  logText(): string;
+  tokens: TokenProvider;
+  /** The Graph control API of the emulator (loopback only). */
+  control(method: string, path: string, body?: unknown): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startSyncEnv(dialect: StoreDialect): Promise<SyncEnv> {
+  const emu = await startTestEmulator();
+  const fixture = await openTestStore(dialect);
+  await fixture.store.migrate();
+  const cipherKey = randomBytes(32).toString('base64');
+  const cipher = createTokenCipher(cipherKey);
+  const msal: MsalSettings = {
+    authorityHost: emu.origin,
+    clientId: DEMO.clientId,
+    clientSecret: DEMO.clientSecret,
+    networkClient: new TrustedNetworkClient(emu.caPem),
+  };
+  let logged = '';
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logged += String(chunk);
+        done();
+      },
+    }),
+  });
+  const attention = createAttentionEvents();
+  const attentionEvents: AttentionEvent[] = [];
+  attention.on('attention', (e) => attentionEvents.push(e));
+  const fetch = trustedFetch(emu.caPem);
+  const tokens = createTokenProvider({
+    store: fixture.store,
+    cipher,
+    msal,
+    scopes: SCOPES,
+    events: attention,
+  });
+  return {
+    emu,
+    fixture,
+    store: fixture.store,
+    db: syncDb(fixture.store),
+    dialect,
+    cipher,
+    cipherKey,
+    msal,
+    fetch,
+    attention,
+    attentionEvents,
+    logger,
+    logText: () => logged,
+    tokens,
+    control: (method, path, body) =>
+      fetch(`${emu.origin}/_emulator${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    async close() {
+      await fixture.dispose();
+      await emu.close();
+    },
+  };
+}
+
+export function testSettings(overrides: Partial<SyncSettings> = {}): SyncSettings {
+  return {
+    mailFolders: ['inbox', 'sentitems'],
+    historyDays: 90,
+    window: DEFAULT_WINDOW_SETTINGS,
+    fileWithoutContact: false,
+    schedule: { ...DEFAULT_SCHEDULE_SETTINGS, pollIntervalMs: 60_000, failureBaseDelayMs: 200 },
+    maxRetries: 8,
+    retryDelaySeconds: 0,
+    ...overrides,
+  };
+}
+
+/** The demo CRM contacts of Contoso (docs/demo-identities.md). */
+export async function seedContosoCrm(store: Store): Promise<Record<string, string>> {
+  await seedTenant(store);
+  return {
+    priya: await seedContact(store, CONTOSO.id, 'Priya Patel', [
+      'priya.patel@example.com',
+      'priya.p@example.net',
+    ]),
+    tom: await seedContact(store, CONTOSO.id, 'Tom Becker', ['tom.becker@northwind.example']),
+    sofia: await seedContact(store, CONTOSO.id, 'Sofia Rossi', ['sofia.rossi@example.org']),
+  };
+}
+
+export interface DemoUser {
+  id: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * An active sync account for a demo user, signed in for real: the CRM rows are inserted, then the
+ * emulator's sign-in form is submitted and msal-node redeems the code into the account's vault cache.
+ */
+export async function connectAccount(env: SyncEnv, user: DemoUser, tenantId = CONTOSO.id): Promise<string> {
+  const { accountId } = await seedAccount(env.store, { tenantId, email: user.username, objectId: user.id });
+  const cca = msalClientFor(env.msal, { store: env.store, cipher: env.cipher }, accountId, 'organizations');
+  const { code, verifier } = await signInForCode(env.emu, cca, user, SCOPES);
+  const result = await cca.acquireTokenByCode({
+    code,
+    codeVerifier: verifier,
+    redirectUri: DEMO.redirectUri,
+    scopes: SCOPES,
+  });
+  await env.db
+    .updateTable('sync_accounts')
+    .set({
+      ms_tenant_id: result.account?.tenantId ?? tenantId,
+      ms_object_id: result.account?.localAccountId ?? user.id,
+      ms_addresses: toJsonText([user.username]),
+    })
+    .where('id', '=', accountId)
+    .execute();
+  return accountId;
+}
