@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { FetchImplementation } from 'jose';
+import type { Server } from 'restify';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import { TrustedNetworkClient } from '../net/msal-network-client.js';
+import { trustedFetch } from '../net/tls-trust.js';
+import type { Store } from '../store/store.js';
+import { createAccountCommands, type AccountCommandsDeps } from './account-commands.js';
+import { registerTabSignIn } from './auth/tab-sign-in.js';
+import { createTokenValidator } from './auth/token-validator.js';
+import { registerTabApi } from './register-tab-api.js';
+import { registerTabStatic } from './tab-static.js';
+
+export interface TabSurfaceDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  /** The authority's CA (the emulator's ca.pem) when it is not publicly trusted. */
+  caPem?: string;
+  /** The built tab; defaults to tab/dist under the working directory. */
+  distDir?: string;
+  onEffects?: AccountCommandsDeps['onEffects'];
+  onSyncRequested?: AccountCommandsDeps['onSyncRequested'];
+  now?: () => Date;
+}
+
+/**
+ * Everything the tab needs on the server, mounted on the shared restify server: the static pages under
+ * /tab/, the browser sign-in under /auth/tab/, and the JSON API under /api/me and /api/tenant.
+ */
+export function mountTabSurface(server: Server, deps: TabSurfaceDeps): void {
+  const { config, store, logger } = deps;
+  const validator = createTokenValidator({
+    authorityHost: config.M365_AUTHORITY_HOST,
+    clientId: config.AAD_APP_CLIENT_ID,
+    appIdUri: config.AAD_APP_ID_URI,
+    fetch: trustedFetch(deps.caPem) as FetchImplementation,
+    isKnownTenant: async (tenantId) =>
+      (await store.db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !==
+      undefined,
+  });
+  registerTabApi(server, {
+    store,
+    logger,
+    validator,
+    itAdminEmails: config.IT_ADMIN_EMAILS,
+    commands: createAccountCommands({
+      store,
+      onEffects: deps.onEffects,
+      onSyncRequested: deps.onSyncRequested,
+      now: deps.now,
+    }),
+    now: deps.now,
+  });
+  registerTabSignIn(server, {
+    authorityHost: config.M365_AUTHORITY_HOST,
+    clientId: config.AAD_APP_CLIENT_ID,
+    clientSecret: config.AAD_APP_CLIENT_SECRET,
+    appIdUri: config.AAD_APP_ID_URI,
+    publicUrl: config.PUBLIC_URL,
+    networkClient: new TrustedNetworkClient(deps.caPem),
+    logger,
+  });
+  registerTabStatic(server, { distDir: deps.distDir ?? path.resolve('tab', 'dist') });
+}

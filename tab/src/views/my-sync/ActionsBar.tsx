@@ -1,0 +1,52 @@
+import { Button, Link, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
+import type { MyHealthResponse } from '../../../../bot/api/contract.js';
+import { DisableDialog, type Retention } from './DisableDialog.js';
+
+export type Action =
+  { kind: 'sync-now' } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'disable'; retention: Retention };
+
+const useStyles = makeStyles({ bar: { flexWrap: 'wrap', gap: tokens.spacingHorizontalS, padding: 0 } });
+
+/** Only the actions the current state allows are enabled; the server refuses the rest anyway. */
+export function ActionsBar(props: {
+  health: MyHealthResponse;
+  reconnectHref: string;
+  busy: boolean;
+  onAction: (action: Action) => void;
+}) {
+  const styles = useStyles();
+  const state = props.health.account?.state;
+  const active = state === 'active';
+  const canDisable = state === 'active' || state === 'paused' || state === 'reconnect_required';
+  return (
+    <Toolbar aria-label="Sync actions" className={styles.bar}>
+      <Button
+        appearance="primary"
+        disabled={!active || props.busy}
+        onClick={() => props.onAction({ kind: 'sync-now' })}
+      >
+        Sync now
+      </Button>
+      {state === 'paused' ? (
+        <Button disabled={props.busy} onClick={() => props.onAction({ kind: 'resume' })}>
+          Resume
+        </Button>
+      ) : (
+        <Button disabled={!active || props.busy} onClick={() => props.onAction({ kind: 'pause' })}>
+          Pause
+        </Button>
+      )}
+      {state === 'reconnect_required' && (
+        // Sign-in pages refuse to render in frames, so reconnecting always opens a new window.
+        <Link href={props.reconnectHref} target="_blank" rel="noopener noreferrer">
+          Reconnect
+        </Link>
+      )}
+      <DisableDialog
+        disabled={!canDisable}
+        busy={props.busy}
+        onConfirm={(retention) => props.onAction({ kind: 'disable', retention })}
+      />
+    </Toolbar>
+  );
+}

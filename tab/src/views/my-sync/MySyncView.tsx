@@ -1,0 +1,165 @@
+import {
+  Button,
+  Card,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Subtitle2,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import { useCallback, useState } from 'react';
+import type { ActionResponse, MeResponse, MyHealthResponse } from '../../../../bot/api/contract.js';
+import type { ApiClient } from '../../api/client.js';
+import { HourlyChart } from '../../charts/HourlyChart.js';
+import { LoadState } from '../../components/LoadState.js';
+import { usePolling } from '../../hooks/usePolling.js';
+import { ActionsBar, type Action } from './ActionsBar.js';
+import { PrivacyPanel } from './PrivacyPanel.js';
+import { ResourceCard } from './ResourceCard.js';
+import { SkippedTable } from './SkippedTable.js';
+
+const useStyles = makeStyles({
+  column: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(16rem, 1fr))',
+    gap: tokens.spacingHorizontalL,
+  },
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+});
+
+const POLL_MS = 15_000;
+const FAST_POLL_MS = 3_000;
+
+/** Poll faster while something is about to change: a sync running, or a run due within a minute. */
+function moving(h: MyHealthResponse): boolean {
+  return h.resources.some(
+    (r) => r.status === 'syncing' || (r.nextRunAt !== null && Date.parse(r.nextRunAt) - Date.now() < 60_000),
+  );
+}
+
+const ENDPOINT: Record<Action['kind'], string> = {
+  'sync-now': '/api/me/sync-now',
+  pause: '/api/me/pause',
+  resume: '/api/me/resume',
+  disable: '/api/me/disable',
+};
+
+export function MySyncView({ api, me }: { api: ApiClient; me: MeResponse }) {
+  const styles = useStyles();
+  const offset = -new Date().getTimezoneOffset();
+  const load = useCallback(
+    () => api.get<MyHealthResponse>(`/api/me/health?utcOffsetMinutes=${offset}`),
+    [api, offset],
+  );
+  const health = usePolling(load, { intervalMs: POLL_MS, fastIntervalMs: FAST_POLL_MS, fastWhile: moving });
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<{ intent: 'success' | 'error'; text: string }>();
+
+  const act = async (action: Action) => {
+    setBusy(true);
+    setNotice(undefined);
+    try {
+      const body = action.kind === 'disable' ? { retention: action.retention, confirm: true } : undefined;
+      const result = await api.send<ActionResponse>('POST', ENDPOINT[action.kind], body);
+      setNotice({ intent: 'success', text: result.message });
+    } catch (err) {
+      setNotice({ intent: 'error', text: (err as Error).message });
+    } finally {
+      setBusy(false);
+      await health.refresh();
+    }
+  };
+
+  return (
+    <LoadState label="your sync health" data={health.data} error={health.error}>
+      {(h) => (
+        <div className={styles.column}>
+          <Card>
+            <Subtitle2 as="h2" data-testid="state-title">
+              {h.state.title}
+            </Subtitle2>
+            <Text>{h.state.detail}</Text>
+            {h.state.nextAction.kind === 'reconnect' ? (
+              <Link href={me.links.reconnect} target="_blank" rel="noopener noreferrer">
+                {h.state.nextAction.label}
+              </Link>
+            ) : h.account === null ? (
+              <Text weight="semibold">
+                Next: {h.state.nextAction.label} — in the chat with the Cloud Sync bot.
+              </Text>
+            ) : null}
+            {h.account && (
+              <ActionsBar
+                health={h}
+                reconnectHref={me.links.reconnect}
+                busy={busy}
+                onAction={(a) => void act(a)}
+              />
+            )}
+            {notice && (
+              <MessageBar intent={notice.intent} role={notice.intent === 'error' ? 'alert' : 'status'}>
+                <MessageBarBody>{notice.text}</MessageBarBody>
+              </MessageBar>
+            )}
+          </Card>
+
+          {h.account && (
+            <>
+              <section className={styles.grid} aria-label="Mail and diary health">
+                {h.resources.map((r) => (
+                  <ResourceCard key={r.resource} health={r} />
+                ))}
+              </section>
+              <section className={styles.section} aria-labelledby="chart-title">
+                <Subtitle2 as="h3" id="chart-title">
+                  Items synced per hour
+                </Subtitle2>
+                <HourlyChart
+                  title="Items synced per hour, last 7 days"
+                  series={[
+                    { key: 'mail', legend: 'Mail', kind: 'bar' },
+                    { key: 'diary', legend: 'Diary', kind: 'bar' },
+                  ]}
+                  points={h.hourly.map((p) => ({ hour: p.hour, values: { mail: p.mail, diary: p.diary } }))}
+                />
+              </section>
+              <section className={styles.section} aria-labelledby="skipped-title">
+                <Subtitle2 as="h3" id="skipped-title">
+                  Recently not copied
+                </Subtitle2>
+                <SkippedTable items={h.skipped} />
+              </section>
+              <section className={styles.section} aria-labelledby="privacy-title">
+                <Subtitle2 as="h3" id="privacy-title">
+                  Privacy
+                </Subtitle2>
+                <PrivacyPanel api={api} />
+              </section>
+            </>
+          )}
+          {health.data && (
+            <Button appearance="subtle" onClick={() => void health.refresh()} aria-label="Refresh now">
+              Updated {new Date(h.generatedAt).toLocaleTimeString()} — refresh
+            </Button>
+          )}
+        </div>
+      )}
+    </LoadState>
+  );
+}
+
+export function NotACrmUser({ me }: { me: MeResponse }) {
+  return (
+    <MessageBar intent="warning">
+      <MessageBarBody>
+        <MessageBarTitle>You're not a CRM user here</MessageBarTitle>
+        No CRM user in {me.tenant.name} has the work e-mail {me.email}. Ask your CRM administrator to check
+        your user record.
+      </MessageBarBody>
+    </MessageBar>
+  );
+}

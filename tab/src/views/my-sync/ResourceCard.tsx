@@ -1,0 +1,93 @@
+import {
+  Body1,
+  Caption1,
+  Card,
+  CardHeader,
+  ProgressBar,
+  Text,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import type { ResourceHealth } from '../../../../bot/api/contract.js';
+import { HealthBadge } from '../../components/HealthBadge.js';
+import { ago, dateTime, RESOURCE_LABEL, until } from '../../format.js';
+
+const useStyles = makeStyles({
+  facts: {
+    display: 'grid',
+    gridTemplateColumns: 'max-content 1fr',
+    columnGap: tokens.spacingHorizontalM,
+    rowGap: tokens.spacingVerticalXS,
+    margin: 0,
+  },
+  term: { color: tokens.colorNeutralForeground2 },
+  detail: { margin: 0 },
+  errors: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
+});
+
+export function ResourceCard({ health }: { health: ResourceHealth }) {
+  const styles = useStyles();
+  const label = RESOURCE_LABEL[health.resource];
+  const progress = health.progress;
+  return (
+    <Card aria-labelledby={`${health.resource}-title`} data-resource={health.resource}>
+      <CardHeader
+        header={
+          <Text weight="semibold" id={`${health.resource}-title`}>
+            {label}
+          </Text>
+        }
+        action={<HealthBadge status={health.status} />}
+      />
+      {progress && (
+        <ProgressBar
+          aria-label={`${label} sync progress`}
+          value={progress.estimate ? Math.min(1, progress.done / progress.estimate) : undefined}
+          thickness="large"
+        />
+      )}
+      <dl className={styles.facts}>
+        <dt className={styles.term}>Last successful sync</dt>
+        <dd className={styles.detail} title={dateTime(health.lastSuccessAt)}>
+          {ago(health.lastSuccessAgeSeconds)}
+        </dd>
+        {progress && (
+          <>
+            <dt className={styles.term}>Progress</dt>
+            <dd className={styles.detail}>
+              {progress.done} {progress.estimate ? `of about ${progress.estimate}` : 'items so far'}
+            </dd>
+          </>
+        )}
+        {health.throttledUntil && (
+          <>
+            <dt className={styles.term}>Carries on</dt>
+            <dd className={styles.detail}>{until(health.throttledUntil)}</dd>
+          </>
+        )}
+        <dt className={styles.term}>Synced today</dt>
+        <dd className={styles.detail} data-testid={`${health.resource}-today`}>
+          {health.itemsToday}
+        </dd>
+        <dt className={styles.term}>In the CRM</dt>
+        <dd className={styles.detail}>{health.itemsTotal}</dd>
+        <dt className={styles.term}>Next run</dt>
+        <dd className={styles.detail} data-testid={`${health.resource}-next-run`}>
+          {health.nextRunAt ? `${until(health.nextRunAt)} (${dateTime(health.nextRunAt)})` : 'not scheduled'}
+        </dd>
+      </dl>
+      {health.lastErrors.length > 0 && (
+        <div>
+          <Body1 as="h4">Recent problems</Body1>
+          <ul className={styles.errors}>
+            {health.lastErrors.map((e) => (
+              <li key={`${e.at}-${e.code ?? ''}`}>
+                <Caption1>{dateTime(e.at)}</Caption1> — {e.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { addAccount, addRun, addSkip, minutesAgo } from '../api/fixtures/seed.js';
+import { startTabStack, type TabStack } from '../api/fixtures/tab-stack.js';
+
+/**
+ * The tab in a real headless Chromium against the real server and emulator: sign in on the emulator's
+ * page, read health, press Sync now and watch the page follow, then the administrator's tenant table;
+ * screenshots in each theme go to .test-output/ for people to look at.
+ */
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const OUTPUT = path.join(REPO, '.test-output');
+const ALICE = { username: 'alice.smith@contoso.com', password: 'demo' };
+const DAN = { username: 'dan.morgan@contoso.com', password: 'demo' };
+
+/** Chromium trusts the emulator's certificate by its public key, for this browser only. */
+async function spkiHashes(dataDir: string): Promise<string> {
+  const hashes = [];
+  for (const file of ['ca.pem', 'localhost.pem']) {
+    const pem = await readFile(path.join(dataDir, 'emulator', file), 'utf8');
+    const der = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+    hashes.push(createHash('sha256').update(der).digest('base64'));
+  }
+  return hashes.join(',');
+}
+
+describe('health tab in Chromium (tab/)', function () {
+  let stack: TabStack;
+  let browser: Browser;
+  let distDir: string;
+  let aliceAccount: string;
+
+  before(async function () {
+    distDir = await mkdtemp(path.join(os.tmpdir(), 'tab-dist-'));
+    // The page under test is built from the current sources, exactly as `npm run build:tab` does.
+    await build({
+      configFile: path.join(REPO, 'tab/vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir: distDir, emptyOutDir: true, sourcemap: false },
+    });
+    stack = await startTabStack({ distDir });
+    const now = new Date();
+    aliceAccount = await addAccount(stack.store, ALICE.username, 'active', {
+      nextRunAt: new Date(now.getTime() + 30 * 60_000).toISOString(),
+      lastSyncedAt: minutesAgo(now, 12),
+    });
+    for (let h = 1; h <= 30; h += 3) {
+      await addRun(stack.store, aliceAccount, {
+        resource: h % 2 ? 'mail:inbox' : 'diary',
+        status: 'succeeded',
+        startedAt: minutesAgo(now, h * 60 + 1),
+        endedAt: minutesAgo(now, h * 60),
+        added: h,
+        updated: 1,
+      });
+    }
+    await addRun(stack.store, aliceAccount, {
+      resource: 'diary',
+      status: 'failed',
+      startedAt: minutesAgo(now, 16),
+      endedAt: minutesAgo(now, 15),
+      errorCode: 'ServiceUnavailable',
+      errorMessage: '503',
+    });
+    await addSkip(
+      stack.store,
+      aliceAccount,
+      'no_crm_contact',
+      minutesAgo(now, 40),
+      'From newsletter@example.org',
+    );
+    const danAccount = await addAccount(stack.store, DAN.username, 'active', {
+      lastSyncedAt: minutesAgo(now, 3),
+    });
+    await addRun(stack.store, danAccount, {
+      resource: 'mail:inbox',
+      status: 'succeeded',
+      startedAt: minutesAgo(now, 4),
+      endedAt: minutesAgo(now, 3),
+      added: 9,
+    });
+
+    browser = await chromium.launch({
+      // Debian's Chromium package; never a downloaded browser.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--ignore-certificate-errors-spki-list=${await spkiHashes(stack.emu.dataDir)}`,
+      ],
+    });
+    await mkdir(OUTPUT, { recursive: true });
+  });
+
+  after(async function () {
+    await browser?.close();
+    await stack?.close();
+    if (distDir) await rm(distDir, { recursive: true, force: true });
+  });
+
+  /** The browser sign-in as a person does it: our Sign in button, the emulator's form, consent if asked. */
+  async function signIn(user: { username: string; password: string }, query = '?theme=light'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.baseUrl}/tab/${query}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === stack.emu.origin);
+    await page.fill('#login', user.username);
+    await page.fill('#passwd', user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const accept = page.getByRole('button', { name: 'Accept' });
+    const home = page.getByRole('heading', { name: 'Cloud Sync', level: 1 });
+    await accept.or(home).first().waitFor();
+    if (await accept.isVisible()) await accept.click();
+    await page.waitForURL(`${stack.baseUrl}/tab/${query}`);
+    return page;
+  }
+
+  it('signs Alice in through the emulator and shows her mail and diary health', async function () {
+    const page = await signIn(ALICE);
+    await page.getByTestId('state-title').filter({ hasText: 'Sync is on' }).waitFor();
+    await page.locator('[data-resource="mail"] [data-health="healthy"]').waitFor();
+    await page.locator('[data-resource="diary"] [data-health="failing"]').waitFor();
+    await page.getByText('Microsoft 365 had a temporary problem').waitFor();
+    await page.getByText('Nobody in it is a candidate or client in the CRM').waitFor();
+    // Reload keeps the session (sessionStorage) and never puts the token in the address bar.
+    assert.doesNotMatch(page.url(), /token|code=/);
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-light.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('Sync now moves the next run and the page follows the run the worker records', async function () {
+    const page = await signIn(ALICE);
+    const nextRun = page.getByTestId('mail-next-run');
+    await nextRun.filter({ hasText: /^in \d+ min/ }).waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText('A sync starts within a few seconds.').waitFor();
+    await nextRun.filter({ hasText: /^now/ }).waitFor();
+    const account = await stack.store.db
+      .selectFrom('sync_accounts')
+      .select('next_run_at')
+      .where('id', '=', aliceAccount)
+      .executeTakeFirstOrThrow();
+    assert.ok(account.next_run_at && Date.parse(account.next_run_at) <= Date.now());
+    assert.ok(stack.syncRequests.includes(aliceAccount));
+
+    // The worker (elsewhere) picks the account up and records a run in progress: the tab, polling
+    // faster while a run is due, shows it without a reload.
+    await addRun(stack.store, aliceAccount, {
+      resource: 'mail:inbox',
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      progressDone: 40,
+      progressEstimate: 100,
+    });
+    await page.locator('[data-resource="mail"] [data-health="syncing"]').waitFor();
+    await page.getByText('40 of about 100').waitFor();
+    await page.context().close();
+  });
+
+  it('follows the theme: dark and high contrast render with their own colours', async function () {
+    const page = await signIn(ALICE, '?theme=dark');
+    await page.getByTestId('state-title').waitFor();
+    assert.equal(await page.locator('[data-theme]').first().getAttribute('data-theme'), 'dark');
+    const background = () => page.locator('main').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const dark = await background();
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-dark.png'), fullPage: true });
+    await page.goto(`${stack.baseUrl}/tab/?theme=light`);
+    await page.getByTestId('state-title').waitFor();
+    const light = await background();
+    assert.notEqual(dark, light);
+    await page.goto(`${stack.baseUrl}/tab/?theme=contrast`);
+    await page.getByTestId('state-title').waitFor();
+    assert.equal(await page.locator('[data-theme]').first().getAttribute('data-theme'), 'contrast');
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-contrast.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('fits a narrow Teams pane without sideways scrolling', async function () {
+    const page = await signIn(ALICE);
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.getByTestId('state-title').waitFor();
+    await page.locator('[data-resource="mail"]').waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the pane`);
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-narrow.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows Dan, an administrator, the tenant table, reachable by keyboard', async function () {
+    const page = await signIn(DAN);
+    const mine = page.getByRole('tab', { name: 'My sync' });
+    await mine.waitFor();
+    await mine.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    const table = page.getByTestId('tenant-users');
+    await table.waitFor();
+    await table.locator('[data-email="alice.smith@contoso.com"]').waitFor();
+    await table.locator('[data-email="dan.morgan@contoso.com"] [data-health="healthy"]').first().waitFor();
+    assert.equal(await table.locator('[data-email$="@fabrikam.com"]').count(), 0);
+    await page.getByText('No one is waiting for IT approval.').waitFor();
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-tenant-light.png'), fullPage: true });
+
+    // Sorting by the State header reorders rows (server-side); the header announces its direction.
+    const stateHeader = page.getByRole('columnheader', { name: 'State' });
+    await stateHeader.click();
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'State' }).waitFor();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="tenant-users"] tbody tr')?.getAttribute('data-email') ===
+        'ben.jones@contoso.com',
+    );
+
+    await page.goto(`${stack.baseUrl}/tab/?theme=dark&view=tenant`);
+    await page.getByTestId('tenant-users').waitFor();
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-tenant-dark.png'), fullPage: true });
+    await page.context().close();
+  });
+});
