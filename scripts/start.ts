@@ -39,7 +39,10 @@ function runTs(name: string, entry: string, args: string[] = [], env: NodeJS.Pro
 
 function waitForLine(service: Service, pattern: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${service.name} did not start within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${service.name} did not start within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const rl = createInterface({ input: service.child.stdout! });
     rl.on('line', (line) => {
       if (pattern.test(line)) {
@@ -143,7 +146,9 @@ async function main(): Promise<void> {
     ...playgrounds,
     `  sync health tab        ${config.PUBLIC_URL}/tab/`,
     `  health check           ${config.PUBLIC_URL}/healthz`,
-    ...(config.USE_EMULATOR ? [`  Microsoft 365 emulator https://localhost:${config.EMULATOR_PORT}/_emulator/`] : []),
+    ...(config.USE_EMULATOR
+      ? [`  Microsoft 365 emulator https://localhost:${config.EMULATOR_PORT}/_emulator/`]
+      : []),
     '',
     'Demo users sign in on the emulator with password "demo" (see README: "Walk through the demo").',
     'Press Ctrl+C to stop.',

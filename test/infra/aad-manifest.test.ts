@@ -1,0 +1,54 @@
+import { strict as assert } from 'node:assert';
+import { parseConfig } from '../../bot/config/config.js';
+import { read } from '../env/project-files.js';
+
+interface AadManifest {
+  signInAudience: string;
+  requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: string }[] }[];
+  oauth2Permissions: { id: string; value: string; type: string; isEnabled: boolean }[];
+  preAuthorizedApplications: { appId: string; permissionIds: string[] }[];
+  identifierUris: string[];
+  replyUrlsWithType: { url: string; type: string }[];
+}
+
+const TEAMS_CLIENTS = {
+  desktopAndMobile: '1fec8e78-bce4-4aaf-ab1b-5451cc387264',
+  web: '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
+};
+
+describe('aad.manifest.json', () => {
+  const aad = JSON.parse(read('aad.manifest.json')) as AadManifest;
+
+  it('asks for exactly the delegated Graph permissions the code requests, and no application permission', () => {
+    assert.equal(aad.requiredResourceAccess.length, 1);
+    const graph = aad.requiredResourceAccess[0];
+    assert.equal(graph?.resourceAppId, 'Microsoft Graph');
+    assert.deepEqual(new Set(graph?.resourceAccess.map((r) => r.type)), new Set(['Scope']));
+    assert.deepEqual(graph?.resourceAccess.map((r) => r.id).sort(), [...parseConfig({}).SYNC_SCOPES].sort());
+  });
+
+  it('exposes access_as_user for tab SSO, pre-authorised for the Teams clients', () => {
+    const scope = aad.oauth2Permissions.find((p) => p.value === 'access_as_user');
+    assert.ok(scope?.isEnabled);
+    for (const appId of Object.values(TEAMS_CLIENTS)) {
+      const pre = aad.preAuthorizedApplications.find((p) => p.appId === appId);
+      assert.deepEqual(pre?.permissionIds, [scope.id], appId);
+    }
+    assert.deepEqual(aad.identifierUris, ['api://${{PUBLIC_HOSTNAME}}/${{AAD_APP_CLIENT_ID}}']);
+  });
+
+  it('accepts sign-in replies only at the server callbacks and the tab', () => {
+    assert.deepEqual(aad.replyUrlsWithType.map((r) => `${r.type} ${r.url}`).sort(), [
+      'Spa ${{PUBLIC_URL}}/tab/auth-end.html',
+      'Web ${{PUBLIC_URL}}/auth/admin-consent/callback',
+      'Web ${{PUBLIC_URL}}/auth/callback',
+    ]);
+  });
+
+  it('matches the SSO audience of the Teams manifest', () => {
+    const manifest = JSON.parse(read('appPackage/manifest.json')) as {
+      webApplicationInfo: { resource: string };
+    };
+    assert.equal(manifest.webApplicationInfo.resource, aad.identifierUris[0]);
+  });
+});

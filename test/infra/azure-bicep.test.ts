@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import { CONFIG_KEYS } from '../../bot/config/config.js';
+import { bicepOutputs, bicepParams, envFile, placeholderNames, read } from '../env/project-files.js';
+
+// Read by App Service itself, not by our code: the Application Insights agent's switch.
+const PLATFORM_SETTINGS = ['ApplicationInsightsAgent_EXTENSION_VERSION'];
+// Settings whose values are secrets: each must be a Key Vault reference, never a literal.
+const SECRET_SETTINGS = ['AAD_APP_CLIENT_SECRET', 'BOT_PASSWORD', 'TOKEN_ENCRYPTION_KEY', 'DATABASE_URL'];
+
+const bicep = read('infra/azure.bicep');
+const parameters = JSON.parse(read('infra/azure.parameters.json')) as { parameters: Record<string, unknown> };
+
+/** `{ name: 'X' value: Y }` pairs of every app settings list in the template. */
+function appSettings(): Map<string, string> {
+  const pairs = [...bicep.matchAll(/name:\s*'(\w+)'\s*\n\s*value:\s*(.+)$/gm)];
+  return new Map(pairs.map((m) => [m[1] as string, (m[2] as string).trim()]));
+}
+
+/** The body of one resource declaration, up to the next top-level declaration. */
+function resourceBody(type: string): string[] {
+  const blocks = bicep.split(/\n(?=resource |output |var |param )/);
+  return blocks.filter((b) => b.startsWith('resource ') && b.includes(`'${type}@`));
+}
+
+describe('infra/azure.bicep', () => {
+  it('uses every parameter it declares', () => {
+    const unused = bicepParams(bicep).filter((p) => bicep.split(new RegExp(`\\b${p}\\b`)).length < 3);
+    assert.deepEqual(unused, []);
+  });
+
+  it('gets a value for every parameter without a default, and only for declared ones', () => {
+    const declared = bicepParams(bicep);
+    const withoutDefault = [...bicep.matchAll(/^param\s+(\w+)\s+\w+\s*$/gm)].map((m) => m[1] as string);
+    const given = Object.keys(parameters.parameters);
+    assert.deepEqual(
+      given.filter((p) => !declared.includes(p)),
+      [],
+    );
+    assert.deepEqual(
+      withoutDefault.filter((p) => !given.includes(p)),
+      [],
+    );
+  });
+
+  it('takes every secret as a @secure parameter', () => {
+    const params = JSON.stringify(parameters);
+    for (const name of placeholderNames(params)) {
+      if (!name.startsWith('SECRET_')) continue;
+      const param = Object.entries(parameters.parameters).find(([, v]) =>
+        JSON.stringify(v).includes(name),
+      )?.[0];
+      assert.match(
+        bicep,
+        new RegExp(`@secure\\(\\)\\n(@.*\\n)*param ${param} string`),
+        `${param} must be @secure()`,
+      );
+    }
+  });
+
+  it('writes every output back to an env variable that the code or teamsapp.yml reads', () => {
+    const outputs = bicepOutputs(bicep);
+    assert.ok(outputs.length >= 4);
+    const dev = envFile('dev');
+    const lifecycle = placeholderNames(read('teamsapp.yml'));
+    const used = new Set([
+      ...placeholderNames(read('appPackage/manifest.json')),
+      ...placeholderNames(read('aad.manifest.json')),
+    ]);
+    for (const output of outputs) {
+      assert.ok(output in dev, `${output} should be declared in env/.env.dev`);
+      const consumer =
+        (CONFIG_KEYS as string[]).includes(output) || lifecycle.has(output) || used.has(output);
+      assert.ok(consumer, `nothing reads the output ${output}`);
+    }
+  });
+
+  it('sets only app settings that the code reads (or App Service itself)', () => {
+    const names = [...appSettings().keys()];
+    assert.ok(names.length > 10, 'app settings should be found in the template');
+    const unknown = names.filter(
+      (n) => !(CONFIG_KEYS as string[]).includes(n) && !PLATFORM_SETTINGS.includes(n),
+    );
+    assert.deepEqual(unknown, []);
+  });
+
+  it('hands secrets to App Service as Key Vault references only', () => {
+    const settings = appSettings();
+    for (const name of SECRET_SETTINGS) {
+      assert.match(
+        settings.get(name) ?? '',
+        /^'@Microsoft\.KeyVault\(SecretUri=\$\{\w+\.properties\.secretUri\}\)'$/,
+        name,
+      );
+    }
+    assert.equal(resourceBody('Microsoft.KeyVault/vaults/secrets').length, SECRET_SETTINGS.length);
+  });
+
+  it('keeps the server from running workers, since the worker app runs them', () => {
+    const server = resourceBody('Microsoft.Web/sites').find((b) => b.includes("'npm run server'"));
+    const worker = resourceBody('Microsoft.Web/sites').find((b) => b.includes("'npm run worker'"));
+    assert.ok(server && worker);
+    assert.match(server, /name: 'RUN_WORKER_IN_SERVER'\s*\n\s*value: 'false'/);
+    assert.match(bicep, /capacity: workerCount/);
+  });
+
+  it('serves both apps over HTTPS only with TLS 1.2 or later, Node 20 on Linux, reading Key Vault as their identity', () => {
+    const sites = resourceBody('Microsoft.Web/sites');
+    assert.equal(sites.length, 2);
+    for (const site of sites) {
+      assert.match(site, /httpsOnly: true/);
+      assert.match(site, /minTlsVersion: '1\.2'/);
+      assert.match(site, /ftpsState: 'Disabled'/);
+      assert.match(site, /linuxFxVersion: 'NODE\|20-lts'/);
+      assert.match(site, /keyVaultReferenceIdentity: identity\.id/);
+    }
+    assert.match(resourceBody('Microsoft.KeyVault/vaults')[0] ?? '', /enableRbacAuthorization: true/);
+    assert.match(bicep, /sslmode=require/);
+  });
+
+  it('registers the bot at /api/messages with the Teams channel', () => {
+    assert.match(
+      resourceBody('Microsoft.BotService/botServices')[0] ?? '',
+      /endpoint: '\$\{publicUrl\}\/api\/messages'/,
+    );
+    assert.match(
+      resourceBody('Microsoft.BotService/botServices/channels')[0] ?? '',
+      /channelName: 'MsTeamsChannel'/,
+    );
+  });
+});
