@@ -17,7 +17,11 @@ export interface RunningServer {
  * Builds the one-process server (bot, auth, tab API, notifications, worker) from validated config:
  * opens the store and migrates it, mounts every surface on one restify server, and listens.
  */
-export async function composeServer(config: Config, logger: Logger, extraChecks: HealthCheck[] = []): Promise<RunningServer> {
+export async function composeServer(
+  config: Config,
+  logger: Logger,
+  extraChecks: HealthCheck[] = [],
+): Promise<RunningServer> {
   const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
   await store.migrate();
 

@@ -31,7 +31,8 @@ export async function shutDownGracefully(options: GracefulShutdownOptions): Prom
     await new Promise((r) => setTimeout(r, options.pollMs ?? 20));
   }
   const drained = http.inFlight() === 0;
-  if (!drained) logger.warn({ inFlight: http.inFlight() }, 'shutdown timeout reached with requests in flight');
+  if (!drained)
+    logger.warn({ inFlight: http.inFlight() }, 'shutdown timeout reached with requests in flight');
   http.server.server.closeAllConnections?.();
   await closed;
 
@@ -41,7 +42,10 @@ export async function shutDownGracefully(options: GracefulShutdownOptions): Prom
       await step.run();
     } catch (err) {
       clean = false;
-      logger.error({ step: step.name, err: err instanceof Error ? err.message : String(err) }, 'shutdown step failed');
+      logger.error(
+        { step: step.name, err: err instanceof Error ? err.message : String(err) },
+        'shutdown step failed',
+      );
     }
   }
   return clean;

@@ -95,7 +95,12 @@ describe('configuration', () => {
     it('never generates a key in production', () => {
       const key = randomBytes(32).toString('base64');
       assert.throws(
-        () => loadConfig({ rootDir: root, env: { NODE_ENV: 'production', USE_EMULATOR: 'false' }, generateLocalKey: true }),
+        () =>
+          loadConfig({
+            rootDir: root,
+            env: { NODE_ENV: 'production', USE_EMULATOR: 'false' },
+            generateLocalKey: true,
+          }),
         /TOKEN_ENCRYPTION_KEY is required in production/,
       );
       const c = loadConfig({

@@ -16,7 +16,13 @@ function capture() {
 describe('logger redaction', () => {
   it('never writes tokens, secrets, authorization headers or message bodies', () => {
     const { lines, logger } = capture();
-    const secrets = ['eyJhbGciOiJSUzI1NiJ9.access', 'rt-secret-value', 'client-secret-value', 'Bearer abc.def', 'Dear Priya, salary'];
+    const secrets = [
+      'eyJhbGciOiJSUzI1NiJ9.access',
+      'rt-secret-value',
+      'client-secret-value',
+      'Bearer abc.def',
+      'Dear Priya, salary',
+    ];
     logger.info({
       accessToken: secrets[0],
       account: { refresh_token: secrets[1] },

@@ -33,7 +33,10 @@ describe('graceful shutdown', () => {
       ],
     });
 
-    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'new connections are refused while draining');
+    await assert.rejects(
+      fetch(`http://127.0.0.1:${port}/healthz`),
+      'new connections are refused while draining',
+    );
     assert.deepEqual(order, [], 'steps wait for in-flight requests');
     release();
     const res = await pending;

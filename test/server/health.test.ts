@@ -30,7 +30,10 @@ describe('health checks', () => {
     const http = createHttpServer({
       logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
       healthChecks: [
-        { name: 'store', check: async () => (storeUp ? undefined : Promise.reject(new Error('database is locked'))) },
+        {
+          name: 'store',
+          check: async () => (storeUp ? undefined : Promise.reject(new Error('database is locked'))),
+        },
       ],
     });
     const port = await http.listen(0, '127.0.0.1');

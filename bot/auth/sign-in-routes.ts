@@ -1,0 +1,228 @@
+import type { Server, Request, Response } from 'restify';
+import { CryptoProvider } from '@azure/msal-node';
+import { z } from 'zod';
+import type { Store } from '../store/store.js';
+import type { TokenCipher } from '../vault/token-cipher.js';
+import type { Logger } from '../logging/logger.js';
+import type { EntraError } from '../enablement/consent-errors.js';
+import { msalClientFor, type MsalSettings } from './msal-client-factory.js';
+import { signState, verifyState, SignedStateError } from './signed-state.js';
+import { startAttempt, completeAttempt } from './sign-in-attempts.js';
+import { renderResultPage, type ResultPage } from './result-page.js';
+
+const TICKET_PURPOSE = 'cloud-sync:sign-in';
+const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
+/** The issue asks for sign-in links that expire after 10 minutes. */
+const TICKET_LIFETIME_SECONDS = 10 * 60;
+/** IT may take days to act on an approval request; its consent link stays valid for a week. */
+const ADMIN_CONSENT_LIFETIME_SECONDS = 7 * 24 * 3600;
+
+const ticketClaims = z.object({
+  acc: z.string().min(1),
+  tid: z.string().min(1),
+  oid: z.string().min(1),
+  hint: z.string().optional(),
+});
+const adminConsentClaims = z.object({ tid: z.string().min(1), req: z.string().min(1) });
+
+export interface SignedInAccount {
+  tenantId: string;
+  objectId: string;
+  username: string;
+}
+
+/** What the enablement side does with each outcome; each returns the page the browser shows. */
+export interface SignInHandlers {
+  /** The code was exchanged and the tokens are in the vault under `accountId`. */
+  signInCompleted(accountId: string, account: SignedInAccount): Promise<ResultPage>;
+  signInFailed(accountId: string, error: EntraError): Promise<ResultPage>;
+  adminConsentGranted(tenantId: string, requestId: string): Promise<ResultPage>;
+  adminConsentFailed(tenantId: string, requestId: string, error: EntraError): Promise<ResultPage>;
+}
+
+export interface SignInRouteDeps {
+  store: Store;
+  cipher: TokenCipher;
+  logger: Logger;
+  msal: MsalSettings;
+  publicUrl: string;
+  scopes: string[];
+  ticketKey: Uint8Array;
+  adminConsentKey: Uint8Array;
+  handlers: SignInHandlers;
+}
+
+export const SIGN_IN_CALLBACK_PATH = '/auth/callback';
+export const ADMIN_CONSENT_CALLBACK_PATH = '/auth/admin-consent/callback';
+
+/** The URL a sign-in card's button opens: binds the browser sign-in to this account and Teams user. */
+export async function signInUrl(
+  deps: Pick<SignInRouteDeps, 'publicUrl' | 'ticketKey'>,
+  ticket: { accountId: string; tenantId: string; aadObjectId: string; loginHint?: string },
+  now = new Date(),
+): Promise<string> {
+  const { token } = await signState(
+    deps.ticketKey,
+    TICKET_PURPOSE,
+    { acc: ticket.accountId, tid: ticket.tenantId, oid: ticket.aadObjectId, hint: ticket.loginHint },
+    TICKET_LIFETIME_SECONDS,
+    now,
+  );
+  return `${deps.publicUrl}/auth/start?ticket=${encodeURIComponent(token)}`;
+}
+
+/** The `state` for the v2.0 admin consent URL of an approval request. */
+export async function adminConsentState(
+  key: Uint8Array,
+  input: { tenantId: string; requestId: string },
+  now = new Date(),
+): Promise<string> {
+  const { token } = await signState(
+    key,
+    ADMIN_CONSENT_PURPOSE,
+    { tid: input.tenantId, req: input.requestId },
+    ADMIN_CONSENT_LIFETIME_SECONDS,
+    now,
+  );
+  return token;
+}
+
+const stringParam = (req: Request, name: string): string | undefined => {
+  const v = (req.query as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' && v.length > 0 && v.length < 8192 ? v : undefined;
+};
+
+function entraErrorFrom(req: Request): EntraError | undefined {
+  const error = stringParam(req, 'error');
+  if (!error) return undefined;
+  return {
+    error,
+    error_description: stringParam(req, 'error_description'),
+    error_subcode: stringParam(req, 'error_subcode'),
+  };
+}
+
+function page(res: Response, status: number, p: ResultPage): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(renderResultPage(p));
+}
+
+const linkProblem = (message: string): ResultPage => ({
+  tone: 'error',
+  title: 'This sign-in link cannot be used',
+  message: `${message} Go back to Teams and choose "Enable sync" again to get a fresh link.`,
+});
+
+export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): void {
+  const redirectUri = `${deps.publicUrl}${SIGN_IN_CALLBACK_PATH}`;
+
+  server.get('/auth/start', async (req: Request, res: Response) => {
+    const ticket = stringParam(req, 'ticket');
+    if (!ticket) return page(res, 400, linkProblem('The link is incomplete.'));
+    let claims;
+    try {
+      claims = await verifyState(deps.ticketKey, TICKET_PURPOSE, ticket, ticketClaims);
+    } catch (err) {
+      const reason =
+        err instanceof SignedStateError && err.reason === 'expired' ? 'It has expired.' : 'It is not valid.';
+      return page(res, 400, linkProblem(reason));
+    }
+    const pkce = await new CryptoProvider().generatePkceCodes();
+    const started = await startAttempt(deps.store, deps.cipher, {
+      ticketJti: claims.jti,
+      accountId: claims.acc,
+      codeVerifier: pkce.verifier,
+    });
+    if (!started.ok) return page(res, 409, linkProblem('It has already been used.'));
+
+    const client = msalClientFor(deps.msal, deps, claims.acc, claims.tid);
+    const url = await client.getAuthCodeUrl({
+      scopes: deps.scopes,
+      redirectUri,
+      codeChallenge: pkce.challenge,
+      codeChallengeMethod: 'S256',
+      state: started.attempt.id,
+      loginHint: claims.hint,
+      prompt: 'select_account',
+    });
+    res.redirect(302, url, () => undefined);
+  });
+
+  server.get(SIGN_IN_CALLBACK_PATH, async (req: Request, res: Response) => {
+    const state = stringParam(req, 'state');
+    if (!state) return page(res, 400, linkProblem('The answer from Microsoft carried no sign-in reference.'));
+    const done = await completeAttempt(deps.store, deps.cipher, state);
+    if (!done.ok) {
+      const why = {
+        unknown: 'It is not one this service started.',
+        expired: 'It has expired.',
+        used: 'It has already been used.',
+      };
+      return page(res, 400, linkProblem(why[done.reason]));
+    }
+    const { accountId, codeVerifier } = done.attempt;
+    const error = entraErrorFrom(req);
+    if (error) return page(res, 200, await deps.handlers.signInFailed(accountId, error));
+
+    const code = stringParam(req, 'code');
+    if (!code) return page(res, 400, linkProblem('The answer from Microsoft carried no authorisation code.'));
+    let account: SignedInAccount;
+    try {
+      // The authority is `organizations`: the account's tenant is known only from the result.
+      const client = msalClientFor(deps.msal, deps, accountId, 'organizations');
+      const result = await client.acquireTokenByCode({
+        code,
+        codeVerifier,
+        redirectUri,
+        scopes: deps.scopes,
+      });
+      const claims = result.idTokenClaims as { tid?: string; oid?: string; preferred_username?: string };
+      if (!claims.tid || !claims.oid) throw new Error('the ID token carries no tenant or object id');
+      account = { tenantId: claims.tid, objectId: claims.oid, username: claims.preferred_username ?? '' };
+    } catch (err) {
+      const e = err as { errorCode?: string; errorMessage?: string; message?: string };
+      deps.logger.warn({ accountId, errorCode: e.errorCode }, 'authorisation code exchange failed');
+      return page(
+        res,
+        200,
+        await deps.handlers.signInFailed(accountId, {
+          error: e.errorCode ?? 'server_error',
+          error_description: e.errorMessage ?? e.message,
+        }),
+      );
+    }
+    return page(res, 200, await deps.handlers.signInCompleted(accountId, account));
+  });
+
+  server.get(ADMIN_CONSENT_CALLBACK_PATH, async (req: Request, res: Response) => {
+    const state = stringParam(req, 'state');
+    let claims;
+    try {
+      if (!state) throw new SignedStateError('invalid', 'missing');
+      claims = await verifyState(deps.adminConsentKey, ADMIN_CONSENT_PURPOSE, state, adminConsentClaims);
+    } catch {
+      return page(res, 400, {
+        tone: 'error',
+        title: 'This consent answer cannot be used',
+        message:
+          'It did not come from an approval request of this service. Use "Open admin consent" on the request card.',
+      });
+    }
+    const tenant = stringParam(req, 'tenant');
+    const error = entraErrorFrom(req);
+    if (error) return page(res, 200, await deps.handlers.adminConsentFailed(claims.tid, claims.req, error));
+    if (stringParam(req, 'admin_consent')?.toLowerCase() !== 'true' || (tenant && tenant !== claims.tid)) {
+      return page(res, 400, {
+        tone: 'error',
+        title: 'Consent was not confirmed',
+        message: 'Microsoft did not confirm admin consent for the tenant of this request.',
+      });
+    }
+    return page(res, 200, await deps.handlers.adminConsentGranted(claims.tid, claims.req));
+  });
+}
