@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole local stack on embedded defaults — the Microsoft 365 emulator (unless a real
+ * `npm start` (after `npm run build:tab`): the whole local stack on embedded defaults — the Microsoft 365 emulator (unless a real
  * tenant is configured), the server (bot, tab, API, sync worker) with the demo CRM loaded, and the
  * Agents Playground — then prints where to click. Ctrl+C stops everything.
  */

@@ -4,13 +4,35 @@ import { createStore, type Store } from '../store/store.js';
 import { createHttpServer, type HttpServer } from '../server/http-server.js';
 import { shutDownGracefully, type ShutdownStep } from '../server/graceful-shutdown.js';
 import type { HealthCheck } from '../server/health.js';
+import { loadTrustedCa, trustedFetch } from '../net/tls-trust.js';
+import { tokenCipherFromConfig } from '../vault/token-cipher.js';
+import { mountTabSurface } from '../api/mount-tab.js';
+import { createSyncWorkerFromConfig } from '../sync/worker-setup.js';
+import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
+import { registerNotificationRoutes } from '../sync/notification-routes.js';
+import { syncDb } from '../sync/sync-tables.js';
 
 export interface RunningServer {
   config: Config;
   store: Store;
   http: HttpServer;
   port: number;
+  /** The in-process sync worker, unless RUN_WORKER_IN_SERVER=false (workers run as `npm run worker`). */
+  worker?: SyncWorker;
   shutdown(): Promise<boolean>;
+}
+
+/** The authority answers its discovery document: the emulator (or Entra) can sign users in. */
+function authorityCheck(config: Config, caPem: string | undefined): HealthCheck {
+  const fetch = trustedFetch(caPem);
+  const url = `${config.M365_AUTHORITY_HOST}/common/v2.0/.well-known/openid-configuration`;
+  return {
+    name: 'emulator',
+    check: async () => {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`discovery answered HTTP ${res.status}`);
+    },
+  };
 }
 
 /**
@@ -22,20 +44,51 @@ export async function composeServer(
   logger: Logger,
   extraChecks: HealthCheck[] = [],
 ): Promise<RunningServer> {
+  const caPem = config.USE_EMULATOR ? loadTrustedCa(config.EMULATOR_CA_CERT) : undefined;
+  const cipher = tokenCipherFromConfig(config);
   const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
   await store.migrate();
 
   const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.ping() }, ...extraChecks];
+  if (config.USE_EMULATOR) healthChecks.push(authorityCheck(config, caPem));
   const http = createHttpServer({ logger, healthChecks });
-  const steps: ShutdownStep[] = [{ name: 'store', run: () => store.close() }];
+  // Shutdown runs these in order: the worker finishes its page and releases leases before the store closes.
+  const steps: ShutdownStep[] = [];
 
+  const worker = config.RUN_WORKER_IN_SERVER
+    ? createSyncWorkerFromConfig(config, { store, logger, cipher }).worker
+    : undefined;
+  if (worker) {
+    registerNotificationRoutes(http.server, { db: syncDb(store), logger, requests: worker.requests });
+    steps.push(syncWorkerShutdownStep(worker));
+  }
+
+  mountTabSurface(http.server, {
+    config,
+    store,
+    logger,
+    caPem,
+    onSyncRequested: worker
+      ? (accountId) =>
+          void worker.syncNow(accountId).catch((err: unknown) => {
+            logger.warn(
+              { accountId, err: err instanceof Error ? err.message : String(err) },
+              'sync now failed',
+            );
+          })
+      : undefined,
+  });
+
+  steps.push({ name: 'store', run: () => store.close() });
   const port = await http.listen(config.PORT);
-  logger.info({ port, dialect: store.dialect }, 'server listening');
+  worker?.start();
+  logger.info({ port, dialect: store.dialect, worker: worker?.owner ?? 'separate' }, 'server listening');
   return {
     config,
     store,
     http,
     port,
+    worker,
     shutdown: () => shutDownGracefully({ http, logger, steps, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }),
   };
 }

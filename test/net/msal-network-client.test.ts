@@ -33,9 +33,11 @@ describe('msal-network-client', () => {
   });
 
   it('turns a body that is not JSON into an error object', async () => {
-    const server = http.createServer((_req, res) =>
-      res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>'),
-    );
+    // No chaining on writeHead: restify, loaded by other suites, patches it to return nothing.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<h1>Bad gateway</h1>');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const res = await new TrustedNetworkClient().sendGetRequestAsync<{ error: string }>(
