@@ -1,13 +1,17 @@
 /**
  * `npm run worker`: a sync worker alone, for scale-out (several of these against one PostgreSQL, the
  * bot and API in their own processes). Runs until SIGTERM/SIGINT, then finishes the page in hand,
- * releases its leases and closes the store.
+ * releases its leases and closes the store. With WORKER_HEALTH_PORT set it also answers GET /healthz
+ * there, which App Service's health check probes.
  */
 import { ConfigError } from './config/config.js';
 import { loadConfig } from './config/env-files.js';
 import { createLogger } from './logging/logger.js';
+import { createHttpServer } from './server/http-server.js';
+import { onTerminationSignals, shutDownGracefully, type ShutdownStep } from './server/graceful-shutdown.js';
 import { createStore } from './store/store.js';
 import { createSyncWorkerFromConfig } from './sync/worker-setup.js';
+import { syncWorkerShutdownStep } from './sync/worker.js';
 import { tokenCipherFromConfig } from './vault/token-cipher.js';
 
 async function main(): Promise<void> {
@@ -24,33 +28,19 @@ async function main(): Promise<void> {
     logger,
     cipher: tokenCipherFromConfig(config),
   });
+  const http = createHttpServer({ logger, healthChecks: [{ name: 'store', check: () => store.ping() }] });
+  if (config.WORKER_HEALTH_PORT !== undefined) await http.listen(config.WORKER_HEALTH_PORT);
   worker.start();
-  logger.info({ owner: worker.owner, dialect: store.dialect }, 'sync worker started');
+  logger.info(
+    { owner: worker.owner, dialect: store.dialect, healthPort: config.WORKER_HEALTH_PORT },
+    'sync worker started',
+  );
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'sync worker stopping');
-    worker
-      .stop()
-      .then(() => store.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error(
-            { err: err instanceof Error ? err.message : String(err) },
-            'sync worker stopped with an error',
-          );
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const steps: ShutdownStep[] = [syncWorkerShutdownStep(worker), { name: 'store', run: () => store.close() }];
+  onTerminationSignals(
+    () => shutDownGracefully({ http, logger, steps, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }),
+    logger,
+  );
 }
 
 main().catch((err: unknown) => {

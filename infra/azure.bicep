@@ -355,7 +355,13 @@ resource workerApp 'Microsoft.Web/sites@2023-12-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       healthCheckPath: '/healthz'
-      appSettings: sharedSettings
+      // App Service routes its health probe to the container port, 8080 for Node.js by default.
+      appSettings: concat(sharedSettings, [
+        {
+          name: 'WORKER_HEALTH_PORT'
+          value: '8080'
+        }
+      ])
     }
   }
   dependsOn: [

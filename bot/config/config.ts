@@ -118,8 +118,12 @@ const variables = z.object({
 
   BOT_ID: z.string().uuid('must be the bot app id, a GUID').optional(),
   BOT_PASSWORD: z.string().min(1).optional(),
+  // Where channel tokens on /api/messages are checked (OpenID metadata with the JWKS) and who must have
+  // issued them; the bot → channel token comes from BOT_OAUTH_TOKEN_URL. Defaults: Microsoft's, or the
+  // emulator's Bot Framework endpoints when USE_EMULATOR (emulator/README.md).
   BOT_OPENID_METADATA_URL: httpsUrl.optional(),
   BOT_TOKEN_ISSUER: z.string().min(1).optional(),
+  BOT_OAUTH_TOKEN_URL: httpsUrl.optional(),
   IT_ADMIN_EMAILS: emailList,
 
   USE_EMULATOR: bool(true),
@@ -145,6 +149,14 @@ const variables = z.object({
   GRAPH_NOTIFICATIONS: bool(true),
   STORE_MAIL_WITHOUT_CONTACT: bool(false),
   RUN_WORKER_IN_SERVER: bool(true),
+  // `npm run worker` answers GET /healthz on this port when set (App Service probes it); unset, a
+  // worker opens no port, so several can run on one machine.
+  WORKER_HEALTH_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a TCP port number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, 'must be a TCP port number between 1 and 65535')
+    .optional(),
   SHUTDOWN_TIMEOUT_MS: int(10000, 100, 600000),
 });
 
@@ -206,6 +218,17 @@ export const configSchema = variables
       // Teams SSO wants `api://<fully qualified domain of the tab>/<client id>`, without a port.
       AAD_APP_ID_URI: c.AAD_APP_ID_URI ?? `api://${new URL(publicUrl).hostname}/${clientId}`,
       AAD_APP_CLIENT_SECRET: c.AAD_APP_CLIENT_SECRET ?? 'emulator-demo-secret',
+      BOT_OPENID_METADATA_URL:
+        c.BOT_OPENID_METADATA_URL ??
+        (c.USE_EMULATOR
+          ? `${emulatorOrigin}/botframework/v1/.well-known/openidconfiguration`
+          : 'https://login.botframework.com/v1/.well-known/openidconfiguration'),
+      BOT_TOKEN_ISSUER: c.BOT_TOKEN_ISSUER ?? 'https://api.botframework.com',
+      BOT_OAUTH_TOKEN_URL:
+        c.BOT_OAUTH_TOKEN_URL ??
+        (c.USE_EMULATOR
+          ? `${emulatorOrigin}/botframework/oauth2/v2.0/token`
+          : 'https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token'),
     };
   });
 

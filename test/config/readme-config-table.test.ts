@@ -13,7 +13,7 @@ describe('README configuration table', function () {
     readme.indexOf('## Configuration'),
     readme.indexOf('## Point it at a real tenant'),
   );
-  const documented = [...section.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+  const documented = [...section.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1] ?? '');
 
   it('has a row for every variable the configuration schema reads', function () {
     assert.deepEqual(
