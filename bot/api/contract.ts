@@ -22,7 +22,6 @@ export interface MeResponse {
   /** Null when no CRM user has this work e-mail in this tenant. */
   crmUser: { id: string; displayName: string; workEmail: string } | null;
   roles: { crmAdmin: boolean; itAdmin: boolean; tenantViewer: boolean };
-  links: { reconnect: string };
 }
 
 export interface StateDescription {
@@ -74,6 +73,11 @@ export interface MyHealthResponse {
   state: StateDescription;
   /** Null when the user has never started enabling sync. */
   account: { id: string; state: string; paused: boolean } | null;
+  /**
+   * A fresh single-use sign-in link (valid 10 minutes) when the next action is to reconnect; part of
+   * the polled health answer so the link on screen is never stale.
+   */
+  reconnectUrl: string | null;
   resources: ResourceHealth[];
   hourly: HourlyPoint[];
   skipped: SkippedItem[];

@@ -11,6 +11,8 @@ import { registerTabSignIn } from './auth/tab-sign-in.js';
 import { createTokenValidator } from './auth/token-validator.js';
 import { registerTabApi } from './register-tab-api.js';
 import { registerTabStatic } from './tab-static.js';
+import { deriveKey } from '../auth/derived-keys.js';
+import { signInUrl } from '../auth/sign-in-routes.js';
 
 export interface TabSurfaceDeps {
   config: Config;
@@ -40,10 +42,26 @@ export function mountTabSurface(server: Server, deps: TabSurfaceDeps): void {
       (await store.db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !==
       undefined,
   });
+  // The same signed, single-use sign-in ticket the bot's cards carry (bot/auth/sign-in-routes.ts).
+  const ticketKey = config.TOKEN_ENCRYPTION_KEY
+    ? deriveKey(config.TOKEN_ENCRYPTION_KEY, 'sign-in-ticket')
+    : null;
   registerTabApi(server, {
     store,
     logger,
     validator,
+    reconnectLink: ticketKey
+      ? (input) =>
+          signInUrl(
+            { publicUrl: config.PUBLIC_URL, ticketKey },
+            {
+              accountId: input.accountId,
+              tenantId: input.tenantId,
+              aadObjectId: input.objectId,
+              loginHint: input.loginHint,
+            },
+          )
+      : undefined,
     itAdminEmails: config.IT_ADMIN_EMAILS,
     commands: createAccountCommands({
       store,

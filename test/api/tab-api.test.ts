@@ -228,7 +228,6 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
       assert.equal(alice.json.crmUser.workEmail, ALICE);
       assert.deepEqual(alice.json.roles, { crmAdmin: false, itAdmin: false, tenantViewer: false });
       assert.deepEqual(alice.json.tenant, { id: CONTOSO, name: 'Contoso Recruitment' });
-      assert.equal(alice.json.links.reconnect, '/auth/start');
 
       const dan = await as(DAN, 'GET', '/api/me');
       assert.deepEqual(dan.json.roles, { crmAdmin: true, itAdmin: false, tenantViewer: true });
@@ -277,6 +276,7 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
       assert.equal(res.status, 200);
       assert.equal(res.json.account.id, aliceAccount);
       assert.equal(res.json.state.title, 'Sync is on');
+      assert.equal(res.json.reconnectUrl, null, 'no sign-in link while sync works');
       const mail = res.json.resources.find((r: { resource: string }) => r.resource === 'mail');
       const diary = res.json.resources.find((r: { resource: string }) => r.resource === 'diary');
       assert.equal(mail.status, 'healthy');
@@ -293,6 +293,34 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
       );
       assert.equal(res.json.skipped[0].reason, 'private');
       assert.match(res.json.skipped[0].reasonText, /private/);
+    });
+
+    it('offers a fresh sign-in link bound to my account when I must reconnect', async function () {
+      await stack.store.db
+        .updateTable('sync_accounts')
+        .set({ state: 'reconnect_required' })
+        .where('id', '=', aliceAccount)
+        .execute();
+      try {
+        const first = await as(ALICE, 'GET', '/api/me/health');
+        assert.equal(first.json.state.nextAction.kind, 'reconnect');
+        const url = new URL(first.json.reconnectUrl);
+        assert.equal(`${url.origin}${url.pathname}`, `${stack.baseUrl}/auth/start`);
+        const ticket = url.searchParams.get('ticket') ?? '';
+        const claims = JSON.parse(Buffer.from(ticket.split('.')[1] ?? '', 'base64url').toString());
+        assert.equal(claims.acc, aliceAccount);
+        assert.equal(claims.tid, CONTOSO);
+        assert.equal(claims.hint, ALICE);
+        assert.ok(claims.exp - claims.iat <= 600, 'the link expires within 10 minutes');
+        const second = await as(ALICE, 'GET', '/api/me/health');
+        assert.notEqual(second.json.reconnectUrl, first.json.reconnectUrl, 'each poll mints a new link');
+      } finally {
+        await stack.store.db
+          .updateTable('sync_accounts')
+          .set({ state: 'active' })
+          .where('id', '=', aliceAccount)
+          .execute();
+      }
     });
 
     it('shows another tenant’s user only their own state, never someone else’s account', async function () {

@@ -7,6 +7,13 @@ import type { TokenValidator } from '../auth/token-validator.js';
 import { handle, type Reply } from '../handler.js';
 import { forbidden } from '../http-errors.js';
 
+export interface ReconnectLinkInput {
+  accountId: string;
+  tenantId: string;
+  objectId: string;
+  loginHint: string;
+}
+
 /** What the tab API needs from the server's main. */
 export interface TabApiDeps {
   store: Store;
@@ -15,8 +22,8 @@ export interface TabApiDeps {
   /** IT_ADMIN_EMAILS, lowercased. */
   itAdminEmails: readonly string[];
   commands: AccountCommands;
-  /** Where "Reconnect" sends the user: the enablement sign-in. */
-  reconnectPath?: string;
+  /** Mints the enablement sign-in link "Reconnect" opens; without it the tab offers no link. */
+  reconnectLink?: (input: ReconnectLinkInput) => Promise<string>;
   now?: () => Date;
 }
 

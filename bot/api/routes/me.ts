@@ -23,7 +23,6 @@ export function registerMeRoutes(kit: RouteKit): void {
         ? { id: p.crmUser.id, displayName: p.crmUser.displayName, workEmail: p.crmUser.workEmail }
         : null,
       roles: { crmAdmin: p.crmAdmin, itAdmin: p.itAdmin, tenantViewer: isTenantViewer(p) },
-      links: { reconnect: kit.deps.reconnectPath ?? '/auth/start' },
     };
     return { json: body };
   });
@@ -57,6 +56,15 @@ export function registerMeRoutes(kit: RouteKit): void {
       generatedAt: now.toISOString(),
       state: { state, title: described.title, detail: described.summary, nextAction: described.nextAction },
       account: account ? { id: account.id, state: account.state, paused: account.state === 'paused' } : null,
+      reconnectUrl:
+        account && described.nextAction.kind === 'reconnect' && kit.deps.reconnectLink
+          ? await kit.deps.reconnectLink({
+              accountId: account.id,
+              tenantId: p.tenantId,
+              objectId: p.objectId,
+              loginHint: crmUser.workEmail,
+            })
+          : null,
       ...health,
     };
     return { json: body };

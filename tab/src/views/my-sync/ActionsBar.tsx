@@ -10,7 +10,8 @@ const useStyles = makeStyles({ bar: { flexWrap: 'wrap', gap: tokens.spacingHoriz
 /** Only the actions the current state allows are enabled; the server refuses the rest anyway. */
 export function ActionsBar(props: {
   health: MyHealthResponse;
-  reconnectHref: string;
+  /** Null when the server has no sign-in link to offer (not in a reconnect state). */
+  reconnectHref: string | null;
   busy: boolean;
   onAction: (action: Action) => void;
 }) {
@@ -36,7 +37,7 @@ export function ActionsBar(props: {
           Pause
         </Button>
       )}
-      {state === 'reconnect_required' && (
+      {state === 'reconnect_required' && props.reconnectHref && (
         // Sign-in pages refuse to render in frames, so reconnecting always opens a new window.
         <Link href={props.reconnectHref} target="_blank" rel="noopener noreferrer">
           Reconnect

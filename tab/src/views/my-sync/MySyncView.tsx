@@ -48,7 +48,7 @@ const ENDPOINT: Record<Action['kind'], string> = {
   disable: '/api/me/disable',
 };
 
-export function MySyncView({ api, me }: { api: ApiClient; me: MeResponse }) {
+export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
   const styles = useStyles();
   const offset = -new Date().getTimezoneOffset();
   const load = useCallback(
@@ -83,8 +83,8 @@ export function MySyncView({ api, me }: { api: ApiClient; me: MeResponse }) {
               {h.state.title}
             </Subtitle2>
             <Text>{h.state.detail}</Text>
-            {h.state.nextAction.kind === 'reconnect' ? (
-              <Link href={me.links.reconnect} target="_blank" rel="noopener noreferrer">
+            {h.state.nextAction.kind === 'reconnect' && h.reconnectUrl ? (
+              <Link href={h.reconnectUrl} target="_blank" rel="noopener noreferrer">
                 {h.state.nextAction.label}
               </Link>
             ) : h.account === null ? (
@@ -95,7 +95,7 @@ export function MySyncView({ api, me }: { api: ApiClient; me: MeResponse }) {
             {h.account && (
               <ActionsBar
                 health={h}
-                reconnectHref={me.links.reconnect}
+                reconnectHref={h.reconnectUrl}
                 busy={busy}
                 onAction={(a) => void act(a)}
               />
