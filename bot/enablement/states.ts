@@ -1,22 +1,13 @@
 import { z } from 'zod';
+import { SYNC_ACCOUNT_STATES } from '../store/schema.js';
 
 /**
  * The enablement states, events and actors (DESIGN §2). The zod schemas are the source of truth so the
  * binding can validate what it reads back from the store before handing it to the state machine.
  */
 
-export const enablementStateSchema = z.enum([
-  'not_visible',
-  'ready',
-  'signing_in',
-  'awaiting_admin_consent',
-  'identity_mismatch',
-  'activating',
-  'active',
-  'reconnect_required',
-  'paused',
-  'disabled',
-]);
+// The list itself lives with the store's column type, so the database and the machine cannot drift.
+export const enablementStateSchema = z.enum(SYNC_ACCOUNT_STATES);
 export type EnablementState = z.infer<typeof enablementStateSchema>;
 export const enablementStates = enablementStateSchema.options;
 

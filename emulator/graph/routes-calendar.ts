@@ -1,17 +1,15 @@
 import { graphError, json } from '../http.js';
 import { accessDenied, hasPermission, PERMISSIONS } from './auth.js';
 import { calendarDeltaPage, initialCalendarState } from './calendar-delta.js';
-import { encodeState } from './delta-token.js';
 import { EVENT_PROPERTIES, eventResource, instanceResource, instancesInWindow } from './event-view.js';
+import { deltaResponse } from './delta-response.js';
 import { syncStateNotFound } from './faults.js';
-import { checkState, link, parseGraphDateTime, stateToken } from './graph-query.js';
+import { checkState, parseGraphDateTime, stateToken } from './graph-query.js';
 import { userOf, type GraphHandler, type GraphRequest } from './graph-request.js';
 import type { GraphPipeline } from './pipeline.js';
-import { pageSize, preferenceApplied } from './prefer.js';
 import { parseSelect, project } from './select.js';
 
 /** calendarView delta over a window, and single events or occurrences by id. */
-const DEFAULT_PAGE = { size: 10, max: 1000 };
 
 function canReadCalendar(req: GraphRequest): boolean {
   return hasPermission(req.caller, PERMISSIONS.readCalendar.scopes, PERMISSIONS.readCalendar.roles);
@@ -53,33 +51,8 @@ const calendarViewDelta: GraphHandler = (req) => {
     if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
     state = initialCalendarState(mailbox, start, end, select.fields);
   }
-  const size = pageSize(req.prefs, DEFAULT_PAGE);
-  const headers = preferenceApplied([
-    size.applied,
-    req.prefs.immutableIds ? 'IdType="ImmutableId"' : undefined,
-  ]);
-  const context = `${req.ctx.origin}/v1.0/$metadata#Collection(event)`;
-  if (faults.takeEmptyPage(user.id)) {
-    return json(
-      200,
-      {
-        '@odata.context': context,
-        '@odata.nextLink': link(req, '$skiptoken', encodeState(state)),
-        value: [],
-      },
-      headers,
-    );
-  }
-  const page = calendarDeltaPage(mailbox, state, {
-    pageSize: size.size,
-    immutable: req.prefs.immutableIds,
-    replayItems: faults.get(user.id).replayItems,
-  });
-  req.itemCount = page.value.length;
-  const links = page.next
-    ? { '@odata.nextLink': link(req, '$skiptoken', encodeState(page.next)) }
-    : { '@odata.deltaLink': link(req, '$deltatoken', encodeState(page.delta!)) };
-  return json(200, { '@odata.context': context, ...links, value: page.value }, headers);
+  const round = state; // const, so the page callback sees the narrowed type
+  return deltaResponse(req, 'event', round, (options) => calendarDeltaPage(mailbox, round, options));
 };
 
 const getEvent: GraphHandler = (req) => {

@@ -1,19 +1,18 @@
 import { z } from 'zod';
 import { graphError, json, parseJson, type EmuResponse } from '../http.js';
 import { accessDenied, hasPermission, PERMISSIONS } from './auth.js';
-import { encodeState } from './delta-token.js';
+import { deltaResponse } from './delta-response.js';
 import { syncStateNotFound } from './faults.js';
-import { checkState, link, parseGraphDateTime, stateToken } from './graph-query.js';
+import { checkState, parseGraphDateTime, stateToken } from './graph-query.js';
 import { userOf, type GraphHandler, type GraphRequest } from './graph-request.js';
 import { bodyPreview } from './mailbox-seed.js';
 import { initialMessageState, messageDeltaPage } from './message-delta.js';
 import { MESSAGE_PROPERTIES, messageResource, parseMessageExpand } from './message-view.js';
 import type { GraphPipeline } from './pipeline.js';
-import { pageSize, preferenceApplied } from './prefer.js';
+import { preferenceApplied } from './prefer.js';
 import { parseSelect, project } from './select.js';
 
 /** Mail folders, per-folder message delta, single messages and sendMail. */
-const DEFAULT_PAGE = { size: 10, max: 1000 };
 
 function canReadMail(req: GraphRequest): boolean {
   return hasPermission(req.caller, PERMISSIONS.readMail.scopes, PERMISSIONS.readMail.roles);
@@ -21,6 +20,25 @@ function canReadMail(req: GraphRequest): boolean {
 
 function folderNotFound(): EmuResponse {
   return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+}
+
+/** `$select` and `$expand` of a message request, or Graph's 400 for either. */
+function messageShape(req: GraphRequest): { select: string[] | null; expand: boolean } | EmuResponse {
+  const select = parseSelect(
+    req.url.searchParams.get('$select'),
+    MESSAGE_PROPERTIES,
+    'microsoft.graph.message',
+  );
+  if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+  const expand = parseMessageExpand(req.url.searchParams.get('$expand'));
+  if (expand === undefined) {
+    return graphError(
+      400,
+      'RequestBroker--ParseUri',
+      'Only singleValueExtendedProperties can be expanded here.',
+    );
+  }
+  return { select: select.fields, expand };
 }
 
 const listFolders: GraphHandler = (req) => {
@@ -59,20 +77,9 @@ const messagesDelta: GraphHandler = (req) => {
       return graphError(400, 'ErrorInvalidUrlQuery', 'The state token belongs to another folder.');
     state = checked;
   } else {
-    const select = parseSelect(
-      req.url.searchParams.get('$select'),
-      MESSAGE_PROPERTIES,
-      'microsoft.graph.message',
-    );
-    if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
-    const expand = parseMessageExpand(req.url.searchParams.get('$expand'));
-    if (expand === undefined) {
-      return graphError(
-        400,
-        'RequestBroker--ParseUri',
-        'Only singleValueExtendedProperties can be expanded here.',
-      );
-    }
+    const shape = messageShape(req);
+    if ('status' in shape) return shape;
+    const { select, expand } = shape;
     const filter = req.url.searchParams.get('$filter');
     let since: number | null = null;
     let inclusive = true;
@@ -90,39 +97,14 @@ const messagesDelta: GraphHandler = (req) => {
       inclusive = m[1]!.toLowerCase() === 'ge';
     }
     state = initialMessageState(mailbox, folder, {
-      select: select.fields,
+      select,
       since,
       inclusive,
       expandSensitivity: expand,
     });
   }
-  const size = pageSize(req.prefs, DEFAULT_PAGE);
-  const headers = preferenceApplied([
-    size.applied,
-    req.prefs.immutableIds ? 'IdType="ImmutableId"' : undefined,
-  ]);
-  const context = `${req.ctx.origin}/v1.0/$metadata#Collection(message)`;
-  if (faults.takeEmptyPage(user.id)) {
-    return json(
-      200,
-      {
-        '@odata.context': context,
-        '@odata.nextLink': link(req, '$skiptoken', encodeState(state)),
-        value: [],
-      },
-      headers,
-    );
-  }
-  const page = messageDeltaPage(mailbox, state, {
-    pageSize: size.size,
-    immutable: req.prefs.immutableIds,
-    replayItems: faults.get(user.id).replayItems,
-  });
-  req.itemCount = page.value.length;
-  const links = page.next
-    ? { '@odata.nextLink': link(req, '$skiptoken', encodeState(page.next)) }
-    : { '@odata.deltaLink': link(req, '$deltatoken', encodeState(page.delta!)) };
-  return json(200, { '@odata.context': context, ...links, value: page.value }, headers);
+  const round = state; // const, so the page callback sees the narrowed type
+  return deltaResponse(req, 'message', round, (options) => messageDeltaPage(mailbox, round, options));
 };
 
 const getMessage: GraphHandler = (req) => {
@@ -131,21 +113,10 @@ const getMessage: GraphHandler = (req) => {
   const record = mailbox.messages.find(req.params['id']!);
   if (!record)
     return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
-  const select = parseSelect(
-    req.url.searchParams.get('$select'),
-    MESSAGE_PROPERTIES,
-    'microsoft.graph.message',
-  );
-  if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
-  const expand = parseMessageExpand(req.url.searchParams.get('$expand'));
-  if (expand === undefined) {
-    return graphError(
-      400,
-      'RequestBroker--ParseUri',
-      'Only singleValueExtendedProperties can be expanded here.',
-    );
-  }
-  const resource = project(messageResource(mailbox, record, req.prefs.immutableIds, expand), select.fields);
+  const shape = messageShape(req);
+  if ('status' in shape) return shape;
+  const { select, expand } = shape;
+  const resource = project(messageResource(mailbox, record, req.prefs.immutableIds, expand), select);
   return json(
     200,
     { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#messages/$entity`, ...resource },
