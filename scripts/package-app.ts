@@ -4,13 +4,22 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppManifestUtils } from '@microsoft/app-manifest';
 import JSZip from 'jszip';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, parseConfig } from '../bot/config/config.js';
 import { readEnvFiles } from '../bot/config/env-files.js';
 
 /**
  * `npm run package [-- --env NAME]`: fills the `${{VAR}}` placeholders of appPackage/manifest.json from
  * env/.env.NAME (+ .user, and the real environment, which wins), validates the result against the
  * official schema bundled with @microsoft/app-manifest, and writes appPackage/build/appPackage.NAME.zip.
+ *
+ * Env `local` describes the local stack until `teamsapp provision --env local` writes real ids: the
+ * server address and Entra app the server itself defaults to, and the Agents Playground's bot id
+ * (BOT_ID cannot sit in env/.env.local, since a bot id switches on Bot Framework token checks).
  */
+
+/** The local build's Teams app id, until provisioning registers one. */
+const LOCAL_TEAMS_APP_ID = '5c0d1a7e-8f2b-4c3d-9e4f-6a7b8c9d0e1f';
 
 const PLACEHOLDER = /\$\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 // A fixed timestamp keeps the zip byte-identical for identical input, so rebuilds are comparable.
@@ -84,7 +93,8 @@ export async function buildAppPackage(options: PackageOptions): Promise<string> 
   const envFile = path.join(rootDir, 'env', `.env.${envName}`);
   if (!existsSync(envFile)) throw new PackageError(`No env file env/.env.${envName}`);
 
-  const env = { ...readEnvFiles(rootDir, envName), ...withoutEmpty(options.overrides ?? {}) };
+  const given = { ...withoutEmpty(readEnvFiles(rootDir, envName)), ...withoutEmpty(options.overrides ?? {}) };
+  const env = envName === 'local' ? { ...localStackDefaults(rootDir, given), ...given } : given;
   const packageDir = path.join(rootDir, 'appPackage');
   const template = readFileSync(path.join(packageDir, 'manifest.json'), 'utf8');
   const manifest = JSON.parse(fillPlaceholders(template, env, `env/.env.${envName}`)) as Record<
@@ -109,6 +119,29 @@ export async function buildAppPackage(options: PackageOptions): Promise<string> 
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
   return out;
+}
+
+/** What the local stack runs as, for the placeholders provisioning has not filled. */
+function localStackDefaults(rootDir: string, env: Record<string, string>): Record<string, string> {
+  let config;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new PackageError(err.message);
+    throw err;
+  }
+  const defaults: Record<string, string> = {
+    TEAMS_APP_ID: LOCAL_TEAMS_APP_ID,
+    PUBLIC_URL: config.PUBLIC_URL,
+    PUBLIC_HOSTNAME: new URL(env.PUBLIC_URL ?? config.PUBLIC_URL).hostname,
+    AAD_APP_CLIENT_ID: config.AAD_APP_CLIENT_ID,
+  };
+  const playground = path.join(rootDir, '.m365agentsplayground.yml');
+  if (existsSync(playground)) {
+    const botId = (parseYaml(readFileSync(playground, 'utf8')) as { bot?: { id?: unknown } }).bot?.id;
+    if (typeof botId === 'string') defaults.BOT_ID = botId;
+  }
+  return defaults;
 }
 
 function iconFiles(manifest: Record<string, unknown>): string[] {

@@ -99,6 +99,25 @@ describe('npm run package (scripts/package-app.ts)', () => {
     );
   });
 
+  it('packages env local of a fresh clone as the local stack (Agents Playground bot, server defaults)', async () => {
+    const root = project({});
+    copyFileSync(path.join(ROOT, 'env', '.env.local'), path.join(root, 'env', '.env.local'));
+    copyFileSync(path.join(ROOT, '.m365agentsplayground.yml'), path.join(root, '.m365agentsplayground.yml'));
+    const out = await buildAppPackage({ rootDir: root, envName: 'local' });
+    assert.equal(path.basename(out), 'appPackage.local.zip');
+    const zip = await JSZip.loadAsync(readFileSync(out));
+    const manifest = JSON.parse(await zip.file('manifest.json')!.async('string'));
+    const playgroundBot = /^\s+id: (\S+)$/m.exec(
+      readFileSync(path.join(ROOT, '.m365agentsplayground.yml'), 'utf8').split('bot:')[1] ?? '',
+    )?.[1];
+    assert.equal(manifest.bots[0].botId, playgroundBot);
+    const tab = manifest.staticTabs.find((t: { entityId: string }) => t.entityId === 'sync-health');
+    assert.equal(tab.contentUrl, 'http://localhost:3978/tab/');
+    assert.deepEqual(manifest.validDomains, ['localhost']);
+    assert.equal(manifest.webApplicationInfo.id, '11111111-2222-4333-8444-555555555555');
+    assert.match(manifest.id, /^[0-9a-f-]{36}$/);
+  });
+
   it('escapes values so they cannot break out of their JSON string', () => {
     const filled = fillPlaceholders('{"name": "${{PUBLISHER_NAME}}"}', {
       PUBLISHER_NAME: 'A "quoted" \\ name',
