@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { EmulatorContext } from './context.js';
 import { registerDirectoryControlRoutes } from './control/directory-control.js';
+import { registerLatencyControlRoutes } from './control/latency-control.js';
 import { registerMailboxControlRoutes } from './control/mailbox-control.js';
 import { registerTokenControlRoutes } from './control/token-control.js';
 import { Directory } from './directory.js';
 import { aadsts, entraErrorResponse, newTrace } from './entra/errors.js';
+import { registerBotFrameworkRoutes } from './botframework/routes.js';
 import { registerEntraRoutes } from './entra/routes.js';
 import { MailboxStore } from './graph/mailbox-store.js';
 import { registerGraphRoutes } from './graph/routes.js';
@@ -52,6 +54,8 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   if (options.seedDir) loadSeedFolder(ctx, options.seedDir);
 
   const router = new Router();
+  // Before Entra: its `/{tenant}/oauth2/v2.0/token` would also match the Bot Framework token path.
+  await registerBotFrameworkRoutes(router, ctx);
   const browserState = registerEntraRoutes(router, ctx);
   registerGraphRoutes(router, ctx);
   registerDirectoryControlRoutes(router, ctx, {
@@ -60,6 +64,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   });
   registerTokenControlRoutes(router, ctx);
   registerMailboxControlRoutes(router, ctx);
+  registerLatencyControlRoutes(router, ctx);
 
   const log = options.logger;
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {

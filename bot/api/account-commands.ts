@@ -85,7 +85,11 @@ async function audit(
     .execute();
 }
 
-async function purgeAccountData(trx: Transaction<Database>, account: OwnAccount): Promise<void> {
+/** Shared with the bot's disable flow, so "delete what Cloud Sync copied" means the same everywhere. */
+export async function purgeAccountData(
+  trx: Transaction<Database>,
+  account: Pick<OwnAccount, 'id' | 'tenant_id'>,
+): Promise<void> {
   // Items another recruiter also synced stay (they are that person's record too); the rest go.
   await trx.deleteFrom('mail_item_owners').where('account_id', '=', account.id).execute();
   await trx.deleteFrom('diary_item_owners').where('account_id', '=', account.id).execute();

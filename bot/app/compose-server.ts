@@ -7,6 +7,7 @@ import type { HealthCheck } from '../server/health.js';
 import { loadTrustedCa, trustedFetch } from '../net/tls-trust.js';
 import { tokenCipherFromConfig } from '../vault/token-cipher.js';
 import { mountTabSurface } from '../api/mount-tab.js';
+import { mountBot } from './mount-bot.js';
 import { createSyncWorkerFromConfig } from '../sync/worker-setup.js';
 import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
 import { registerNotificationRoutes } from '../sync/notification-routes.js';
@@ -55,28 +56,37 @@ export async function composeServer(
   // Shutdown runs these in order: the worker finishes its page and releases leases before the store closes.
   const steps: ShutdownStep[] = [];
 
-  const worker = config.RUN_WORKER_IN_SERVER
-    ? createSyncWorkerFromConfig(config, { store, logger, cipher }).worker
+  const configured = config.RUN_WORKER_IN_SERVER
+    ? createSyncWorkerFromConfig(config, { store, logger, cipher })
     : undefined;
+  const worker = configured?.worker;
   if (worker) {
     registerNotificationRoutes(http.server, { db: syncDb(store), logger, requests: worker.requests });
     steps.push(syncWorkerShutdownStep(worker));
   }
+
+  const syncNow = worker
+    ? (accountId: string) =>
+        void worker.syncNow(accountId).catch((err: unknown) => {
+          logger.warn(
+            { accountId, err: err instanceof Error ? err.message : String(err) },
+            'sync now failed',
+          );
+        })
+    : undefined;
+
+  // The bot: /api/messages and the browser sign-in; it tells users in chat what the worker and tab do.
+  const bot = mountBot(http.server, { config, store, logger, cipher, caPem, requestSync: syncNow });
+  configured?.attention.on('attention', (event) => void bot.onAttention(event));
+  steps.push(...bot.shutdownSteps);
 
   mountTabSurface(http.server, {
     config,
     store,
     logger,
     caPem,
-    onSyncRequested: worker
-      ? (accountId) =>
-          void worker.syncNow(accountId).catch((err: unknown) => {
-            logger.warn(
-              { accountId, err: err instanceof Error ? err.message : String(err) },
-              'sync now failed',
-            );
-          })
-      : undefined,
+    onEffects: bot.onEffects,
+    onSyncRequested: syncNow,
   });
 
   steps.push({ name: 'store', run: () => store.close() });

@@ -7,8 +7,9 @@ import { controlError, controlRoute, parseBody } from './control-route.js';
 
 /**
  * The token half of the control API: move the emulator clock, change token lifetimes, expire refresh
- * tokens, revoke a user's sign-in sessions (like Graph's revokeSignInSessions), and mint the token the
- * Teams client would obtain for a tab's SSO (`getAuthToken`), which our API then trades on-behalf-of.
+ * tokens, revoke a user's sign-in sessions (like Graph's revokeSignInSessions), issue an authorization
+ * code without the sign-in pages (bulk benchmarks), and mint the token the Teams client would obtain for
+ * a tab's SSO (`getAuthToken`), which our API then trades on-behalf-of.
  */
 
 /** The Teams desktop/mobile client id: the `azp` of tab SSO tokens and a pre-authorized client. */
@@ -25,6 +26,14 @@ const advanceBody = z
   .strict();
 const expireBody = z
   .object({ userId: z.string().uuid().optional(), clientId: z.string().uuid().optional() })
+  .strict();
+const codeBody = z
+  .object({
+    userPrincipalName: z.string().min(1),
+    clientId: z.string().uuid(),
+    redirectUri: z.string().url(),
+    scopes: z.array(z.string().min(1)).min(1),
+  })
   .strict();
 const ssoBody = z
   .object({
@@ -76,6 +85,31 @@ export function registerTokenControlRoutes(router: Router, ctx: EmulatorContext)
           return controlError(404, 'NotFound', `user ${req.params.id} does not exist`);
         d.revokeSignInSessions(req.params.id!);
         return json(200, { value: true });
+      }),
+    )
+    .on(
+      'POST',
+      '/_emulator/authorization-codes',
+      // Connecting thousands of accounts for a benchmark through the sign-in pages would take longer
+      // than the benchmark: this issues the code those pages would, and the client redeems it at the
+      // token endpoint as usual (consent is checked there, so it must have been granted).
+      controlRoute((req) => {
+        const body = parseBody(codeBody, req);
+        const user = d.findUserByUpn(body.userPrincipalName);
+        if (!user) return controlError(404, 'NotFound', `user ${body.userPrincipalName} does not exist`);
+        const app = d.getApplication(body.clientId);
+        if (!app) return controlError(404, 'NotFound', `application ${body.clientId} does not exist`);
+        if (!app.redirectUris.includes(body.redirectUri))
+          return controlError(400, 'BadRequest', 'the redirect URI is not registered for the application');
+        const code = d.issueCode({
+          clientId: app.appId,
+          redirectUri: body.redirectUri,
+          userId: user.id,
+          tenantId: user.tenantId,
+          scopes: body.scopes,
+          authTime: d.clock.now(),
+        });
+        return json(201, { code });
       }),
     )
     .on(

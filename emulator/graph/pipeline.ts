@@ -10,7 +10,7 @@ import { graphRuntime, type GraphRuntime } from './runtime.js';
 
 /**
  * Every Graph request, top-level or inside $batch, goes through here: token check, /me or /users/{id}
- * resolution, then (for mailbox resources) the mailbox's throttle, injected faults and latency, the
+ * resolution, then (for mailbox resources) the mailbox's throttle, injected faults, the latency model, the
  * handler, and the request log.
  */
 export interface PipelineInput {
@@ -96,7 +96,7 @@ export class GraphPipeline {
     req: GraphRequest,
     handler: (r: GraphRequest) => Promise<EmuResponse> | EmuResponse,
   ): Promise<EmuResponse> {
-    const { throttle, faults } = this.runtime;
+    const { throttle, faults, latency } = this.runtime;
     const started = Date.now();
     const { beforeRetryAfter } = throttle.arrive(userId, req.caller.appId);
     const finish = (response: EmuResponse): EmuResponse => {
@@ -119,11 +119,13 @@ export class GraphPipeline {
     if (!admission.admitted) return finish(admission.response);
     try {
       const settings = faults.get(userId);
-      if (settings.latencyMs > 0) await delay(settings.latencyMs);
+      const requestDelay = settings.latencyMs + latency.requestDelayMs();
+      if (requestDelay > 0) await delay(requestDelay);
       const failure = faults.failure(userId);
       if (failure) return finish(failure);
       const response = await run(handler, req);
-      const itemDelay = settings.perItemLatencyMs * (req.itemCount ?? 0);
+      const items = req.itemCount ?? 0;
+      const itemDelay = settings.perItemLatencyMs * items + latency.itemDelayMs(items);
       if (itemDelay > 0) await delay(itemDelay);
       return finish(response);
     } finally {

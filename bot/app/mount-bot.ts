@@ -1,0 +1,219 @@
+import type { Server } from 'restify';
+import { deriveKey } from '../auth/derived-keys.js';
+import { registerSignInRoutes } from '../auth/sign-in-routes.js';
+import { CloudSyncBotAuthentication } from '../bot/bot-auth.js';
+import { createActivation } from '../bot/activation.js';
+import { createApprovalFlow } from '../bot/approval-flow.js';
+import { createCardFactory } from '../bot/card-factory.js';
+import { accountOfUser, crmUserById } from '../bot/crm-directory.js';
+import { createEnablementService, type EnablementService } from '../bot/enablement-service.js';
+import { registerMessagesRoute } from '../bot/messages-route.js';
+import { createNotifier, type Notifier } from '../bot/notifier.js';
+import { createReconnectNotices } from '../bot/reconnect-notices.js';
+import { createSignInHandlers } from '../bot/sign-in-handlers.js';
+import { createSubscriptionRemoval } from '../bot/subscription-removal.js';
+import { createBotAdapter, createTeamsBot } from '../bot/teams-bot.js';
+import type { UserGraphDeps } from '../bot/user-graph.js';
+import { buildReconnectCard } from '../cards/user-cards.js';
+import { signCardRef } from '../cards/card-refs.js';
+import type { Config } from '../config/config.js';
+import type { Effect } from '../enablement/effects.js';
+import type { Logger } from '../logging/logger.js';
+import { TrustedNetworkClient } from '../net/msal-network-client.js';
+import { trustedFetch } from '../net/tls-trust.js';
+import type { ShutdownStep } from '../server/graceful-shutdown.js';
+import type { Store } from '../store/store.js';
+import type { AttentionEvent } from '../sync/account-attention.js';
+import type { TokenCipher } from '../vault/token-cipher.js';
+
+/**
+ * The bot surface on the shared restify server: POST /api/messages (Teams and the Agents Playground),
+ * the browser sign-in and admin-consent routes, and the handlers the rest of the server needs to reach
+ * users in chat (worker alerts, the tab's actions).
+ */
+
+export interface MountBotDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  cipher: TokenCipher;
+  /** The emulator's CA when the authority is not publicly trusted. */
+  caPem?: string;
+  /** Wakes the sync worker for an account that became active (worker.syncNow or worker.requests). */
+  requestSync?: (accountId: string) => void;
+  /** How often the audit log is read for workers' reconnect_required moves (default 15 s). */
+  reconnectPollMs?: number;
+  now?: () => Date;
+}
+
+export interface MountedBot {
+  /** Give to the worker: `attention.on('attention', bot.onAttention)`; the user gets one Reconnect card. */
+  onAttention(event: AttentionEvent): Promise<void>;
+  /** Give to mountTabSurface as `onEffects`: the tab's steps notify in chat like the bot's own. */
+  onEffects(accountId: string, effects: readonly Effect[]): Promise<void>;
+  /** Stops the poll for reconnect notices of workers in other processes; run before the store closes. */
+  shutdownSteps: ShutdownStep[];
+  /** One poll now (tests; the bot also polls every `reconnectPollMs`). */
+  pollReconnectNotices(): Promise<void>;
+  service: EnablementService;
+  notifier: Notifier;
+}
+
+export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
+  const { config, store, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  if (!config.TOKEN_ENCRYPTION_KEY)
+    throw new Error('TOKEN_ENCRYPTION_KEY is required by the bot (it signs cards and links)');
+  const fetch = trustedFetch(deps.caPem);
+  const cardKey = Buffer.from(deriveKey(config.TOKEN_ENCRYPTION_KEY, 'card-ref'));
+  const ticketKey = deriveKey(config.TOKEN_ENCRYPTION_KEY, 'sign-in-ticket');
+  const adminConsentKey = deriveKey(config.TOKEN_ENCRYPTION_KEY, 'admin-consent-state');
+  const botAppId = config.BOT_ID ?? '';
+  const msal = {
+    authorityHost: config.M365_AUTHORITY_HOST,
+    clientId: config.AAD_APP_CLIENT_ID,
+    clientSecret: config.AAD_APP_CLIENT_SECRET,
+    networkClient: new TrustedNetworkClient(deps.caPem),
+  };
+  const graph: UserGraphDeps = {
+    store,
+    cipher: deps.cipher,
+    msal,
+    graphBaseUrl: config.GRAPH_BASE_URL,
+    fetch,
+    scopes: config.SYNC_SCOPES,
+  };
+
+  const auth = new CloudSyncBotAuthentication({
+    botId: config.BOT_ID,
+    botPassword: config.BOT_PASSWORD,
+    openIdMetadataUrl: config.BOT_OPENID_METADATA_URL,
+    issuer: config.BOT_TOKEN_ISSUER,
+    oauthTokenUrl: config.BOT_OAUTH_TOKEN_URL,
+    fetch,
+  });
+  const adapter = createBotAdapter(auth, logger);
+  const notifier = createNotifier({ adapter, db: store.db, botAppId, logger });
+  const approvals = createApprovalFlow({
+    store,
+    notifier,
+    logger,
+    cardKey,
+    adminConsentKey,
+    authorityHost: config.M365_AUTHORITY_HOST,
+    clientId: config.AAD_APP_CLIENT_ID,
+    publicUrl: config.PUBLIC_URL,
+    scopes: config.SYNC_SCOPES,
+    now,
+  });
+  const cards = createCardFactory({
+    store,
+    cardKey,
+    ticketKey,
+    publicUrl: config.PUBLIC_URL,
+    scopes: config.SYNC_SCOPES,
+    mailFolders: config.MAIL_FOLDERS,
+    diaryDaysBack: config.DIARY_DAYS_BACK,
+    diaryDaysAhead: config.DIARY_DAYS_AHEAD,
+    consentInfo: (tenantId) => approvals.consentInfo(tenantId),
+    now,
+  });
+  const service = createEnablementService({
+    store,
+    logger,
+    cards,
+    notifier,
+    approvals,
+    cardKey,
+    activation: createActivation({
+      store,
+      graph,
+      mailFolders: config.MAIL_FOLDERS,
+      diaryDaysBack: config.DIARY_DAYS_BACK,
+      diaryDaysAhead: config.DIARY_DAYS_AHEAD,
+      tabUrl: cards.tabUrl,
+    }),
+    requestSync: deps.requestSync,
+    removeSubscriptions: createSubscriptionRemoval({ store, graph }),
+    now,
+  });
+  approvals.onDecision(async (crmUserId, decision, by) => {
+    const user = await crmUserById(store.db, crmUserId);
+    const account = user ? await accountOfUser(store.db, user) : undefined;
+    if (!account) return;
+    await service.apply(
+      account.id,
+      decision.outcome === 'granted'
+        ? { type: 'admin_consent_granted' }
+        : { type: 'admin_consent_declined', reason: decision.reason },
+      by.actor,
+      { auditActor: by.auditActor },
+    );
+  });
+
+  const teamsBot = createTeamsBot({
+    adapter,
+    botAppId,
+    logger,
+    db: store.db,
+    store,
+    itAdminEmails: config.IT_ADMIN_EMAILS,
+    service,
+    cards,
+    cardKey,
+    approvals,
+    notifier,
+    now,
+  });
+  registerMessagesRoute(server, { teamsBot, authenticated: auth.authenticated, logger });
+  registerSignInRoutes(server, {
+    store,
+    cipher: deps.cipher,
+    logger,
+    msal,
+    publicUrl: config.PUBLIC_URL,
+    scopes: config.SYNC_SCOPES,
+    ticketKey,
+    adminConsentKey,
+    handlers: createSignInHandlers({ store, logger, service, approvals, graph }),
+  });
+
+  const notices = createReconnectNotices({
+    store,
+    logger,
+    pollMs: deps.reconnectPollMs,
+    now,
+    async send(accountId, cause) {
+      const o = await service.owner(accountId);
+      if (!o?.user.teamsAadObjectId) return;
+      const ref = signCardRef(
+        { kind: 'account', id: o.user.teamsAadObjectId, tenantId: o.account.tenantId },
+        { key: cardKey, now: now() },
+      );
+      await notifier.toUser(
+        o.account.tenantId,
+        { aadObjectId: o.user.teamsAadObjectId },
+        buildReconnectCard({ ref, cause }),
+      );
+    },
+  });
+  notices.start();
+
+  return {
+    service,
+    notifier,
+    shutdownSteps: [{ name: 'bot reconnect notices', run: () => notices.stop() }],
+    pollReconnectNotices: () => notices.poll(),
+    async onAttention(event) {
+      try {
+        await notices.onAttention(event);
+      } catch (err) {
+        logger.warn(
+          { accountId: event.accountId, err: (err as Error).message },
+          'reconnect card not delivered',
+        );
+      }
+    },
+    onEffects: (accountId, effects) => service.perform(accountId, effects),
+  };
+}

@@ -1,0 +1,110 @@
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
+import { z } from 'zod';
+import type { FetchLike } from '../net/tls-trust.js';
+
+/**
+ * Validates the Bot Framework channel token on every POST /api/messages, as Microsoft's "Authenticate
+ * requests from the Bot Connector service" describes: RS256 with a key from the channel service's
+ * OpenID metadata, the configured issuer, our bot id as audience, a 5-minute clock skew, the key endorsed
+ * for the activity's channel, and the token's `serviceurl` equal to the activity's (so a token minted
+ * for one service URL cannot make the bot post elsewhere).
+ */
+
+export interface ChannelTokenSettings {
+  openIdMetadataUrl: string;
+  issuer: string;
+  /** BOT_ID */
+  audience: string;
+  fetch: FetchLike;
+  now?: () => Date;
+}
+
+export class ChannelTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChannelTokenError';
+  }
+}
+
+const metadataSchema = z.object({ jwks_uri: z.string().url() });
+const jwkSchema = z
+  .object({ kid: z.string().optional(), endorsements: z.array(z.string()).optional() })
+  .passthrough();
+const jwksSchema = z.object({ keys: z.array(jwkSchema) });
+
+/** Keys are cached for a day and refreshed at most every 5 minutes when an unknown key id shows up. */
+const KEYS_TTL_MS = 24 * 3600_000;
+const REFRESH_FLOOR_MS = 5 * 60_000;
+const CLOCK_SKEW_SECONDS = 300;
+
+export interface ChannelTokenValidator {
+  validate(authorization: string, activity: { serviceUrl?: string; channelId?: string }): Promise<JWTPayload>;
+}
+
+export function createChannelTokenValidator(settings: ChannelTokenSettings): ChannelTokenValidator {
+  const now = settings.now ?? (() => new Date());
+  let cached: { jwks: z.infer<typeof jwksSchema>; at: number } | undefined;
+
+  async function loadKeys(): Promise<z.infer<typeof jwksSchema>> {
+    const meta = await settings.fetch(settings.openIdMetadataUrl);
+    if (!meta.ok) throw new ChannelTokenError(`OpenID metadata answered HTTP ${meta.status}`);
+    const { jwks_uri } = metadataSchema.parse(await meta.json());
+    const res = await settings.fetch(jwks_uri);
+    if (!res.ok) throw new ChannelTokenError(`the JWKS answered HTTP ${res.status}`);
+    const jwks = jwksSchema.parse(await res.json());
+    cached = { jwks, at: now().getTime() };
+    return jwks;
+  }
+
+  async function keysFor(kid: string | undefined): Promise<z.infer<typeof jwksSchema>> {
+    const age = cached ? now().getTime() - cached.at : Infinity;
+    if (cached && age < KEYS_TTL_MS && cached.jwks.keys.some((k) => k.kid === kid)) return cached.jwks;
+    if (cached && age < REFRESH_FLOOR_MS) return cached.jwks;
+    return loadKeys();
+  }
+
+  return {
+    async validate(authorization, activity) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      if (!match) throw new ChannelTokenError('no bearer token');
+      const token = match[1]!;
+      let kid: string | undefined;
+      try {
+        kid = decodeProtectedHeader(token).kid;
+      } catch {
+        throw new ChannelTokenError('the token is not a JWT');
+      }
+      const jwks = await keysFor(kid);
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, createLocalJWKSet(jwks as JSONWebKeySet), {
+          algorithms: ['RS256'],
+          issuer: settings.issuer,
+          audience: settings.audience,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          currentDate: now(),
+          requiredClaims: ['exp'],
+        }));
+      } catch (err) {
+        throw new ChannelTokenError(
+          `the token was refused (${(err as { code?: string }).code ?? 'invalid'})`,
+        );
+      }
+      const endorsements = jwks.keys.find((k) => k.kid === kid)?.endorsements;
+      if (endorsements && activity.channelId && !endorsements.includes(activity.channelId)) {
+        throw new ChannelTokenError(`the signing key is not endorsed for channel ${activity.channelId}`);
+      }
+      const serviceUrl = payload.serviceurl ?? payload.serviceUrl;
+      if (typeof serviceUrl !== 'string' || serviceUrl !== activity.serviceUrl) {
+        throw new ChannelTokenError('the token was issued for another service URL');
+      }
+      return payload;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type {
+  ConversationReferenceStore,
+  ConversationReferenceStoreAddOptions,
+  PagedData,
+} from '@microsoft/teamsfx';
+import type { ConversationReference } from 'botbuilder';
+import type { Kysely } from 'kysely';
+import { fromJsonText, nowIso, toJsonText } from '../store/columns.js';
+import type { ConversationKind, Database } from '../store/schema.js';
+
+/**
+ * Conversation references in our store (table conversation_refs) behind teamsfx's
+ * ConversationReferenceStore, so every bot process (and the worker's alerts) can reach users and the IT
+ * channel proactively, on SQLite and PostgreSQL alike. Personal chats also record the user's object id:
+ * that is how a user is found again when something happens outside their turn.
+ */
+
+type Db = Kysely<Database>;
+type Reference = Partial<ConversationReference>;
+
+const kinds: readonly ConversationKind[] = ['personal', 'channel', 'groupChat'];
+
+function kindOf(ref: Reference): ConversationKind | undefined {
+  const t = ref.conversation?.conversationType;
+  return kinds.find((k) => k === t);
+}
+
+export async function saveReference(
+  db: Db,
+  key: string,
+  ref: Reference,
+  options: { overwrite: boolean; kind?: ConversationKind },
+): Promise<boolean> {
+  const tenantId = ref.conversation?.tenantId;
+  const kind = options.kind ?? kindOf(ref);
+  if (!tenantId || !kind) return false;
+  const row = {
+    key,
+    tenant_id: tenantId,
+    kind,
+    aad_object_id: kind === 'personal' ? (ref.user?.aadObjectId ?? null) : null,
+    reference: toJsonText(ref as Record<string, unknown>),
+    updated_at: nowIso(),
+  };
+  const insert = db.insertInto('conversation_refs').values(row);
+  const res = await (
+    options.overwrite
+      ? insert.onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            tenant_id: row.tenant_id,
+            kind: row.kind,
+            aad_object_id: row.aad_object_id,
+            reference: row.reference,
+            updated_at: row.updated_at,
+          }),
+        )
+      : insert.onConflict((oc) => oc.column('key').doNothing())
+  ).executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function referenceByKey(db: Db, key: string): Promise<Reference | undefined> {
+  const row = await db
+    .selectFrom('conversation_refs')
+    .select('reference')
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row ? (fromJsonText(row.reference) as Reference) : undefined;
+}
+
+/** The user's personal chat with the bot, the most recently seen one when there are several. */
+export async function personalReference(
+  db: Db,
+  tenantId: string,
+  aadObjectId: string,
+): Promise<Reference | undefined> {
+  const row = await db
+    .selectFrom('conversation_refs')
+    .select('reference')
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', 'personal')
+    .where('aad_object_id', '=', aadObjectId)
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirst();
+  return row ? (fromJsonText(row.reference) as Reference) : undefined;
+}
+
+/**
+ * A personal chat found by the address Teams gave for its user (recorded by the bot with the
+ * reference): reaches a CRM user who has talked to the bot but never changed anything, so is not yet
+ * bound to a Teams object id.
+ */
+export async function personalReferenceByEmail(
+  db: Db,
+  tenantId: string,
+  email: string,
+): Promise<Reference | undefined> {
+  const wanted = email.trim().toLowerCase();
+  const rows = await db
+    .selectFrom('conversation_refs')
+    .select('reference')
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', 'personal')
+    .orderBy('updated_at', 'desc')
+    .execute();
+  return rows
+    .map((r) => fromJsonText(r.reference) as Reference & { user?: { email?: string } })
+    .find((r) => r.user?.email?.toLowerCase() === wanted);
+}
+
+/** teamsfx's key for a conversation reference, so our writes and its middleware's meet. */
+export const referenceKey = (ref: Reference): string =>
+  `_${ref.conversation?.tenantId}_${ref.conversation?.id}`;
+
+export class StoreConversationReferences implements ConversationReferenceStore {
+  constructor(private readonly db: Db) {}
+
+  add(key: string, reference: Reference, options: ConversationReferenceStoreAddOptions): Promise<boolean> {
+    return saveReference(this.db, key, reference, { overwrite: options.overwrite ?? false });
+  }
+
+  async remove(key: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('conversation_refs').where('key', '=', key).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async list(pageSize = 100, continuationToken?: string): Promise<PagedData<Reference>> {
+    let q = this.db
+      .selectFrom('conversation_refs')
+      .select(['key', 'reference'])
+      .orderBy('key')
+      .limit(pageSize);
+    if (continuationToken) q = q.where('key', '>', continuationToken);
+    const rows = await q.execute();
+    return {
+      data: rows.map((r) => fromJsonText(r.reference) as Reference),
+      continuationToken: rows.length === pageSize ? rows[rows.length - 1]!.key : undefined,
+    };
+  }
+}

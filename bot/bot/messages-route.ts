@@ -1,0 +1,91 @@
+import restify, { type Request, type Response, type Server } from 'restify';
+import { z } from 'zod';
+import type { Logger } from '../logging/logger.js';
+import type { TeamsBot } from './teams-bot.js';
+
+/**
+ * POST /api/messages. With a bot id every request must carry a valid channel token (checked inside the
+ * adapter, bot-auth.ts); without one (Agents Playground) only loopback callers are served at all.
+ */
+
+export const MESSAGES_PATH = '/api/messages';
+
+const channelAccount = z
+  .object({
+    id: z.string().min(1).max(1024),
+    name: z.string().max(1024).optional(),
+    aadObjectId: z.string().max(128).optional(),
+  })
+  .passthrough();
+
+/**
+ * The fields the bot and botbuilder rely on, checked before the adapter sees the activity: a malformed
+ * one is the sender's error (400), not a failed turn (500).
+ */
+export const activityShape = z
+  .object({
+    type: z.string().min(1).max(64),
+    channelId: z.string().min(1).max(64),
+    serviceUrl: z.string().url().max(2048),
+    from: channelAccount,
+    recipient: channelAccount,
+    conversation: z
+      .object({
+        id: z.string().min(1).max(2048),
+        conversationType: z.string().max(64).optional(),
+        tenantId: z.string().max(128).optional(),
+      })
+      .passthrough(),
+    channelData: z.record(z.unknown()).optional(),
+    text: z.string().max(28_000).optional(),
+    name: z.string().max(256).optional(),
+  })
+  .passthrough();
+const MAX_ACTIVITY_BYTES = 256 * 1024;
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  return (
+    address === '::1' ||
+    address === '127.0.0.1' ||
+    address.startsWith('127.') ||
+    address === '::ffff:127.0.0.1'
+  );
+}
+
+export function registerMessagesRoute(
+  server: Server,
+  deps: { teamsBot: TeamsBot; authenticated: boolean; logger: Logger },
+): void {
+  // Clients such as the Agents Playground probe the endpoint before posting.
+  server.head(MESSAGES_PATH, async (_req: Request, res: Response) => {
+    res.send(200);
+  });
+  server.post(
+    MESSAGES_PATH,
+    restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_ACTIVITY_BYTES, rejectUnknown: true }),
+    async (req: Request, res: Response) => {
+      // A tunnel or proxy on this machine connects from loopback but forwards someone else's request.
+      const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+      if (!deps.authenticated && (forwarded || !isLoopbackAddress(req.socket.remoteAddress))) {
+        deps.logger.warn(
+          { path: MESSAGES_PATH },
+          'unauthenticated bot request from a remote address refused',
+        );
+        res.send(401, { error: 'BOT_ID is not set, so only this machine may talk to the bot.' });
+        return;
+      }
+      if (!activityShape.safeParse(req.body).success) {
+        res.send(400, { error: 'The request body must be a Bot Framework activity.' });
+        return;
+      }
+      try {
+        await deps.teamsBot.bot.requestHandler(req, res, deps.teamsBot.logic);
+      } catch (err) {
+        // Malformed activities fail the adapter's own validation: a client error, answered once.
+        deps.logger.warn({ err: (err as Error).message }, 'activity rejected');
+        if (!res.headersSent) res.send(400, { error: 'The activity is not valid.' });
+      }
+    },
+  );
+}

@@ -1,0 +1,93 @@
+import {
+  BotBuilderCloudAdapter,
+  InvokeResponseFactory,
+  type TeamsFxAdaptiveCardActionHandler,
+} from '@microsoft/teamsfx';
+import { ActivityTypes, CloudAdapter, type TurnContext } from 'botbuilder';
+import { cardVerbs } from '../cards/card-actions.js';
+import { buildErrorCard } from '../cards/user-cards.js';
+import type { Logger } from '../logging/logger.js';
+import type { BotFrameworkAuthentication } from 'botframework-connector';
+import { handleCardAction, type CardActionDeps } from './card-action-handler.js';
+import { StoreConversationReferences } from './conversation-refs-store.js';
+import { handleText, welcome } from './text-commands.js';
+
+/**
+ * The thin teamsfx binding: a ConversationBot whose command handler takes every text message, whose
+ * card-action handlers take every verb our cards use, and whose notification store is ours. Anything
+ * the handlers leave unanswered (unknown verbs, installs) is answered by `logic` after them.
+ */
+
+export interface TeamsBot {
+  bot: InstanceType<typeof BotBuilderCloudAdapter.ConversationBot>;
+  adapter: CloudAdapter;
+  /** Runs after teamsfx's middlewares in every turn. */
+  logic(context: TurnContext): Promise<void>;
+}
+
+/** The CloudAdapter on our authentication; a failed turn is logged without request details. */
+export function createBotAdapter(auth: BotFrameworkAuthentication, logger: Logger): CloudAdapter {
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context, error) => {
+    // The message only: errors from HTTP clients can carry request headers.
+    logger.error({ err: error.message, activity: context.activity.type }, 'bot turn failed');
+    if (context.activity.type === ActivityTypes.Message && !context.responded) {
+      await context.sendActivity(
+        'Sorry, something went wrong on our side. Nothing was changed; please try again.',
+      );
+    }
+  };
+  return adapter;
+}
+
+export function createTeamsBot(
+  deps: CardActionDeps & { adapter: CloudAdapter; botAppId: string; logger: Logger },
+): TeamsBot {
+  const { adapter } = deps;
+
+  // The raw action (verb included) is validated, not teamsfx's case-insensitive match of it.
+  const actions: TeamsFxAdaptiveCardActionHandler[] = cardVerbs.map((verb) => ({
+    triggerVerb: verb,
+    handleActionInvoked: (context: TurnContext) =>
+      handleCardAction(deps, context, (context.activity.value as { action?: unknown } | undefined)?.action),
+  }));
+
+  const bot = new BotBuilderCloudAdapter.ConversationBot({
+    adapter,
+    command: {
+      enabled: true,
+      commands: [
+        {
+          triggerPatterns: /[\s\S]+/,
+          handleCommandReceived: async (context) => {
+            await handleText(deps, context);
+          },
+        },
+      ],
+    },
+    cardAction: { enabled: true, actions },
+    notification: { enabled: true, store: new StoreConversationReferences(deps.db), botAppId: deps.botAppId },
+  });
+
+  async function logic(context: TurnContext): Promise<void> {
+    const a = context.activity;
+    if (a.type === ActivityTypes.Invoke && a.name === 'adaptiveCard/action' && !context.responded) {
+      // No handler took it: a verb Cloud Sync does not know.
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: InvokeResponseFactory.adaptiveCard(
+          buildErrorCard({ message: 'This card action is not one Cloud Sync knows.' }),
+        ),
+      });
+      return;
+    }
+    if (a.type === ActivityTypes.Message && !context.responded) return handleText(deps, context);
+    const botJoined =
+      (a.type === ActivityTypes.ConversationUpdate &&
+        a.membersAdded?.some((m) => m.id === a.recipient?.id)) ||
+      (a.type === ActivityTypes.InstallationUpdate && ['add', 'add-upgrade'].includes(a.action ?? ''));
+    if (botJoined) await welcome(deps, context);
+  }
+
+  return { bot, adapter, logic };
+}

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import {
+  EmulatorBrowser,
+  expectPage,
+  expectRedirect,
+  type BrowserStep,
+} from '../support/emulator-browser.js';
+import { DEMO } from '../support/emulator-msal.js';
+import {
+  executeAction,
+  itChannel,
+  openUrlOf,
+  PEOPLE,
+  personalChat,
+  startBotStack,
+  textOf,
+  waitFor,
+  type BotStack,
+} from './support/bot-stack.js';
+import { stateOf, startEnabling } from './support/journeys.js';
+
+/** Erin (Fabrikam) meets "Need admin approval" and sends "Request approval" with a reason. */
+async function blockedByAdminApproval(stack: BotStack): Promise<{ html: string }> {
+  const { erin } = PEOPLE;
+  const card = await startEnabling(stack, erin);
+  return stack.signInFromCard(
+    card,
+    { username: erin.email, password: erin.password },
+    async (browser, step) => {
+      const page = expectPage(step);
+      assert.match(page.html, /Need admin approval/);
+      return browser.submit(
+        page,
+        { justification: 'I need my candidate mail in TriSys' },
+        '/request-approval',
+      );
+    },
+  );
+}
+
+const channel = itChannel(DEMO.fabrikam);
+
+describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answer', function () {
+  let stack: BotStack;
+  beforeEach(async () => {
+    stack = await startBotStack();
+  });
+  afterEach(() => stack.close());
+
+  it('only a CRM admin or a listed IT admin can set the IT channel', async () => {
+    await stack.say(PEOPLE.erin, 'set it channel', channel);
+    assert.match(String(stack.activitiesIn(channel).at(-1)!.activity.text), /Only a CRM administrator/);
+    const tenant = await stack.store.db
+      .selectFrom('tenants')
+      .select('it_channel_ref_key')
+      .where('id', '=', DEMO.fabrikam)
+      .executeTakeFirstOrThrow();
+    assert.equal(tenant.it_channel_ref_key, null);
+    await stack.say(PEOPLE.frank, 'set it channel', channel);
+    assert.match(String(stack.activitiesIn(channel).at(-1)!.activity.text), /IT channel/);
+  });
+
+  it('posts the request to the IT channel; admin consent through our callback resumes Erin at sign-in, and she finishes', async () => {
+    const { erin, frank } = PEOPLE;
+    await stack.say(frank, 'set it channel', channel);
+    const page = await blockedByAdminApproval(stack);
+    assert.match(page.html, /Waiting for your IT team/);
+    assert.equal(await stateOf(stack, erin), 'awaiting_admin_consent');
+    const waiting = stack.cardsIn(personalChat(erin)).at(-1)!;
+    assert.match(textOf(waiting), /justification/);
+
+    const request = await waitFor('the approval card in the IT channel', () =>
+      stack.cardsIn(channel).find((c) => textOf(c).includes('erin.lee@fabrikam.com')),
+    );
+    assert.match(textOf(request), /Fabrikam Staffing/);
+    assert.match(textOf(request), /Mail\.Read/);
+
+    // Erin explains why; the channel's card is redrawn in place with her reason.
+    const justified = await stack.invoke(erin, {
+      ...executeAction(waiting, 'submit_justification'),
+      data: {
+        ...executeAction(waiting, 'submit_justification').data,
+        justification: 'Candidate e-mails must be in TriSys',
+      },
+    });
+    assert.ok(justified.card, JSON.stringify(justified.body));
+    const redrawn = await waitFor('the updated approval card', () =>
+      stack
+        .activitiesIn(channel)
+        .find(
+          (a) =>
+            a.method === 'PUT' && JSON.stringify(a.activity).includes('Candidate e-mails must be in TriSys'),
+        ),
+    );
+    assert.ok(redrawn);
+
+    // Frank opens "Open admin consent" from the card and consents for the organisation.
+    const consentUrl = openUrlOf(request, 'admin consent');
+    const browser = new EmulatorBrowser(stack.emu.origin, stack.emu.caPem);
+    let step: BrowserStep = await browser.get(consentUrl);
+    step = await browser.submit(step, { login: frank.email, passwd: frank.password }, '/login');
+    const back = expectRedirect(await browser.submit(step, { decision: 'accept' }, '/Consent/Set'));
+    const res = await fetch(back.toString());
+    assert.match(await res.text(), /Cloud Sync is approved/);
+
+    assert.equal(await stateOf(stack, erin), 'signing_in');
+    const resumed = stack.cardsIn(personalChat(erin)).at(-1)!;
+    assert.match(textOf(resumed), /IT team has approved/);
+    await waitFor('the channel card marked granted', () =>
+      stack
+        .activitiesIn(channel)
+        .find(
+          (a) =>
+            a.method === 'PUT' && JSON.stringify(a.activity).includes('Granted by Microsoft admin consent'),
+        ),
+    );
+
+    const done = await stack.signInFromCard(resumed, { username: erin.email, password: erin.password });
+    assert.match(done.html, /Cloud Sync is on/, done.html);
+    assert.equal(await stateOf(stack, erin), 'active');
+  });
+
+  it('the Granted button (consent given in the portal) updates the card and tells every waiting user', async () => {
+    const { erin, frank } = PEOPLE;
+    await stack.say(frank, 'set it channel', channel);
+    await blockedByAdminApproval(stack);
+    const request = stack.cardsIn(channel).at(-1)!;
+    // Someone outside the IT channel cannot answer it.
+    const outsider = await stack.invoke(erin, executeAction(request, 'consent_granted'));
+    assert.match(textOf(outsider.card), /Only the IT channel/);
+    assert.equal(await stateOf(stack, erin), 'awaiting_admin_consent');
+
+    const granted = await stack.invoke(frank, executeAction(request, 'consent_granted'), channel);
+    assert.match(textOf(granted.card), /Granted by Frank Ortiz/);
+    assert.equal(await stateOf(stack, erin), 'signing_in');
+    assert.match(textOf(stack.cardsIn(personalChat(erin)).at(-1)), /IT team has approved/);
+    assert.ok(
+      stack
+        .activitiesIn(channel)
+        .some((a) => a.method === 'PUT' && JSON.stringify(a.activity).includes('Granted by Frank Ortiz')),
+    );
+
+    const again = await stack.invoke(frank, executeAction(request, 'consent_granted'), channel);
+    assert.match(textOf(again.card), /already granted/);
+  });
+
+  it('Declined tells the user with IT’s reason', async () => {
+    const { erin, frank } = PEOPLE;
+    await stack.say(frank, 'set it channel', channel);
+    await blockedByAdminApproval(stack);
+    const request = stack.cardsIn(channel).at(-1)!;
+    const action = executeAction(request, 'consent_declined');
+    const declined = await stack.invoke(
+      frank,
+      { ...action, data: { ...action.data, declineReason: 'Not licensed for Fabrikam' } },
+      channel,
+    );
+    assert.match(textOf(declined.card), /Declined by Frank Ortiz/);
+    assert.equal(await stateOf(stack, erin), 'ready');
+    const told = textOf(stack.cardsIn(personalChat(erin)).at(-1));
+    assert.match(told, /Not licensed for Fabrikam/);
+  });
+
+  it('without an IT channel the user gets the admin consent link to forward; a channel chosen later gets the request', async () => {
+    await blockedByAdminApproval(stack);
+    const waiting = stack.cardsIn(personalChat(PEOPLE.erin)).at(-1)!;
+    const link = openUrlOf(waiting, '');
+    assert.match(link, /\/v2\.0\/adminconsent\?/);
+    assert.match(link, /admin-consent%2Fcallback/);
+    assert.equal(stack.cardsIn(channel).length, 0);
+
+    await stack.say(PEOPLE.frank, 'set it channel', channel);
+    assert.ok(stack.cardsIn(channel).some((c) => textOf(c).includes('erin.lee@fabrikam.com')));
+  });
+
+  it('a user’s repeated attempts update the one request and its card', async () => {
+    const { erin, frank } = PEOPLE;
+    await stack.say(frank, 'set it channel', channel);
+    await blockedByAdminApproval(stack);
+    // She tries again (IT may have approved in the portal meanwhile) and is blocked again.
+    await stack.say(erin, 'enable sync');
+    const retry = stack.cardsIn(personalChat(erin)).at(-1)!;
+    await stack.signInFromCard(
+      retry,
+      { username: erin.email, password: erin.password },
+      async (browser, step) =>
+        browser.submit(expectPage(step), { justification: 'still needed' }, '/request-approval'),
+    );
+    const requests = await stack.store.db.selectFrom('approval_requests').select('id').execute();
+    assert.equal(requests.length, 1);
+    const users = await stack.store.db.selectFrom('approval_request_users').select('crm_user_id').execute();
+    assert.equal(users.length, 1);
+    assert.equal(
+      stack.activitiesIn(channel).filter((a) => a.method === 'POST' && a.activity.attachments).length,
+      1,
+    );
+    assert.ok(stack.activitiesIn(channel).some((a) => a.method === 'PUT'));
+    assert.equal(await stateOf(stack, erin), 'awaiting_admin_consent');
+  });
+});

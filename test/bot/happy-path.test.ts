@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
+import { trustedFetch } from '../../bot/net/tls-trust.js';
+import { DIALECTS } from '../support/postgres.js';
+import {
+  executeAction,
+  PEOPLE,
+  personalChat,
+  startBotStack,
+  textOf,
+  type BotStack,
+} from './support/bot-stack.js';
+
+for (const dialect of DIALECTS)
+  describe(`bot journey: happy path (Alice, Contoso allows user consent) [${dialect}]`, function () {
+    let stack: BotStack;
+    beforeEach(async () => {
+      stack = await startBotStack({ dialect });
+    });
+    afterEach(() => stack.close());
+
+    it('welcome → enable → sign in → identity checked → active, with the confirmation e-mail and the Service active card', async () => {
+      const alice = PEOPLE.alice;
+      const chat = personalChat(alice);
+      assert.equal(await stack.say(alice, 'help'), 200);
+      const welcome = stack.cardsIn(chat).at(-1)!;
+      assert.match(textOf(welcome), /Hello Alice Smith/);
+      assert.match(textOf(welcome), /Ready to switch on/);
+
+      const enabled = await stack.invoke(alice, executeAction(welcome, 'enable'));
+      assert.equal(enabled.status, 200);
+      assert.ok(enabled.card, `expected a card, got ${JSON.stringify(enabled.body)}`);
+      assert.match(textOf(enabled.card), /Sign in/);
+
+      const page = await stack.signInFromCard(enabled.card!, {
+        username: alice.email,
+        password: alice.password,
+      });
+      assert.equal(page.status, 200, page.html);
+      assert.match(page.html, /Cloud Sync is on/);
+
+      const account = await stack.store.db
+        .selectFrom('sync_accounts')
+        .select(['id', 'state', 'ms_object_id'])
+        .where('crm_user_id', 'in', (eb) =>
+          eb.selectFrom('crm_users').select('id').where('work_email', '=', alice.email),
+        )
+        .executeTakeFirstOrThrow();
+      assert.equal(account.state, 'active');
+      assert.equal(account.ms_object_id, alice.aadObjectId);
+      assert.deepEqual(stack.syncRequests, [account.id]);
+      const tokens = await stack.store.db.selectFrom('token_caches').select('account_key').execute();
+      assert.deepEqual(
+        tokens.map((t) => t.account_key),
+        [account.id],
+      );
+
+      const cards = stack.cardsIn(chat).map(textOf);
+      assert.ok(
+        cards.some((c) => /Service active|Cloud Sync is on|is active/i.test(c) && c.includes('/tab/')),
+        cards.join('\n'),
+      );
+
+      const res = await trustedFetch(stack.emu.caPem)(
+        `${stack.emu.origin}/_emulator/mailboxes/${alice.email}/sent-mail`,
+      );
+      const sent = (await res.json()) as {
+        value: Array<{
+          message: {
+            subject?: string;
+            body?: { content?: string };
+            toRecipients?: Array<{ emailAddress: { address: string } }>;
+          };
+        }>;
+      };
+      assert.equal(sent.value.length, 1);
+      const mail = sent.value[0]!.message;
+      assert.equal(mail.subject, 'Cloud Sync is active');
+      assert.equal(mail.toRecipients?.[0]?.emailAddress.address, alice.email);
+      assert.match(mail.body?.content ?? '', /inbox, sentitems/);
+      assert.match(mail.body?.content ?? '', /Sync health tab/);
+
+      // Replies went out with the bot's own token from the emulator's Bot Framework token endpoint.
+      const auth = stack.channel.activities.at(-1)!.authorization!;
+      const claims = decodeJwt(auth.replace(/^Bearer /, ''));
+      assert.equal(claims.aud, 'https://api.botframework.com');
+      assert.equal(claims.appid, stack.botId);
+
+      const audit = await stack.store.db
+        .selectFrom('audit_log')
+        .select(['action', 'to_state'])
+        .where('subject', '=', account.id)
+        .orderBy('at')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['start_requested', 'sign_in_completed', 'activation_succeeded'],
+      );
+    });
+  });
+
+describe('bot without a bot id (Agents Playground mode)', function () {
+  let stack: BotStack;
+  before(async () => {
+    stack = await startBotStack({ unauthenticated: true });
+  });
+  after(() => stack.close());
+
+  it('serves loopback callers without a token and replies without one', async () => {
+    assert.equal(await stack.say(PEOPLE.alice, 'help'), 200);
+    const reply = stack.channel.activities.at(-1)!;
+    assert.equal(reply.authorization, undefined);
+    assert.match(textOf(stack.cardsIn(personalChat(PEOPLE.alice)).at(-1)), /Hello Alice Smith/);
+  });
+
+  it('refuses a request forwarded by a proxy or tunnel on this machine', async () => {
+    const res = await fetch(`${stack.baseUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+      body: JSON.stringify({ type: 'message', text: 'help' }),
+    });
+    assert.equal(res.status, 401);
+  });
+
+  it('welcomes the user when the bot is installed in their personal chat', async () => {
+    const before = stack.cardsIn(personalChat(PEOPLE.ben)).length;
+    const res = await stack.post({
+      type: 'conversationUpdate',
+      id: 'install-1',
+      channelId: 'msteams',
+      serviceUrl: stack.channel.url,
+      from: { id: '29:ben', name: 'Ben Jones', aadObjectId: PEOPLE.ben.aadObjectId },
+      recipient: { id: `28:${stack.botId}`, name: 'Cloud Sync' },
+      membersAdded: [{ id: `28:${stack.botId}` }],
+      conversation: {
+        id: personalChat(PEOPLE.ben).id,
+        conversationType: 'personal',
+        tenantId: PEOPLE.ben.tenantId,
+      },
+      channelData: { tenant: { id: PEOPLE.ben.tenantId } },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(stack.cardsIn(personalChat(PEOPLE.ben)).length, before + 1);
+    assert.match(textOf(stack.cardsIn(personalChat(PEOPLE.ben)).at(-1)), /Not available yet/);
+  });
+});

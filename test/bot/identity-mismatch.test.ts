@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import {
+  executeAction,
+  PEOPLE,
+  personalChat,
+  startBotStack,
+  textOf,
+  waitFor,
+  type BotStack,
+} from './support/bot-stack.js';
+import { accountOf, startEnabling } from './support/journeys.js';
+
+describe('bot journey: identity mismatch (Carol)', function () {
+  let stack: BotStack;
+  beforeEach(async () => {
+    stack = await startBotStack();
+  });
+  afterEach(() => stack.close());
+
+  it('refuses the sync, deletes the tokens, shows both addresses, and the correction request reaches the CRM admins', async () => {
+    const { carol, dan } = PEOPLE;
+    await stack.say(dan, 'help');
+    const card = await startEnabling(stack, carol);
+    const page = await stack.signInFromCard(card, { username: carol.email, password: carol.password });
+    assert.match(page.html, /don’t match/);
+
+    const account = await accountOf(stack, carol);
+    assert.equal(account?.state, 'identity_mismatch');
+    const tokens = await stack.store.db
+      .selectFrom('token_caches')
+      .select('account_key')
+      .where('account_key', '=', account!.id)
+      .execute();
+    assert.deepEqual(tokens, []);
+    const mismatch = stack.cardsIn(personalChat(carol)).at(-1)!;
+    assert.match(textOf(mismatch), /carol\.white@contoso\.com/);
+    assert.match(textOf(mismatch), /cwhite@contoso-recruitment\.com/);
+
+    const asked = await stack.invoke(carol, executeAction(mismatch, 'request_email_correction'));
+    assert.ok(asked.card, JSON.stringify(asked.body));
+    const request = await waitFor('the correction request in Dan’s chat', () =>
+      stack.cardsIn(personalChat(dan)).find((c) => textOf(c).includes('cwhite@contoso-recruitment.com')),
+    );
+    assert.match(textOf(request), /carol\.white@contoso\.com/);
+  });
+
+  it('refuses a sign-in with another person’s account (different directory user)', async () => {
+    const { alice } = PEOPLE;
+    const card = await startEnabling(stack, alice);
+    const page = await stack.signInFromCard(card, { username: PEOPLE.ben.email, password: 'demo' });
+    assert.match(page.html, /don’t match/);
+    assert.equal((await accountOf(stack, alice))?.state, 'identity_mismatch');
+    assert.equal((await stack.store.db.selectFrom('token_caches').selectAll().execute()).length, 0);
+  });
+});

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { composeServer, type RunningServer } from '../../bot/app/compose-server.js';
+import { parseConfig } from '../../bot/config/config.js';
+import { importCrm } from '../../bot/crm/import.js';
+import { createLogger } from '../../bot/logging/logger.js';
+import { REPO_ROOT, startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { DEMO } from '../support/emulator-msal.js';
+import { startPlayground, type Playground } from '../support/playground.js';
+import { writeConfigForPerson } from '../../scripts/playground-config.js';
+
+/**
+ * What `npm start` runs, for end-to-end tests: the Microsoft 365 emulator, the whole server as
+ * composeServer builds it (SQLite in a temp dir, the demo CRM imported through the CRM import module)
+ * on a random port, Agents Playgrounds for chosen demo people, and a headless Chromium (Debian's) whose
+ * contexts trust nothing they should not except the emulator's certificate.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const E2E_OUTPUT = path.join(REPO_ROOT, '.test-output/e2e');
+
+export interface E2eStack {
+  emulator: TestEmulator;
+  server: RunningServer;
+  baseUrl: string;
+  browser: Browser;
+  /** Starts a playground whose current user is `upn`, from that person's tenant file. */
+  playgroundFor(tenantFile: string, upn: string): Promise<Playground>;
+  /** A browser context for one person's playground and the pages it opens (sign-in popups). */
+  newContext(): Promise<BrowserContext>;
+  /** What the server logged (JSON lines), for failure messages. */
+  serverLog(): string;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startE2eStack(): Promise<E2eStack> {
+  // A missing browser is a broken machine, not a reason to skip: say what to install.
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: the end-to-end tests need it (apt-get install chromium, or set CHROMIUM_PATH)`,
+    );
+  }
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const emulator = await startTestEmulator();
+    cleanups.push(() => emulator.close());
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const caPath = path.join(dir, 'ca.pem');
+    await writeFile(caPath, emulator.caPem);
+
+    const port = await freePort();
+    const baseUrl = `http://localhost:${port}`;
+    // Like adding this server's redirect URIs to the app registration: its port is random.
+    const app = emulator.ctx.directory.getApplication(DEMO.clientId);
+    if (!app) throw new Error('the demo app registration is missing from the emulator seed');
+    app.redirectUris.push(`${baseUrl}/auth/callback`, `${baseUrl}/auth/admin-consent/callback`);
+
+    const logLines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(chunk.toString('utf8'));
+        if (logLines.length > 2000) logLines.splice(0, logLines.length - 2000);
+        done();
+      },
+    });
+    const config = parseConfig({
+      USE_EMULATOR: 'true',
+      M365_AUTHORITY_HOST: emulator.origin,
+      GRAPH_BASE_URL: emulator.origin,
+      EMULATOR_CA_CERT: caPath,
+      DATA_DIR: dir,
+      PORT: String(port),
+      PUBLIC_URL: baseUrl,
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'info',
+      // Subscriptions would need the emulator to reach us; polling is enough here.
+      GRAPH_NOTIFICATIONS: 'false',
+    });
+    const logger = createLogger({ level: 'info', destination });
+    const server = await composeServer(config, logger);
+    cleanups.push(() => server.shutdown());
+    const report = await importCrm(
+      server.store,
+      await readFile(path.join(REPO_ROOT, 'bot/crm/demo-crm.json'), 'utf8'),
+      { format: 'json', actor: 'e2e' },
+    );
+    if (report.rejected.length) throw new Error(`demo CRM rows rejected: ${JSON.stringify(report.rejected)}`);
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    cleanups.push(() => browser.close());
+
+    const endpoint = `${baseUrl}/api/messages`;
+    return {
+      emulator,
+      server,
+      baseUrl,
+      browser,
+      async playgroundFor(tenantFile, upn) {
+        const configFile = writeConfigForPerson(tenantFile, upn, path.join(dir, 'playground'));
+        const pg = await startPlayground({ botEndpoint: endpoint, configFile });
+        cleanups.push(() => pg.close());
+        return pg;
+      },
+      async newContext() {
+        // The emulator's sign-in pages are HTTPS under our own CA: trusted in this test browser only.
+        const context = await browser.newContext({
+          ignoreHTTPSErrors: true,
+          viewport: { width: 1300, height: 1000 },
+        });
+        cleanups.push(() => context.close());
+        return context;
+      },
+      serverLog: () => logLines.join('').slice(-6000),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

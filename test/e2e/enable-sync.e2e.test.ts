@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { trustedFetch } from '../../bot/net/tls-trust.js';
+import { CONTOSO_CONFIG, FABRIKAM_CONFIG, PlaygroundPage } from '../support/playground.js';
+import { E2E_OUTPUT, startE2eStack, type E2eStack } from './e2e-stack.js';
+
+/**
+ * Issue 4's end-to-end journeys, as people do them: Agents Playgrounds in a headless Chromium, talking
+ * to the whole server (composeServer) against the Microsoft 365 emulator. Type `enable sync`, press the
+ * cards' buttons, sign in on the emulator's pages in the window a button opens, and see the chat carry
+ * on. Screenshots of every step go to .test-output/e2e/<person>/.
+ */
+
+const ALICE = { upn: 'alice.smith@contoso.com', password: 'demo' };
+const BEN = { upn: 'ben.jones@contoso.com', password: 'demo' };
+const CAROL = { upn: 'carol.white@contoso.com', password: 'demo' };
+const DAN = { upn: 'dan.morgan@contoso.com', password: 'demo' };
+const ERIN = { upn: 'erin.lee@fabrikam.com', password: 'demo' };
+const FRANK = { upn: 'frank.ortiz@fabrikam.com', password: 'demo' };
+
+type Shot = (name: string, page: Page) => Promise<void>;
+
+/**
+ * The emulator's pages in the window a card button opened, until our result page: the sign-in form
+ * (skipped by the emulator when this browser already has a session), then the permissions page if
+ * asked, or "Need admin approval" where the tenant requires it ("Request approval" with `justification`).
+ * Resolves with the result page's heading.
+ */
+async function throughEmulator(
+  popup: Page,
+  user: { upn: string; password: string },
+  shot: Shot,
+  options: { justification?: string } = {},
+): Promise<string> {
+  const login = popup.locator('#login');
+  const accept = popup.getByRole('button', { name: 'Accept' });
+  const approval = popup.getByRole('button', { name: 'Request approval' });
+  // Our result page: "You can close this window; the conversation continues in Microsoft Teams."
+  const result = popup.getByText('You can close this window');
+  for (let step = 0; step < 4; step++) {
+    await login.or(accept).or(approval).or(result).first().waitFor();
+    if (await result.isVisible()) {
+      await shot('result-page', popup);
+      return popup.getByRole('heading', { level: 1 }).innerText();
+    }
+    if (await login.isVisible()) {
+      await shot('emulator-sign-in', popup);
+      await login.fill(user.upn);
+      await popup.fill('#passwd', user.password);
+      await popup.getByRole('button', { name: 'Sign in' }).click();
+    } else if (await accept.isVisible()) {
+      await shot('emulator-consent', popup);
+      await accept.click();
+    } else {
+      await shot('emulator-need-admin-approval', popup);
+      await popup.fill('#justification', options.justification ?? '');
+      await approval.click();
+    }
+    await popup.waitForLoadState('domcontentloaded');
+  }
+  throw new Error(`the emulator's pages did not lead back to the app; last page ${popup.url()}`);
+}
+
+describe('enable sync end to end: Agents Playground in Chromium, server, emulator', function () {
+  this.timeout(180_000);
+  let stack: E2eStack;
+
+  before(async function () {
+    stack = await startE2eStack();
+  });
+
+  after(async function () {
+    await stack?.close();
+  });
+
+  /** Runs a journey; a failure also shows what the server logged. */
+  async function journey(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`${message}\n--- server log (JSON lines) ---\n${stack.serverLog()}`);
+    }
+  }
+
+  async function openChat(tenantFile: string, upn: string): Promise<PlaygroundPage> {
+    const playground = await stack.playgroundFor(tenantFile, upn);
+    const context = await stack.newContext();
+    return PlaygroundPage.open(context, playground, {
+      screenshotDir: path.join(E2E_OUTPUT, upn.split('.')[0]!),
+    });
+  }
+
+  async function accountState(upn: string): Promise<string | undefined> {
+    const row = await stack.server.store.db
+      .selectFrom('sync_accounts')
+      .innerJoin('crm_users', 'crm_users.id', 'sync_accounts.crm_user_id')
+      .select('sync_accounts.state')
+      .where('crm_users.work_email', '=', upn)
+      .executeTakeFirst();
+    return row?.state;
+  }
+
+  it('Alice types "enable sync", signs in on the emulator and sees the service active card', async function () {
+    await journey(async () => {
+      const chat = await openChat(CONTOSO_CONFIG, ALICE.upn);
+      const shot: Shot = (name, page) => chat.screenshot(name, page);
+      await chat.openConversation('Personal Chat');
+      await chat.send('enable sync');
+      const signInCard = await chat.waitForCard('Sign in to Microsoft 365');
+      await chat.screenshot('sign-in-card');
+
+      const target = await chat.cardAction(signInCard, 'Sign in').getAttribute('title');
+      assert.ok(
+        target?.startsWith(`${stack.baseUrl}/auth/`),
+        `Sign in opens our sign-in route, not ${target}`,
+      );
+      const popup = await chat.clickCardLinkForPopup(signInCard, 'Sign in');
+      assert.equal(await throughEmulator(popup, ALICE, shot), 'Cloud Sync is on');
+      await popup.close();
+
+      const active = await chat.waitForCard('Cloud Sync is on');
+      await chat.screenshot('service-active');
+      assert.match(await active.innerText(), /confirmation to alice\.smith@contoso\.com/);
+      assert.equal(await accountState(ALICE.upn), 'active');
+
+      const res = await trustedFetch(stack.emulator.caPem)(
+        `${stack.emulator.origin}/_emulator/mailboxes/${ALICE.upn}/sent-mail`,
+      );
+      const sent = (await res.json()) as { value: { message: { subject?: string } }[] };
+      assert.deepEqual(
+        sent.value.map((m) => m.message.subject),
+        ['Cloud Sync is active'],
+      );
+    });
+  });
+
+  it('Ben has no visibility and asks his administrator; Dan grants it in his chat; Ben can enable sync', async function () {
+    await journey(async () => {
+      // Dan opens his chat first: the bot learns his personal chat, as when he installed the app.
+      const dan = await openChat(CONTOSO_CONFIG, DAN.upn);
+      await dan.openConversation('Personal Chat');
+      await dan.waitForCard('Hello Dan Morgan');
+
+      const ben = await openChat(CONTOSO_CONFIG, BEN.upn);
+      await ben.openConversation('Personal Chat');
+      await ben.send('enable sync');
+      const notVisible = await ben.waitForCard("Cloud Sync isn't available to you yet");
+      await ben.screenshot('not-visible');
+      await ben.clickCardAction(notVisible, 'Ask my administrator');
+      await ben.waitForCard(/We've asked your administrator/);
+      await ben.screenshot('asked-administrator');
+      assert.equal(await accountState(BEN.upn), 'not_visible');
+
+      const request = await dan.waitForCard('Cloud Sync request');
+      assert.match(await request.innerText(), /Ben Jones \(ben\.jones@contoso\.com\)/);
+      await dan.screenshot('visibility-request');
+      await dan.clickCardAction(request, 'Grant');
+      await dan.waitForCard(/Granted by Dan Morgan/);
+      await dan.screenshot('visibility-granted');
+
+      // Ben is told, and the card's button (Action.Execute) turns it into the sign-in card in place.
+      const told = await ben.waitForCard(/has made Cloud Sync available to you/);
+      await ben.screenshot('told');
+      assert.equal(await accountState(BEN.upn), 'ready');
+      const signInCards = await ben.countCards('Sign in to Microsoft 365');
+      await ben.clickCardAction(told, 'Enable sync');
+      await ben.waitForCard('Sign in to Microsoft 365', { after: signInCards });
+      await ben.screenshot('sign-in-card');
+      assert.equal(await accountState(BEN.upn), 'signing_in');
+    });
+  });
+
+  it('Carol signs in with an account that is not her CRM work e-mail and is shown both, with the fixes', async function () {
+    await journey(async () => {
+      const carol = await openChat(CONTOSO_CONFIG, CAROL.upn);
+      const shot: Shot = (name, page) => carol.screenshot(name, page);
+      await carol.openConversation('Personal Chat');
+      await carol.send('enable sync');
+      const signInCard = await carol.waitForCard('Sign in to Microsoft 365');
+      const popup = await carol.clickCardLinkForPopup(signInCard, 'Sign in');
+      await throughEmulator(popup, CAROL, shot);
+      await popup.close();
+
+      const mismatch = await carol.waitForCard("Your accounts don't match");
+      await carol.screenshot('identity-mismatch');
+      const text = await mismatch.innerText();
+      assert.match(text, /carol\.white@contoso\.com/);
+      assert.match(text, /cwhite@contoso-recruitment\.com/);
+      assert.equal(await accountState('cwhite@contoso-recruitment.com'), 'identity_mismatch');
+
+      await carol.clickCardAction(mismatch, 'Ask to correct my work e-mail');
+      await carol.waitForCard(/We've asked your TriSys administrator to correct your work e-mail/);
+      await carol.screenshot('correction-asked');
+    });
+  });
+
+  it('Erin is blocked by "Need admin approval", Frank approves from the IT channel, Erin carries on', async function () {
+    await journey(async () => {
+      // Frank (a Fabrikam CRM administrator) makes the team's Approvals channel the IT channel.
+      const it = await openChat(FABRIKAM_CONFIG, FRANK.upn);
+      const itShot: Shot = (name, page) => it.screenshot(name, page);
+      await it.openConversation('Approvals');
+      await it.postMentioning('Cloud Sync', 'set it channel');
+      await it.waitForText(/This channel is now .*IT channel/);
+      await it.screenshot('it-channel-set');
+
+      // Erin tries, and Microsoft 365 (the emulator) says her organisation needs admin approval.
+      const erin = await openChat(FABRIKAM_CONFIG, ERIN.upn);
+      const erinShot: Shot = (name, page) => erin.screenshot(name, page);
+      await erin.openConversation('Personal Chat');
+      await erin.send('enable sync');
+      const signInCard = await erin.waitForCard('Sign in to Microsoft 365');
+      await erin.screenshot('sign-in-card');
+      const popup = await erin.clickCardLinkForPopup(signInCard, 'Sign in');
+      assert.equal(
+        await throughEmulator(popup, ERIN, erinShot, { justification: 'Candidate e-mails in TriSys' }),
+        'Waiting for your IT team',
+      );
+      await popup.close();
+
+      const waiting = await erin.waitForCard('Waiting for your IT team');
+      assert.match(await waiting.innerText(), /sent your IT team a request/);
+      await erin.fillCardInput(
+        waiting,
+        'Let IT know why you need Cloud Sync',
+        'So my candidate e-mails are in TriSys',
+      );
+      await erin.screenshot('waiting-for-it');
+      await erin.clickCardAction(waiting, 'Send to IT');
+      await erin.waitForCard(/Your reason, as IT see it/);
+      await erin.screenshot('reason-sent');
+      assert.equal(await accountState(ERIN.upn), 'awaiting_admin_consent');
+
+      // The approval request in the IT channel: who, and why.
+      const request = await it.waitForCard('Approval needed: Cloud Sync');
+      await it.waitForCard(/So my candidate e-mails are in TriSys/);
+      const requestText = await request.innerText();
+      assert.match(requestText, /Erin Lee/);
+      assert.match(requestText, /erin\.lee@fabrikam\.com/);
+      await it.screenshot('approval-request');
+
+      // Frank opens admin consent, signs in and accepts for the organisation.
+      const signInCards = await erin.countCards('Sign in to Microsoft 365');
+      const consent = await it.clickCardLinkForPopup(request, 'Open admin consent');
+      assert.equal(await throughEmulator(consent, FRANK, itShot), 'Thank you — Cloud Sync is approved');
+      await consent.close();
+
+      const decided = await it.waitForCard(/Granted by .* Everyone waiting has been told/);
+      assert.equal(await it.cardAction(decided, 'Granted').count(), 0, 'a decided request has no buttons');
+      await it.screenshot('approval-granted');
+
+      // Erin is told in her chat and resumes at sign-in, without starting again.
+      const again = await erin.waitForCard('Sign in to Microsoft 365', { after: signInCards });
+      await erin.screenshot('resumed-at-sign-in');
+      assert.equal(await accountState(ERIN.upn), 'signing_in');
+      const second = await erin.clickCardLinkForPopup(again, 'Sign in');
+      assert.equal(await throughEmulator(second, ERIN, erinShot), 'Cloud Sync is on');
+      await second.close();
+      await erin.waitForCard('Cloud Sync is on');
+      await erin.screenshot('service-active');
+      assert.equal(await accountState(ERIN.upn), 'active');
+    });
+  });
+});
