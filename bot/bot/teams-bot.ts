@@ -82,10 +82,10 @@ export function createTeamsBot(
       return;
     }
     if (a.type === ActivityTypes.Message && !context.responded) return handleText(deps, context);
+    // Teams (and the Agents Playground) send both conversationUpdate and installationUpdate on install;
+    // welcoming on the first alone gives one welcome card, in chats and in teams alike.
     const botJoined =
-      (a.type === ActivityTypes.ConversationUpdate &&
-        a.membersAdded?.some((m) => m.id === a.recipient?.id)) ||
-      (a.type === ActivityTypes.InstallationUpdate && ['add', 'add-upgrade'].includes(a.action ?? ''));
+      a.type === ActivityTypes.ConversationUpdate && a.membersAdded?.some((m) => m.id === a.recipient?.id);
     if (botJoined) await welcome(deps, context);
   }
 

@@ -142,5 +142,24 @@ describe('bot without a bot id (Agents Playground mode)', function () {
     assert.equal(res.status, 200);
     assert.equal(stack.cardsIn(personalChat(PEOPLE.ben)).length, before + 1);
     assert.match(textOf(stack.cardsIn(personalChat(PEOPLE.ben)).at(-1)), /Not available yet/);
+
+    // The installationUpdate Teams sends alongside must not welcome a second time.
+    const install = await stack.post({
+      type: 'installationUpdate',
+      action: 'add',
+      id: 'install-2',
+      channelId: 'msteams',
+      serviceUrl: stack.channel.url,
+      from: { id: '29:ben', name: 'Ben Jones', aadObjectId: PEOPLE.ben.aadObjectId },
+      recipient: { id: `28:${stack.botId}`, name: 'Cloud Sync' },
+      conversation: {
+        id: personalChat(PEOPLE.ben).id,
+        conversationType: 'personal',
+        tenantId: PEOPLE.ben.tenantId,
+      },
+      channelData: { tenant: { id: PEOPLE.ben.tenantId } },
+    });
+    assert.equal(install.status, 200);
+    assert.equal(stack.cardsIn(personalChat(PEOPLE.ben)).length, before + 1, 'one welcome card');
   });
 });
