@@ -123,15 +123,13 @@ describe('bot without a bot id (Agents Playground mode)', function () {
   });
 
   it('welcomes the user when the bot is installed in their personal chat', async () => {
-    const before = stack.cardsIn(personalChat(PEOPLE.ben)).length;
-    const res = await stack.post({
-      type: 'conversationUpdate',
-      id: 'install-1',
+    // What Teams sends when Ben installs the app: conversationUpdate and installationUpdate together.
+    const installActivity = (fields: Record<string, unknown>) => ({
+      ...fields,
       channelId: 'msteams',
       serviceUrl: stack.channel.url,
       from: { id: '29:ben', name: 'Ben Jones', aadObjectId: PEOPLE.ben.aadObjectId },
       recipient: { id: `28:${stack.botId}`, name: 'Cloud Sync' },
-      membersAdded: [{ id: `28:${stack.botId}` }],
       conversation: {
         id: personalChat(PEOPLE.ben).id,
         conversationType: 'personal',
@@ -139,26 +137,21 @@ describe('bot without a bot id (Agents Playground mode)', function () {
       },
       channelData: { tenant: { id: PEOPLE.ben.tenantId } },
     });
+    const before = stack.cardsIn(personalChat(PEOPLE.ben)).length;
+    const res = await stack.post(
+      installActivity({
+        type: 'conversationUpdate',
+        id: 'install-1',
+        membersAdded: [{ id: `28:${stack.botId}` }],
+      }),
+    );
     assert.equal(res.status, 200);
     assert.equal(stack.cardsIn(personalChat(PEOPLE.ben)).length, before + 1);
     assert.match(textOf(stack.cardsIn(personalChat(PEOPLE.ben)).at(-1)), /Not available yet/);
 
-    // The installationUpdate Teams sends alongside must not welcome a second time.
-    const install = await stack.post({
-      type: 'installationUpdate',
-      action: 'add',
-      id: 'install-2',
-      channelId: 'msteams',
-      serviceUrl: stack.channel.url,
-      from: { id: '29:ben', name: 'Ben Jones', aadObjectId: PEOPLE.ben.aadObjectId },
-      recipient: { id: `28:${stack.botId}`, name: 'Cloud Sync' },
-      conversation: {
-        id: personalChat(PEOPLE.ben).id,
-        conversationType: 'personal',
-        tenantId: PEOPLE.ben.tenantId,
-      },
-      channelData: { tenant: { id: PEOPLE.ben.tenantId } },
-    });
+    const install = await stack.post(
+      installActivity({ type: 'installationUpdate', action: 'add', id: 'install-2' }),
+    );
     assert.equal(install.status, 200);
     assert.equal(stack.cardsIn(personalChat(PEOPLE.ben)).length, before + 1, 'one welcome card');
   });
