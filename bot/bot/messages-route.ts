@@ -31,7 +31,13 @@ export const activityShape = z
     recipient: channelAccount,
     conversation: z
       .object({
-        id: z.string().min(1).max(2048),
+        // Replies go to /v3/conversations/{id}/...: an id that is a dot segment would be normalised
+        // into another path of the channel service (encodeURIComponent leaves dots alone).
+        id: z
+          .string()
+          .min(1)
+          .max(2048)
+          .refine((id) => id !== '.' && id !== '..', 'a conversation id cannot be a dot segment'),
         conversationType: z.string().max(64).optional(),
         tenantId: z.string().max(128).optional(),
       })

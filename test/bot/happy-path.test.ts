@@ -113,6 +113,35 @@ describe('bot without a bot id (Agents Playground mode)', function () {
     assert.match(textOf(stack.cardsIn(personalChat(PEOPLE.alice)).at(-1)), /Hello Alice Smith/);
   });
 
+  it('refuses, with 400 and no reply, activities that are not Bot Framework activities or that it cannot answer', async () => {
+    const sent = stack.channel.activities.length;
+    const post = (body: unknown) =>
+      fetch(`${stack.baseUrl}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const valid = {
+      type: 'message',
+      text: 'help',
+      channelId: 'msteams',
+      serviceUrl: stack.channel.url,
+      from: { id: '29:alice', aadObjectId: PEOPLE.alice.aadObjectId },
+      recipient: { id: `28:${stack.botId}` },
+      conversation: { id: personalChat(PEOPLE.alice).id, tenantId: PEOPLE.alice.tenantId },
+    };
+    for (const bad of [
+      { type: 'message', text: 'help' },
+      { ...valid, conversation: { id: '.' } },
+      { ...valid, conversation: { id: '..' } },
+      { ...valid, serviceUrl: 'not a url' },
+    ]) {
+      const res = await post(bad);
+      assert.equal(res.status, 400, JSON.stringify(bad));
+    }
+    assert.equal(stack.channel.activities.length, sent, 'nothing was sent to the channel');
+  });
+
   it('refuses a request forwarded by a proxy or tunnel on this machine', async () => {
     const res = await fetch(`${stack.baseUrl}/api/messages`, {
       method: 'POST',
