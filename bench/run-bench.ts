@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: the performance figures of the issue "Benchmarks and reliability suite", measured
+ * against the local emulator with its Graph latency model, written to bench/results/latest.json and
+ * printed as a table. Sizes come from the environment (see bench/README.md); defaults are the issue's.
+ */
+import type { BotOptions, BotResult } from './scenarios/bot.js';
+import { runFreshness } from './scenarios/freshness.js';
+import { runInitialSync } from './scenarios/initial-sync.js';
+import { runScale } from './scenarios/scale.js';
+import { runScaleOut } from './scenarios/scale-out.js';
+import { stopPostgres } from './support/bench-env.js';
+import { machine } from './support/machine.js';
+import { option, selected } from './support/options.js';
+import { table, writeResults } from './support/report.js';
+import { section } from './support/sections.js';
+import { targetLines, targets } from './support/targets.js';
+import { runEntry } from './support/worker-runs.js';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
+  const messages = option('BENCH_MESSAGES', 50_000, 200_000);
+  const events = option('BENCH_EVENTS', 5_000, 10_000);
+  const pageSize = option('BENCH_PAGE_SIZE', 1000, 1000);
+  try {
+    const withLatency = await section('initialSync (latency on)', selected('initialSync'), () =>
+      runInitialSync({ messages, events, latency: true, pageSize }),
+    );
+    const withoutLatency = await section('initialSync (latency off)', selected('initialSync'), () =>
+      runInitialSync({ messages, events, latency: false, pageSize }),
+    );
+    if (withLatency) results.initialSync = { ...withLatency, withoutLatency };
+    results.freshness = await section('freshness', selected('freshness'), () =>
+      runFreshness({
+        samples: option('BENCH_FRESHNESS_SAMPLES', 100, 1000),
+        pollingAccounts: option('BENCH_POLLING_ACCOUNTS', 20, 200),
+        pollIntervalSeconds: option('BENCH_POLL_INTERVAL_SECONDS', 30, 600),
+      }),
+    );
+    results.scale = await section('scale', selected('scale'), () =>
+      runScale({
+        accounts: option('BENCH_IDLE_ACCOUNTS', 10_000, 50_000),
+        maxMailboxes: option('BENCH_MAX_MAILBOXES', 64, 1000),
+      }),
+    );
+    results.scaleOut = await section('scaleOut', selected('scaleOut'), () =>
+      runScaleOut({
+        accounts: option('BENCH_SCALEOUT_ACCOUNTS', 24, 200),
+        messagesPerAccount: option('BENCH_SCALEOUT_MESSAGES', 2_000, 20_000),
+        workers: [1, 2, 3],
+        maxMailboxesPerWorker: 8,
+      }),
+    );
+    const botOptions: BotOptions = {
+      conversations: option('BENCH_BOT_CONVERSATIONS', 100, 1000),
+      turnsPerConversation: option('BENCH_BOT_TURNS', 10, 100),
+      pacedThinkMs: option('BENCH_BOT_THINK_MS', 2000, 60_000),
+    };
+    results.bot = await section('bot', selected('bot'), () =>
+      runEntry<BotResult>('bench/support/bot-entry.ts', { BOT_OPTIONS: JSON.stringify(botOptions) }),
+    );
+  } finally {
+    await stopPostgres();
+  }
+  const checks = targets(results);
+  results.durationSeconds = Math.round((performance.now() - started) / 1000);
+  const file = await writeResults(process.env.BENCH_RESULTS_FILE ?? 'latest.json', {
+    ...results,
+    targets: checks,
+  });
+  console.log(table(results));
+  console.log(`\nTargets\n${targetLines(checks)}`);
+  console.log(`\nwritten to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

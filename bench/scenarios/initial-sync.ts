@@ -1,0 +1,139 @@
+import { graphApiRoot } from '../../bot/sync/graph-client.js';
+import { DEFAULT_WINDOW_SETTINGS, idealWindow } from '../../bot/sync/core/calendar-window.js';
+import { nextDiaryRequest, nextMailRequest } from '../../bot/sync/core/delta-cursor.js';
+import { waitFor } from '../../test/sync/support/wait.js';
+import { killAll, spawnWorker, workerEnvironment } from '../../test/sync/support/worker-process.js';
+import {
+  connectFast,
+  createUsers,
+  generateMailbox,
+  requestCounters,
+  seedContactsFromMailbox,
+  setLatency,
+  startBenchEnv,
+} from '../support/bench-env.js';
+import { rssSampler } from '../support/process-stats.js';
+import { round } from '../support/report.js';
+import { roundsComplete, runEntry, runSpanSeconds } from '../support/worker-runs.js';
+
+/**
+ * Initial sync of one large mailbox by the worker process (`bot/worker-main.ts`, SQLite store), and
+ * in the same run a bare client paging the same delta queries (bench/support/raw-client.ts) against
+ * the same emulator: the ceiling the worker is measured against.
+ */
+
+export interface InitialSyncOptions {
+  messages: number;
+  events: number;
+  latency: boolean;
+  pageSize: number;
+}
+
+export interface InitialSyncResult {
+  messages: number;
+  events: number;
+  /** Items Graph returned: messages in the history window plus calendar instances in the diary window. */
+  items: number;
+  seconds: number;
+  itemsPerSecond: number;
+  rawSeconds: number;
+  rawItemsPerSecond: number;
+  ratioToRaw: number;
+  graphRequests: number;
+  rawGraphRequests: number;
+  requestsPer1000Items: number;
+  workerPeakRssMb: number;
+  settings: { latency: string; pageSize: number; store: string; concurrencyPerMailbox: number };
+}
+
+export async function runInitialSync(options: InitialSyncOptions): Promise<InitialSyncResult> {
+  const env = await startBenchEnv('sqlite');
+  const workers: ReturnType<typeof spawnWorker>[] = [];
+  try {
+    const [user] = createUsers(env, 1, 'bench.initial');
+    const accountId = await connectFast(env, user!);
+    await generateMailbox(env, user!.id, { messages: options.messages, events: options.events, seed: 42 });
+    await seedContactsFromMailbox(env, user!.id);
+    await setLatency(env, options.latency);
+
+    // The bare client, with the worker's own request builders and a token from the vault.
+    const now = Date.now();
+    const apiRoot = graphApiRoot(env.emu.origin);
+    const resources = [
+      ...['inbox', 'sentitems'].map((folder) =>
+        nextMailRequest(null, {
+          graphBaseUrl: apiRoot,
+          folder,
+          historyDays: 90,
+          now,
+          pageSize: options.pageSize,
+        }),
+      ),
+      nextDiaryRequest(null, {
+        graphBaseUrl: apiRoot,
+        window: idealWindow(now, DEFAULT_WINDOW_SETTINGS),
+        pageSize: options.pageSize,
+      }),
+    ];
+    const identity = await env.db
+      .selectFrom('sync_accounts')
+      .select(['ms_tenant_id', 'ms_object_id'])
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    const token = await env.tokens.accessToken({
+      id: accountId,
+      msTenantId: identity.ms_tenant_id,
+      msObjectId: identity.ms_object_id,
+    });
+    const before = requestCounters(env, user!.id).requests;
+    const raw = await runEntry<{ items: number; requests: number; ms: number }>(
+      'bench/support/raw-client.ts',
+      {
+        RAW_CLIENT_INPUT: JSON.stringify({ caPem: env.emu.caPem, token, resources }),
+      },
+    );
+    const afterRaw = requestCounters(env, user!.id).requests;
+
+    const worker = spawnWorker(
+      workerEnvironment(env, { SYNC_PAGE_SIZE: String(options.pageSize), GRAPH_NOTIFICATIONS: 'false' }),
+    );
+    workers.push(worker);
+    const rss = rssSampler(worker.child.pid!);
+    await waitFor(() => roundsComplete(env.db, accountId, 3), 30 * 60_000, 'the initial sync', 100).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; the worker said:\n${worker.output()}`);
+      },
+    );
+    const memory = rss.stop();
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    const seconds = await runSpanSeconds(env.db, [accountId]);
+    const graphRequests = requestCounters(env, user!.id).requests - afterRaw;
+    const rawSeconds = raw.ms / 1000;
+    const itemsPerSecond = raw.items / seconds;
+    const rawItemsPerSecond = raw.items / rawSeconds;
+    return {
+      messages: options.messages,
+      events: options.events,
+      items: raw.items,
+      seconds: round(seconds, 2),
+      itemsPerSecond: Math.round(itemsPerSecond),
+      rawSeconds: round(rawSeconds, 2),
+      rawItemsPerSecond: Math.round(rawItemsPerSecond),
+      ratioToRaw: round(itemsPerSecond / rawItemsPerSecond, 3),
+      graphRequests,
+      rawGraphRequests: afterRaw - before,
+      requestsPer1000Items: round((graphRequests * 1000) / raw.items, 2),
+      workerPeakRssMb: round(memory.peakMb),
+      settings: {
+        latency: options.latency ? 'graph preset (120 ms/request + 0.6 ms/item, ±25 %)' : 'off',
+        pageSize: options.pageSize,
+        store: 'sqlite',
+        concurrencyPerMailbox: 1,
+      },
+    };
+  } finally {
+    await killAll(workers);
+    await env.close();
+  }
+}

@@ -1,0 +1,31 @@
+import os from 'node:os';
+
+/**
+ * The machine a figure was measured on. Every figure in the results files carries it, because a
+ * number without its machine cannot be compared with anything.
+ */
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  ramMb: number;
+  node: string;
+  platform: string;
+}
+
+export function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    ramMb: Math.round(os.totalmem() / 2 ** 20),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+export type Stamped<T> = T & { machine: Machine; measuredAt: string };
+
+/** A figure with its machine and the time it was measured. */
+export function stamp<T extends object>(figure: T): Stamped<T> {
+  return { ...figure, machine: machine(), measuredAt: new Date().toISOString() };
+}

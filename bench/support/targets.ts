@@ -1,0 +1,45 @@
+/**
+ * The issue's targets checked against a run's figures: each with what was measured and whether it
+ * was met (null when the figure is missing from this run).
+ */
+type Results = Record<string, unknown>;
+
+function figure(results: Results, path: string): number | null {
+  let value: unknown = results;
+  for (const key of path.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export interface TargetCheck {
+  figure: string;
+  target: string;
+  measured: number | null;
+  met: boolean | null;
+}
+
+export function targets(results: Results): TargetCheck[] {
+  const check = (path: string, target: string, ok: (v: number) => boolean) => {
+    const measured = figure(results, path);
+    return { figure: path, target, measured, met: measured === null ? null : ok(measured) };
+  };
+  return [
+    check('initialSync.ratioToRaw', '>= 0.8', (v) => v >= 0.8),
+    check('initialSync.requestsPer1000Items', '<= 2', (v) => v <= 2),
+    check('freshness.p95Ms', '<= 2000', (v) => v <= 2000),
+    check('scale.cycleSeconds', '<= 300 (the poll interval)', (v) => v <= 300),
+    check('scale.workerRssMb', '<= 512', (v) => v <= 512),
+    check('scaleOut.doubleLeases', '= 0', (v) => v === 0),
+    check('bot.p99Ms', '<= 50', (v) => v <= 50),
+  ];
+}
+
+/** The targets as lines of the printed table. */
+export function targetLines(checks: readonly TargetCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.figure.length));
+  return checks
+    .map((c) => {
+      const verdict = c.met === null ? 'not measured' : c.met ? 'met' : 'MISSED';
+      return `${c.figure.padEnd(width)}  ${String(c.measured ?? '-').padStart(8)}  target ${c.target.padEnd(28)} ${verdict}`;
+    })
+    .join('\n');
+}
