@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
+import { listedIds, type BaselineScope } from './core/baseline.js';
 import type { CalendarWindow } from './core/calendar-window.js';
 import {
   cursorAfterPage,
@@ -25,7 +26,8 @@ import { ReconnectRequiredError } from './token-provider.js';
  * cursor until Graph hands out a deltaLink, committing every page with its cursor (page-commit.ts).
  *
  * - A 410 / syncStateNotFound drops the cursor and starts a clean baseline in the same run (bounded,
- *   so a service that keeps answering 410 cannot loop a worker forever).
+ *   so a service that keeps answering 410 cannot loop a worker forever). Deletions it hid are applied
+ *   when that baseline completes (core/baseline.ts).
  * - Stopping (shutdown, lost lease) takes effect between pages: the page in hand is committed first.
  * - A run record is opened at once for an import (initial or resumed), so its progress shows while it
  *   runs; an incremental round opens one only when a page carries changes, so idle polls of thousands
@@ -39,6 +41,8 @@ export interface RoundSpec<T> {
   reconcile(page: DeltaPage<T>, filing: AccountFilingContext): ReconciledPage;
   /** The diary's window the cursor belongs to; null for mail. */
   window: CalendarWindow | null;
+  /** What a baseline of this resource lists, for detaching what it did not (core/baseline.ts). */
+  baselineScope(): BaselineScope;
   /** Where the round starts: the stored cursor, or null for a new baseline. */
   cursor: DeltaCursor | null;
   /** Items already done and the expected total, for an import's progress. */
@@ -161,6 +165,16 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
         runId: reconciled ? await openRun() : runId,
         counts: reconciled?.counts ?? { filed: 0, removed: 0, skipped: {}, rejected: 0 },
         now: deps.now(),
+        // Fetched without a cursor or from a nextLink: maybe a baseline's page (page-commit.ts decides).
+        ...(cursor === null || !cursor.roundComplete
+          ? {
+              baseline: {
+                first: cursor === null,
+                listed: listedIds(page.entries),
+                scope: spec.baselineScope(),
+              },
+            }
+          : {}),
       });
       cursor = next;
       if (next.roundComplete) {

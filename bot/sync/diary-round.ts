@@ -1,3 +1,4 @@
+import { diaryBaselineScope } from './core/baseline.js';
 import { nextDiaryRequest, type DeltaCursor } from './core/delta-cursor.js';
 import { planCalendarWindow, type CalendarWindow, type WindowSettings } from './core/calendar-window.js';
 import { reconcileDiaryPage } from './core/diary-reconcile.js';
@@ -31,6 +32,7 @@ export function diaryRound(options: DiaryRoundOptions): RoundSpec<DeltaEvent> {
     itemSchema: deltaEventSchema,
     window,
     cursor,
+    baselineScope: () => diaryBaselineScope(window),
     request: (c) =>
       nextDiaryRequest(c, {
         graphBaseUrl: options.graphBaseUrl,

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { mailBaselineScope } from './core/baseline.js';
 import { nextMailRequest, type DeltaCursor } from './core/delta-cursor.js';
 import { deltaMessageSchema } from './core/graph-items.js';
 import { reconcileMailPage } from './core/mail-reconcile.js';
@@ -38,6 +39,7 @@ export function mailRound(options: MailRoundOptions): RoundSpec<z.infer<typeof d
     itemSchema: deltaMessageSchema,
     window: null,
     cursor: options.cursor,
+    baselineScope: () => mailBaselineScope(options.folder, options.now(), options.historyDays),
     request: (cursor) =>
       nextMailRequest(cursor, {
         graphBaseUrl: options.graphBaseUrl,

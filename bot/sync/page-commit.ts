@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import { fromJsonText, toIso, toJsonText } from '../store/columns.js';
 import type { SyncSkipReason } from '../store/schema.js';
+import type { BaselineScope } from './core/baseline.js';
+import { nextGeneration } from './core/baseline.js';
 import type { CalendarWindow } from './core/calendar-window.js';
 import type { DeltaCursor } from './core/delta-cursor.js';
 import type { PageCounts, StoreOp, SyncResource } from './core/store-ops.js';
@@ -28,6 +30,24 @@ export interface PageCommit {
   runId: string | null;
   counts: PageCounts;
   now: number;
+  /**
+   * Set for a page fetched without a cursor or from a nextLink, which may belong to a baseline; absent
+   * for a page fetched from a deltaLink (an incremental round's first page).
+   */
+  baseline?: BaselinePage;
+}
+
+export interface BaselinePage {
+  /**
+   * Fetched without a cursor: a baseline's first page, which takes a new generation. Otherwise the
+   * page continues a round, which is a baseline only if the stored cursor carries a generation (an
+   * incremental round can span several pages too).
+   */
+  first: boolean;
+  /** Graph ids the page lists (core/baseline.ts listedIds). */
+  listed: readonly string[];
+  /** What the baseline could have listed; used by the page that completes it. */
+  scope: BaselineScope;
 }
 
 export interface CommittedPage {
@@ -39,12 +59,21 @@ export async function commitPage(db: Kysely<SyncDatabase>, page: PageCommit): Pr
   return db.transaction().execute(async (trx) => {
     await fenceLease(trx, page.owner, page.accountId, page.now);
     const applied = await applyOps(trx, page.ops, page.now);
-    await saveCursor(trx, page.accountId, page.resource, page.cursor, page.window, page.now);
+    // Generation, stamps, sweep and cursor share the page's transaction: a crash mid-baseline resumes
+    // the same generation with the cursor, and the sweep happens exactly when the deltaLink is stored.
+    const generation = page.baseline ? await baselineGeneration(trx, page, page.baseline) : null;
+    let swept = 0;
+    if (page.baseline && generation != null) {
+      await stampListed(trx, page.accountId, page.baseline, generation);
+      if (page.cursor.roundComplete)
+        swept = await detachUnlisted(trx, page.accountId, page.baseline.scope, generation, page.now);
+    }
+    await saveCursor(trx, page.accountId, page.resource, page.cursor, page.window, page.now, generation);
     if (page.runId !== null)
       await addToRun(trx, page.runId, {
         added: applied.added,
         updated: applied.updated,
-        removed: page.counts.removed,
+        removed: page.counts.removed + swept,
         skipped: page.counts.skipped,
         done: page.counts.filed + page.counts.removed + sum(page.counts.skipped) + page.counts.rejected,
       });
@@ -76,7 +105,8 @@ export async function loadCursor(
 
 /**
  * Forgets a cursor so the next request starts a new baseline (410 / syncStateNotFound, or a moved
- * calendar window). CRM records stay; the baseline's upserts find them and change nothing. Fenced
+ * calendar window). CRM records stay; the baseline's upserts find them and change nothing, and its
+ * last page detaches the links it no longer lists (core/baseline.ts). Fenced
  * like a page, so only the lease holder can reset.
  */
 export async function resetCursor(
@@ -103,6 +133,8 @@ async function saveCursor(
   cursor: DeltaCursor,
   window: CalendarWindow | null,
   now: number,
+  /** The baseline's generation; null for an incremental round, so its later pages are not taken for one. */
+  generation: number | null,
 ): Promise<void> {
   const row = {
     account_id: accountId,
@@ -112,6 +144,7 @@ async function saveCursor(
     window_start: window?.start ?? null,
     window_end: window?.end ?? null,
     updated_at: toIso(now),
+    baseline_generation: generation,
   };
   await trx
     .insertInto('sync_cursors')
@@ -123,9 +156,142 @@ async function saveCursor(
         window_start: row.window_start,
         window_end: row.window_end,
         updated_at: row.updated_at,
+        baseline_generation: row.baseline_generation,
       }),
     )
     .execute();
+}
+
+/**
+ * The generation a page belongs to: a new one for a baseline's first page, else the one stored with
+ * the cursor it continues. Null for an incremental round, and for a baseline begun before generations
+ * existed: that cannot know what its earlier pages listed, so it neither stamps nor sweeps.
+ */
+async function baselineGeneration(
+  trx: Transaction<SyncDatabase>,
+  page: PageCommit,
+  baseline: BaselinePage,
+): Promise<number | null> {
+  if (!baseline.first) {
+    const row = await trx
+      .selectFrom('sync_cursors')
+      .select('baseline_generation')
+      .where('account_id', '=', page.accountId)
+      .where('resource', '=', page.resource)
+      .executeTakeFirst();
+    return row?.baseline_generation ?? null;
+  }
+  // Links move between folders (and so between cursors), and cursors are deleted on reset: the
+  // highest generation still in use anywhere for the account keeps "older" meaning "smaller".
+  const cursors = await trx
+    .selectFrom('sync_cursors')
+    .select((eb) => eb.fn.max('baseline_generation').as('g'))
+    .where('account_id', '=', page.accountId)
+    .executeTakeFirst();
+  const links =
+    baseline.scope.kind === 'mail'
+      ? await trx
+          .selectFrom('mail_item_owners')
+          .select((eb) => eb.fn.max('baseline_generation').as('g'))
+          .where('account_id', '=', page.accountId)
+          .executeTakeFirst()
+      : await trx
+          .selectFrom('diary_item_owners')
+          .select((eb) => eb.fn.max('baseline_generation').as('g'))
+          .where('account_id', '=', page.accountId)
+          .executeTakeFirst();
+  return nextGeneration([asNumber(cursors?.g), asNumber(links?.g)]);
+}
+
+/** After the page's ops, so a link the page moved into this folder (or revived) is stamped too. */
+async function stampListed(
+  trx: Transaction<SyncDatabase>,
+  accountId: string,
+  baseline: BaselinePage,
+  generation: number,
+): Promise<void> {
+  const { scope } = baseline;
+  for (let i = 0; i < baseline.listed.length; i += STAMP_CHUNK) {
+    const ids = baseline.listed.slice(i, i + STAMP_CHUNK);
+    if (scope.kind === 'mail')
+      await trx
+        .updateTable('mail_item_owners')
+        .set({ baseline_generation: generation })
+        .where('account_id', '=', accountId)
+        // A link another folder now holds is that folder's to vouch for.
+        .where('folder', '=', scope.folder)
+        .where('graph_message_id', 'in', ids)
+        .execute();
+    else
+      await trx
+        .updateTable('diary_item_owners')
+        .set({ baseline_generation: generation })
+        .where('account_id', '=', accountId)
+        .where('graph_event_id', 'in', ids)
+        .execute();
+  }
+}
+
+/**
+ * The completed baseline's sweep: attached links in its scope that it did not list (older or no
+ * generation) are gone from Outlook, so they are detached like a reported removal. CRM records stay.
+ */
+async function detachUnlisted(
+  trx: Transaction<SyncDatabase>,
+  accountId: string,
+  scope: BaselineScope,
+  generation: number,
+  now: number,
+): Promise<number> {
+  const at = toIso(now);
+  const result =
+    scope.kind === 'mail'
+      ? await trx
+          .updateTable('mail_item_owners')
+          .set({ left_at: at })
+          .where('account_id', '=', accountId)
+          .where('folder', '=', scope.folder)
+          .where('left_at', 'is', null)
+          .where((eb) =>
+            eb.or([eb('baseline_generation', 'is', null), eb('baseline_generation', '<', generation)]),
+          )
+          // Correlated, so only this account's links are looked up, not every tenant's recent mail.
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('mail_items')
+                .select('mail_items.id')
+                .whereRef('mail_items.id', '=', 'mail_item_owners.mail_item_id')
+                .where('mail_items.sent_at', '>=', scope.sentFrom),
+            ),
+          )
+          .executeTakeFirst()
+      : await trx
+          .updateTable('diary_item_owners')
+          .set({ removed_at: at })
+          .where('account_id', '=', accountId)
+          .where('removed_at', 'is', null)
+          .where((eb) =>
+            eb.or([eb('baseline_generation', 'is', null), eb('baseline_generation', '<', generation)]),
+          )
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('diary_items')
+                .select('diary_items.id')
+                .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
+                .where('diary_items.start_at', '>=', scope.start)
+                .where('diary_items.end_at', '<=', scope.end),
+            ),
+          )
+          .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+const STAMP_CHUNK = 500;
+
+function asNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 interface RunDelta {

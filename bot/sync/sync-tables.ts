@@ -16,11 +16,16 @@ import type { Store } from '../store/store.js';
  * The store's tables with the columns migration 0002-sync-page-versions adds for the worker
  * (versions, owner detach markers, cursor round state). Declared here, next to their only writer,
  * so the worker's queries are typed without widening the store's own `Database` for everyone.
+ * `baseline_generation` comes from 0004-baseline-generations (see core/baseline.ts).
  */
 export interface SyncDatabase extends Database {
-  sync_cursors: SyncCursorsTable & { round_complete: Generated<Flag> };
+  sync_cursors: SyncCursorsTable & { round_complete: Generated<Flag>; baseline_generation: number | null };
   mail_items: MailItemsTable & { version: Generated<string> };
-  mail_item_owners: MailItemOwnersTable & { version: Generated<string>; left_at: IsoTimestamp | null };
+  mail_item_owners: MailItemOwnersTable & {
+    version: Generated<string>;
+    left_at: IsoTimestamp | null;
+    baseline_generation: number | null;
+  };
   diary_items: DiaryItemsTable & {
     version: Generated<string>;
     is_all_day: Generated<Flag>;
@@ -30,6 +35,7 @@ export interface SyncDatabase extends Database {
     version: Generated<string>;
     role: Generated<'organizer' | 'attendee'>;
     removed_at: IsoTimestamp | null;
+    baseline_generation: number | null;
   };
 }
 

@@ -136,6 +136,35 @@ describe('delta rounds under faults [sqlite]', function () {
     await assertCrmMatchesMailbox();
   });
 
+  it('applies deletions and moves that happened just before a 410 once the re-baseline completes', async function () {
+    await generate(40, 15);
+    assert.equal((await syncOnce(7)).outcome, 'completed');
+    const crmBefore = await env.db.selectFrom('mail_items').select('id').execute();
+    const messages = env.emu.ctx.mailboxes.mailbox(alice.id).messages;
+    const inbox = [...messages.all()].filter((r) => r.folder === 'inbox');
+    assert.ok(inbox.length >= 3, 'the generated inbox has messages to change');
+    const id = (i: number) => messages.immutableId(inbox[i]!.key);
+    // Graph never reports these: the sync state is gone (410) before the next round asks.
+    await control('DELETE', `/messages/${id(0)}`);
+    await control('POST', `/messages/${id(1)}/move`, { folder: 'deleteditems' });
+    await control('POST', `/messages/${id(2)}/move`, { folder: 'sentitems' });
+    await control('PUT', '/faults', { syncStateGone: 2 });
+
+    assert.equal((await syncOnce(7)).outcome, 'completed');
+    assert.equal(
+      (await requestLog()).value.filter((r) => r.status === 410).length,
+      2,
+      'both folders re-baselined',
+    );
+    const expected = expectedMail(env.emu, alice.id, rules);
+    assert.deepEqual(mailDifferences(await actualMail(env.db, accountId), expected), []);
+    assert.equal(
+      (await env.db.selectFrom('mail_items').select('id').execute()).length,
+      crmBefore.length,
+      'the CRM is the record: detached, not deleted',
+    );
+  });
+
   it('rides out 503 outages with backoff and loses nothing', async function () {
     await generate(50, 12);
     await control('PUT', '/faults', { unavailableRate: 0.3, unavailableRetryAfterSeconds: 0, seed: 5 });

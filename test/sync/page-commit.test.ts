@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import type { StoreOp } from '../../bot/sync/core/store-ops.js';
+import { diaryBaselineScope, mailBaselineScope } from '../../bot/sync/core/baseline.js';
+import type { StoreOp, SyncResource } from '../../bot/sync/core/store-ops.js';
 import { claimAccount, LeaseLostError } from '../../bot/sync/lease.js';
-import { commitPage, loadCursor, resetCursor, type PageCommit } from '../../bot/sync/page-commit.js';
+import {
+  commitPage,
+  loadCursor,
+  resetCursor,
+  type BaselinePage,
+  type PageCommit,
+} from '../../bot/sync/page-commit.js';
 import { startRun } from '../../bot/sync/run-record.js';
 import { syncDb } from '../../bot/sync/sync-tables.js';
 import { forEachDialect } from '../support/postgres.js';
@@ -282,5 +289,332 @@ forEachDialect('page commit', (suite) => {
       resetCursor(db(), 'intruder', alice, 'mail:inbox', Date.now()),
       (err) => err instanceof LeaseLostError,
     );
+  });
+
+  describe('baseline generations: what a re-baseline did not list is detached', function () {
+    const HISTORY_DAYS = 90;
+    const recent = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+    const inboxScope = () => mailBaselineScope('inbox', Date.now(), HISTORY_DAYS);
+
+    /** One baseline page of `resource`: `complete` stores the deltaLink (the baseline's last page). */
+    async function baselinePage(
+      account: string,
+      resource: SyncResource,
+      ops: StoreOp[],
+      baseline: BaselinePage,
+      complete: boolean,
+    ) {
+      return commitPage(db(), {
+        owner: OWNER,
+        accountId: account,
+        resource,
+        ops,
+        cursor: {
+          link: `https://graph.example/v1.0/${complete ? 'delta' : 'next'}`,
+          roundComplete: complete,
+        },
+        window: null,
+        runId: null,
+        counts: { filed: 0, removed: 0, skipped: {}, rejected: 0 },
+        now: Date.now(),
+        baseline,
+      });
+    }
+
+    /** A complete one-page baseline of alice's inbox listing `messages` ([graphId, imid, sent]). */
+    async function inboxBaseline(messages: [string, string, string][], folder = 'inbox') {
+      const ops = messages.flatMap(([g, imid, sent]) => mail(alice, g, imid, sent, 'Hi', folder));
+      const scope = mailBaselineScope(folder, Date.now(), HISTORY_DAYS);
+      await baselinePage(
+        alice,
+        `mail:${folder}`,
+        ops,
+        { first: true, listed: messages.map(([g]) => g), scope },
+        true,
+      );
+    }
+
+    const ownerRows = async () =>
+      Object.fromEntries(
+        (
+          await db()
+            .selectFrom('mail_item_owners')
+            .select(['graph_message_id', 'folder', 'left_at'])
+            .where('account_id', '=', alice)
+            .execute()
+        ).map((r) => [r.graph_message_id, { folder: r.folder, left: r.left_at !== null }]),
+      );
+
+    it('detaches a message deleted before a forced 410, keeps the CRM e-mail and what is still there', async function () {
+      await inboxBaseline([
+        ['g1', '<m1@x>', recent(3)],
+        ['g2', '<m2@x>', recent(2)],
+      ]);
+      assert.deepEqual(await ownerRows(), {
+        g1: { folder: 'inbox', left: false },
+        g2: { folder: 'inbox', left: false },
+      });
+      // g2 is deleted; Graph never reports it, the 410 drops the cursor, the new baseline lists g1 only.
+      await resetCursor(db(), OWNER, alice, 'mail:inbox', Date.now());
+      await inboxBaseline([['g1', '<m1@x>', recent(3)]]);
+      assert.deepEqual(await ownerRows(), {
+        g1: { folder: 'inbox', left: false },
+        g2: { folder: 'inbox', left: true },
+      });
+      assert.equal((await subjects()).length, 2, 'the CRM is the record');
+    });
+
+    it('detaches a message moved out of the folder, but not one another synced folder now holds', async function () {
+      await inboxBaseline([
+        ['g1', '<m1@x>', recent(3)],
+        ['g2', '<m2@x>', recent(2)],
+        ['g3', '<m3@x>', recent(1)],
+      ]);
+      // g2 moved to an unsynced folder (Deleted Items); g3 moved to sentitems, whose round filed it there.
+      await commit(alice, mail(alice, 'g3', '<m3@x>', recent(0.5), 'Hi', 'sentitems'));
+      await resetCursor(db(), OWNER, alice, 'mail:inbox', Date.now());
+      await inboxBaseline([['g1', '<m1@x>', recent(3)]]);
+      assert.deepEqual(await ownerRows(), {
+        g1: { folder: 'inbox', left: false },
+        g2: { folder: 'inbox', left: true },
+        g3: { folder: 'sentitems', left: false },
+      });
+    });
+
+    it('keeps mail older than the history filter, which a baseline never lists', async function () {
+      await commit(alice, mail(alice, 'old', '<old@x>', recent(HISTORY_DAYS + 30), 'Old'));
+      await commit(alice, mail(alice, 'undated', '<undated@x>', recent(5), 'Undated'));
+      await db()
+        .updateTable('mail_items')
+        .set({ sent_at: null })
+        .where('internet_message_id', '=', '<undated@x>')
+        .execute();
+      await inboxBaseline([['g1', '<m1@x>', recent(3)]]);
+      const rows = await ownerRows();
+      assert.equal(rows['old']?.left, false);
+      assert.equal(rows['undated']?.left, false);
+      assert.equal(rows['g1']?.left, false);
+    });
+
+    it('a stop mid-baseline resumes the same generation and still detaches correctly', async function () {
+      await inboxBaseline([
+        ['g1', '<m1@x>', recent(3)],
+        ['g2', '<m2@x>', recent(2)],
+        ['g3', '<m3@x>', recent(1)],
+      ]);
+      await resetCursor(db(), OWNER, alice, 'mail:inbox', Date.now());
+      // First page commits (g1), then the worker stops; g3 was deleted meanwhile.
+      await baselinePage(
+        alice,
+        'mail:inbox',
+        mail(alice, 'g1', '<m1@x>', recent(3), 'Hi'),
+        { first: true, listed: ['g1'], scope: inboxScope() },
+        false,
+      );
+      const stored = await db()
+        .selectFrom('sync_cursors')
+        .select(['baseline_generation', 'round_complete'])
+        .where('account_id', '=', alice)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.round_complete, 0);
+      assert.deepEqual(await ownerRows(), {
+        g1: { folder: 'inbox', left: false },
+        g2: { folder: 'inbox', left: false },
+        g3: { folder: 'inbox', left: false },
+      });
+      // A new process resumes from the stored nextLink: the page is not the first, so it keeps the generation.
+      await baselinePage(
+        alice,
+        'mail:inbox',
+        mail(alice, 'g2', '<m2@x>', recent(2), 'Hi'),
+        { first: false, listed: ['g2'], scope: inboxScope() },
+        true,
+      );
+      const after = await db()
+        .selectFrom('sync_cursors')
+        .select('baseline_generation')
+        .where('account_id', '=', alice)
+        .executeTakeFirstOrThrow();
+      assert.equal(after.baseline_generation, stored.baseline_generation);
+      assert.deepEqual(await ownerRows(), {
+        g1: { folder: 'inbox', left: false },
+        g2: { folder: 'inbox', left: false },
+        g3: { folder: 'inbox', left: true },
+      });
+    });
+
+    it('keeps a link the baseline lists as skipped, and counts what it detached in the run', async function () {
+      await inboxBaseline([
+        ['g1', '<m1@x>', recent(3)],
+        ['g2', '<m2@x>', recent(2)],
+      ]);
+      await resetCursor(db(), OWNER, alice, 'mail:inbox', Date.now());
+      const runId = await startRun(db(), {
+        accountId: alice,
+        resource: 'mail:inbox',
+        now: Date.now(),
+        progressDone: 0,
+        progressEstimate: null,
+      });
+      // g1 is now private (a skip, no owner op) but still in the inbox; g2 is gone.
+      await commitPage(db(), {
+        owner: OWNER,
+        accountId: alice,
+        resource: 'mail:inbox',
+        ops: [
+          {
+            kind: 'sync_skip.record',
+            accountId: alice,
+            resource: 'mail:inbox',
+            graphId: 'g1',
+            reason: 'private',
+            summary: 'marked private',
+          },
+        ],
+        cursor: { link: 'https://graph.example/v1.0/delta', roundComplete: true },
+        window: null,
+        runId,
+        counts: { filed: 0, removed: 0, skipped: { private: 1 }, rejected: 0 },
+        now: Date.now(),
+        baseline: { first: true, listed: ['g1'], scope: inboxScope() },
+      });
+      assert.deepEqual(await ownerRows(), {
+        g1: { folder: 'inbox', left: false },
+        g2: { folder: 'inbox', left: true },
+      });
+      const run = await db()
+        .selectFrom('sync_runs')
+        .select('removed')
+        .where('id', '=', runId)
+        .executeTakeFirstOrThrow();
+      assert.equal(run.removed, 1);
+    });
+
+    it('a baseline begun before generations existed neither stamps nor sweeps', async function () {
+      await inboxBaseline([
+        ['g1', '<m1@x>', recent(3)],
+        ['g2', '<m2@x>', recent(2)],
+      ]);
+      // A mid-baseline cursor written by the previous release: no generation.
+      await db()
+        .updateTable('sync_cursors')
+        .set({ baseline_generation: null, round_complete: 0 })
+        .where('account_id', '=', alice)
+        .execute();
+      await baselinePage(
+        alice,
+        'mail:inbox',
+        mail(alice, 'g1', '<m1@x>', recent(3), 'Hi'),
+        { first: false, listed: ['g1'], scope: inboxScope() },
+        true,
+      );
+      assert.equal((await ownerRows())['g2']?.left, false);
+    });
+
+    it('does not touch other accounts or an incremental round', async function () {
+      await commit(bob, mail(bob, 'b1', '<b1@x>', recent(2), 'Bob'));
+      await inboxBaseline([['g1', '<m1@x>', recent(3)]]);
+      await commit(alice, mail(alice, 'g2', '<m2@x>', recent(1), 'New'), 'https://graph.example/v1.0/delta2');
+      const bobs = await db()
+        .selectFrom('mail_item_owners')
+        .select('left_at')
+        .where('account_id', '=', bob)
+        .execute();
+      assert.deepEqual(bobs, [{ left_at: null }]);
+      assert.equal((await ownerRows())['g2']?.left, false);
+    });
+
+    it('an incremental round of several pages is not taken for a baseline', async function () {
+      await inboxBaseline([
+        ['g1', '<m1@x>', recent(3)],
+        ['g2', '<m2@x>', recent(2)],
+      ]);
+      // From the deltaLink: a first page that hands out a nextLink, then a last page listing one new message.
+      await commit(alice, mail(alice, 'g3', '<m3@x>', recent(1), 'New'), 'https://graph.example/v1.0/next2');
+      await baselinePage(
+        alice,
+        'mail:inbox',
+        mail(alice, 'g4', '<m4@x>', recent(0.5), 'Newer'),
+        { first: false, listed: ['g4'], scope: inboxScope() },
+        true,
+      );
+      assert.deepEqual(
+        Object.values(await ownerRows()).map((r) => r.left),
+        [false, false, false, false],
+      );
+    });
+
+    it('diary: detaches unlisted entries inside the new window, keeps those that slid out of it', async function () {
+      const day = (d: number, h = 9) => new Date(Date.UTC(2025, 0, d, h)).toISOString();
+      const event = (graphEventId: string, uid: string, d: number): StoreOp[] => {
+        const key = { tenantId: T, iCalUId: uid, occurrenceStart: day(d) };
+        return [
+          {
+            kind: 'diary_item.upsert',
+            ...key,
+            version: `2024-12-01T00:00:00.000Z|${alice}|${graphEventId}`,
+            fields: {
+              subject: uid,
+              startAt: day(d),
+              endAt: day(d, 10),
+              isAllDay: false,
+              location: null,
+              isCancelled: false,
+              organizer: 'alice@contoso.com',
+              attendees: [{ address: 'priya@example.com' }],
+              seriesMasterId: null,
+              sensitivity: 'normal',
+            },
+          },
+          {
+            kind: 'diary_item_owner.upsert',
+            ...key,
+            accountId: alice,
+            graphEventId,
+            role: 'organizer',
+            version: '2024-12-01T00:00:00.000Z',
+          },
+        ];
+      };
+      const diaryBaseline = async (events: [string, string, number][], start: number, end: number) => {
+        const scope = diaryBaselineScope({ start: day(start, 0), end: day(end, 0) });
+        await baselinePage(
+          alice,
+          'diary',
+          events.flatMap(([g, uid, d]) => event(g, uid, d)),
+          { first: true, listed: events.map(([g]) => g), scope },
+          true,
+        );
+      };
+      const removed = async () =>
+        Object.fromEntries(
+          (
+            await db()
+              .selectFrom('diary_item_owners')
+              .select(['graph_event_id', 'removed_at'])
+              .where('account_id', '=', alice)
+              .execute()
+          ).map((r) => [r.graph_event_id, r.removed_at !== null]),
+        );
+
+      // Window 1–20 January holds e-early (2nd), e-kept (10th) and e-deleted (12th).
+      await diaryBaseline(
+        [
+          ['e-early', 'u-early', 2],
+          ['e-kept', 'u-kept', 10],
+          ['e-deleted', 'u-deleted', 12],
+        ],
+        1,
+        20,
+      );
+      // The window moves to 5–25 January; e-deleted was deleted meanwhile, e-early slid out.
+      await diaryBaseline([['e-kept', 'u-kept', 10]], 5, 25);
+      assert.deepEqual(await removed(), { 'e-early': false, 'e-kept': false, 'e-deleted': true });
+      assert.equal(
+        (await db().selectFrom('diary_items').selectAll().execute()).length,
+        3,
+        'the CRM is the record',
+      );
+    });
   });
 });

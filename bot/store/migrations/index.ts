@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as syncPageVersions from './0002-sync-page-versions.js';
 import * as signInAttempts from './0003-sign-in-attempts.js';
+import * as baselineGenerations from './0004-baseline-generations.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-sync-page-versions': syncPageVersions,
   '0003-sign-in-attempts': signInAttempts,
+  '0004-baseline-generations': baselineGenerations,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,7 +6,8 @@
  *
  * Re-basing loses and duplicates nothing: the old cursor is dropped, a baseline round over the new
  * window upserts every entry it lists (keyed by iCalUId + occurrence start, so entries already stored
- * are updated, not added), and entries that slid out of the window are left as they are. The new
+ * are updated, not added), and entries that slid out of the window are left as they are (entries
+ * inside it that the baseline no longer lists were deleted, see baseline.ts). The new
  * window is stored with the baseline's first page so a crash mid-baseline resumes that same baseline.
  */
 
