@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
 import { DEMO } from '../../test/support/emulator-msal.js';
-import { PEOPLE, personalChat, type BotStack } from '../../test/bot/support/bot-stack.js';
+import { PEOPLE, type BotStack } from '../../test/bot/support/bot-stack.js';
 
 /**
  * Bad channel tokens on POST /api/messages (JWT validation on): none, garbage, unsigned, expired,
@@ -60,21 +60,7 @@ export async function attackBotEndpoint(stack: BotStack): Promise<{
     ['forged', `Bearer ${forged}`],
     ['wrongIssuerEntraToken', `Bearer ${entra.access_token}`],
   ];
-  const message = () => ({
-    type: 'message',
-    id: randomUUID(),
-    channelId: 'msteams',
-    serviceUrl: stack.channel.url,
-    from: { id: '29:alice', name: 'Alice Smith', aadObjectId: PEOPLE.alice.aadObjectId },
-    recipient: { id: `28:${stack.botId}` },
-    conversation: {
-      id: personalChat(PEOPLE.alice).id,
-      conversationType: 'personal',
-      tenantId: PEOPLE.alice.tenantId,
-    },
-    channelData: { tenant: { id: PEOPLE.alice.tenantId } },
-    text: 'enable sync',
-  });
+  const message = () => stack.activity(PEOPLE.alice, { type: 'message', text: 'enable sync' });
   let accepted = 0;
   const examples: string[] = [];
   for (const [kind, authorization] of bad) {

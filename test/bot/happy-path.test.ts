@@ -121,15 +121,7 @@ describe('bot without a bot id (Agents Playground mode)', function () {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const valid = {
-      type: 'message',
-      text: 'help',
-      channelId: 'msteams',
-      serviceUrl: stack.channel.url,
-      from: { id: '29:alice', aadObjectId: PEOPLE.alice.aadObjectId },
-      recipient: { id: `28:${stack.botId}` },
-      conversation: { id: personalChat(PEOPLE.alice).id, tenantId: PEOPLE.alice.tenantId },
-    };
+    const valid = stack.activity(PEOPLE.alice, { type: 'message', text: 'help' });
     for (const bad of [
       { type: 'message', text: 'help' },
       { ...valid, conversation: { id: '.' } },
@@ -153,19 +145,7 @@ describe('bot without a bot id (Agents Playground mode)', function () {
 
   it('welcomes the user when the bot is installed in their personal chat', async () => {
     // What Teams sends when Ben installs the app: conversationUpdate and installationUpdate together.
-    const installActivity = (fields: Record<string, unknown>) => ({
-      ...fields,
-      channelId: 'msteams',
-      serviceUrl: stack.channel.url,
-      from: { id: '29:ben', name: 'Ben Jones', aadObjectId: PEOPLE.ben.aadObjectId },
-      recipient: { id: `28:${stack.botId}`, name: 'Cloud Sync' },
-      conversation: {
-        id: personalChat(PEOPLE.ben).id,
-        conversationType: 'personal',
-        tenantId: PEOPLE.ben.tenantId,
-      },
-      channelData: { tenant: { id: PEOPLE.ben.tenantId } },
-    });
+    const installActivity = (fields: Record<string, unknown>) => stack.activity(PEOPLE.ben, fields);
     const before = stack.cardsIn(personalChat(PEOPLE.ben)).length;
     const res = await stack.post(
       installActivity({

@@ -23,21 +23,7 @@ describe('bot security: channel tokens and card payloads', function () {
   });
   after(() => stack.close());
 
-  const message = (text: string) => ({
-    type: 'message',
-    id: randomUUID(),
-    channelId: 'msteams',
-    serviceUrl: stack.channel.url,
-    from: { id: '29:alice', name: 'Alice Smith', aadObjectId: PEOPLE.alice.aadObjectId },
-    recipient: { id: `28:${stack.botId}` },
-    conversation: {
-      id: personalChat(PEOPLE.alice).id,
-      conversationType: 'personal',
-      tenantId: PEOPLE.alice.tenantId,
-    },
-    channelData: { tenant: { id: PEOPLE.alice.tenantId } },
-    text,
-  });
+  const message = (text: string) => stack.activity(PEOPLE.alice, { type: 'message', text });
 
   async function expectRefused(authorization: string | null, why: string): Promise<void> {
     const sentBefore = stack.channel.activities.length;

@@ -121,6 +121,12 @@ export interface BotStack {
     activity: Record<string, unknown>,
     authorization?: string | null,
   ): Promise<{ status: number; body: unknown }>;
+  /** An activity from `person` as Teams would send it, with `fields` (type, text...) on top. */
+  activity(
+    person: DemoPerson,
+    fields: Record<string, unknown>,
+    conversation?: Conversation,
+  ): Record<string, unknown>;
   say(person: DemoPerson, text: string, conversation?: Conversation): Promise<number>;
   invoke(
     person: DemoPerson,
@@ -284,6 +290,7 @@ export async function startBotStack(
       syncRequests,
       channelToken,
       post,
+      activity: (p, fields, conversation = personalChat(p)) => ({ ...base(p, conversation), ...fields }),
       async say(p, text, conversation = personalChat(p)) {
         const mention = conversation.type === 'channel' ? '<at>Cloud Sync</at> ' : '';
         return (await post({ ...base(p, conversation), type: 'message', text: `${mention}${text}` })).status;
