@@ -1,17 +1,11 @@
 import { recipientAddress } from './addresses.js';
 import type { DeltaPage } from './delta-page.js';
 import { eventParticipants } from './filing.js';
-import { type FilingContext, type SkipReason, decideEvent } from './filters.js';
+import { type FilingContext, decideEvent } from './filters.js';
 import type { DeltaEvent } from './graph-items.js';
 import { graphTimestampToIso } from './graph-time.js';
 import { latestEntryPerId } from './page-entries.js';
-import {
-  type DiaryAttendee,
-  type ReconciledPage,
-  type StoreOp,
-  countSkip,
-  emptyCounts,
-} from './store-ops.js';
+import { type DiaryAttendee, type ReconciledPage, startPage } from './store-ops.js';
 
 /**
  * One calendarView delta page → store ops.
@@ -36,12 +30,7 @@ export interface DiaryPageContext extends FilingContext {
 export function reconcileDiaryPage(page: DeltaPage<DeltaEvent>, ctx: DiaryPageContext): ReconciledPage {
   const { accountId, tenantId } = ctx;
   const resource = 'diary';
-  const ops: StoreOp[] = [];
-  const counts = emptyCounts(page.rejected.length);
-  const recordSkip = (graphId: string, reason: SkipReason, summary: string) => {
-    ops.push({ kind: 'sync_skip.record', accountId, resource, graphId, reason, summary });
-    countSkip(counts, reason);
-  };
+  const { ops, counts, skip: recordSkip } = startPage(accountId, resource, page.rejected.length);
 
   for (const entry of latestEntryPerId(
     page.entries,

@@ -1,11 +1,11 @@
 import { messageParticipants } from './filing.js';
-import { type FilingContext, type SkipReason, decideMessage } from './filters.js';
+import { type FilingContext, decideMessage } from './filters.js';
 import type { DeltaPage } from './delta-page.js';
 import { type DeltaMessage, messageSensitivity } from './graph-items.js';
 import { graphTimestampToIso } from './graph-time.js';
 import { recipientAddress } from './addresses.js';
 import { latestEntryPerId } from './page-entries.js';
-import { type ReconciledPage, type StoreOp, type SyncResource, countSkip, emptyCounts } from './store-ops.js';
+import { type ReconciledPage, type SyncResource, startPage } from './store-ops.js';
 
 /**
  * One mail folder's delta page → store ops (see store-ops.ts for how the store applies them).
@@ -33,12 +33,7 @@ export interface MailPageContext extends FilingContext {
 export function reconcileMailPage(page: DeltaPage<DeltaMessage>, ctx: MailPageContext): ReconciledPage {
   const resource: SyncResource = `mail:${ctx.folder}`;
   const { accountId, tenantId } = ctx;
-  const ops: StoreOp[] = [];
-  const counts = emptyCounts(page.rejected.length);
-  const recordSkip = (graphId: string, reason: SkipReason, summary: string) => {
-    ops.push({ kind: 'sync_skip.record', accountId, resource, graphId, reason, summary });
-    countSkip(counts, reason);
-  };
+  const { ops, counts, skip: recordSkip } = startPage(accountId, resource, page.rejected.length);
 
   for (const entry of latestEntryPerId(
     page.entries,

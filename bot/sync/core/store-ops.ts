@@ -130,10 +130,20 @@ export interface ReconciledPage {
   counts: PageCounts;
 }
 
-export function countSkip(counts: PageCounts, reason: SkipReason): void {
-  counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
+/** A page being reconciled: its ops and counts, and a skip that records its reason and counts it. */
+export interface PageBuilder extends ReconciledPage {
+  skip(graphId: string, reason: SkipReason, summary: string): void;
 }
 
-export function emptyCounts(rejected: number): PageCounts {
-  return { filed: 0, removed: 0, skipped: {}, rejected };
+export function startPage(accountId: string, resource: SyncResource, rejected: number): PageBuilder {
+  const ops: StoreOp[] = [];
+  const counts: PageCounts = { filed: 0, removed: 0, skipped: {}, rejected };
+  return {
+    ops,
+    counts,
+    skip(graphId, reason, summary) {
+      ops.push({ kind: 'sync_skip.record', accountId, resource, graphId, reason, summary });
+      counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
+    },
+  };
 }
