@@ -97,6 +97,33 @@ forEachDialect('page commit', (suite) => {
     })),
   ];
 
+  const diary = (
+    account: string,
+    graphEventId: string,
+    key: { tenantId: string; iCalUId: string; occurrenceStart: string },
+    version: string,
+    endAt: string,
+  ): StoreOp[] => [
+    {
+      kind: 'diary_item.upsert',
+      ...key,
+      version: `${version}|${account}|${graphEventId}`,
+      fields: {
+        subject: key.iCalUId,
+        startAt: key.occurrenceStart,
+        endAt,
+        isAllDay: false,
+        location: null,
+        isCancelled: false,
+        organizer: 'alice@contoso.com',
+        attendees: [{ address: 'priya@example.com' }],
+        seriesMasterId: null,
+        sensitivity: 'normal',
+      },
+    },
+    { kind: 'diary_item_owner.upsert', ...key, accountId: account, graphEventId, role: 'organizer', version },
+  ];
+
   async function commit(
     account: string,
     ops: StoreOp[],
@@ -208,31 +235,7 @@ forEachDialect('page commit', (suite) => {
   it('detaches and revives diary owners, and records then clears skips', async function () {
     const key = { tenantId: T, iCalUId: 'uid-1', occurrenceStart: '2025-02-01T09:00:00.000Z' };
     const listed: StoreOp[] = [
-      {
-        kind: 'diary_item.upsert',
-        ...key,
-        version: '2025-01-01T00:00:00.000Z|a|e1',
-        fields: {
-          subject: 'Interview',
-          startAt: key.occurrenceStart,
-          endAt: '2025-02-01T10:00:00.000Z',
-          isAllDay: false,
-          location: null,
-          isCancelled: false,
-          organizer: 'alice@contoso.com',
-          attendees: [{ address: 'priya@example.com' }],
-          seriesMasterId: null,
-          sensitivity: 'normal',
-        },
-      },
-      {
-        kind: 'diary_item_owner.upsert',
-        ...key,
-        accountId: alice,
-        graphEventId: 'e1',
-        role: 'organizer',
-        version: '2025-01-01T00:00:00.000Z',
-      },
+      ...diary(alice, 'e1', key, '2025-01-01T00:00:00.000Z', '2025-02-01T10:00:00.000Z'),
       { kind: 'diary_item_contact.link', ...key, contactId: priya },
     ];
     await commit(alice, listed);
@@ -548,33 +551,7 @@ forEachDialect('page commit', (suite) => {
       const day = (d: number, h = 9) => new Date(Date.UTC(2025, 0, d, h)).toISOString();
       const event = (graphEventId: string, uid: string, d: number): StoreOp[] => {
         const key = { tenantId: T, iCalUId: uid, occurrenceStart: day(d) };
-        return [
-          {
-            kind: 'diary_item.upsert',
-            ...key,
-            version: `2024-12-01T00:00:00.000Z|${alice}|${graphEventId}`,
-            fields: {
-              subject: uid,
-              startAt: day(d),
-              endAt: day(d, 10),
-              isAllDay: false,
-              location: null,
-              isCancelled: false,
-              organizer: 'alice@contoso.com',
-              attendees: [{ address: 'priya@example.com' }],
-              seriesMasterId: null,
-              sensitivity: 'normal',
-            },
-          },
-          {
-            kind: 'diary_item_owner.upsert',
-            ...key,
-            accountId: alice,
-            graphEventId,
-            role: 'organizer',
-            version: '2024-12-01T00:00:00.000Z',
-          },
-        ];
+        return diary(alice, graphEventId, key, '2024-12-01T00:00:00.000Z', day(d, 10));
       };
       const diaryBaseline = async (events: [string, string, number][], start: number, end: number) => {
         const scope = diaryBaselineScope({ start: day(start, 0), end: day(end, 0) });
