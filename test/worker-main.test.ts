@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { startSyncEnv, type SyncEnv } from './sync/support/sync-env.js';
 import {
   killAll,
@@ -7,14 +6,7 @@ import {
   workerEnvironment,
   type WorkerProcess,
 } from './sync/support/worker-process.js';
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+import { freePort } from './support/free-port.js';
 
 /** Polls until the worker answers on its health port, or fails with what the process printed. */
 async function waitForHealth(worker: WorkerProcess, url: string): Promise<Response> {

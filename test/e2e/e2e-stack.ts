@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { composeServer, type RunningServer } from '../../bot/app/compose-server.js';
 import { parseConfig } from '../../bot/config/config.js';
 import { importCrm } from '../../bot/crm/import.js';
@@ -14,6 +12,8 @@ import { REPO_ROOT, startTestEmulator, type TestEmulator } from '../support/emul
 import { DEMO } from '../support/emulator-msal.js';
 import { startPlayground, type Playground } from '../support/playground.js';
 import { writeConfigForPerson } from '../../scripts/playground-config.js';
+import { launchChromium } from '../support/chromium.js';
+import { freePort } from '../support/free-port.js';
 
 /**
  * What `npm start` runs, for end-to-end tests: the Microsoft 365 emulator, the whole server as
@@ -22,7 +22,6 @@ import { writeConfigForPerson } from '../../scripts/playground-config.js';
  * contexts trust nothing they should not except the emulator's certificate.
  */
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const E2E_OUTPUT = path.join(REPO_ROOT, '.test-output/e2e');
 
 export interface E2eStack {
@@ -39,24 +38,7 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startE2eStack(): Promise<E2eStack> {
-  // A missing browser is a broken machine, not a reason to skip: say what to install.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: the end-to-end tests need it (apt-get install chromium, or set CHROMIUM_PATH)`,
-    );
-  }
   const cleanups: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -108,17 +90,7 @@ export async function startE2eStack(): Promise<E2eStack> {
     );
     if (report.rejected.length) throw new Error(`demo CRM rows rejected: ${JSON.stringify(report.rejected)}`);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
 
     const endpoint = `${baseUrl}/api/messages`;

