@@ -1,19 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { mountTabSurface } from '../../bot/api/mount-tab.js';
-import { parseConfig } from '../../bot/config/config.js';
 import type { Logger } from '../../bot/logging/logger.js';
-import { trustedFetch } from '../../bot/net/tls-trust.js';
-import { createHttpServer } from '../../bot/server/http-server.js';
 import type { Store } from '../../bot/store/store.js';
-import { importDemoCrm } from '../../test/api/fixtures/seed.js';
-import { DEMO } from '../../test/support/emulator-msal.js';
+import { startTabStack, type TabStack } from '../../test/api/fixtures/tab-stack.js';
 import type { TestEmulator } from '../../test/support/emulator.js';
-import { openTestStore } from '../../test/support/postgres.js';
 import { digest, newTally, note, outcome, type FuzzTally } from './tally.js';
 
 /**
@@ -22,12 +12,7 @@ import { digest, newTally, note, outcome, type FuzzTally } from './tally.js';
  * odd query strings, on every API route. Any 5xx is a crash; any 4xx must leave every table as it was.
  */
 
-export interface TabSurface {
-  baseUrl: string;
-  store: Store;
-  ssoToken(upn: string): Promise<string>;
-  close(): Promise<void>;
-}
+export type TabSurface = TabStack;
 
 export const TAB_ROUTES: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/api/me' },
@@ -44,44 +29,9 @@ export const TAB_ROUTES: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/api/tenant/stats' },
 ];
 
-export async function startTabSurface(emu: TestEmulator, logger: Logger): Promise<TabSurface> {
-  const fixture = await openTestStore('sqlite');
-  await fixture.store.migrate();
-  await importDemoCrm(fixture.store);
-  const http = createHttpServer({ logger, healthChecks: [] });
-  const port = await http.listen(0, '127.0.0.1');
-  const baseUrl = `http://localhost:${port}`;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-tab-'));
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    PORT: String(port),
-    PUBLIC_URL: baseUrl,
-    DATA_DIR: dataDir,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    M365_AUTHORITY_HOST: emu.origin,
-    AAD_APP_ID_URI: DEMO.appIdUri,
-    IT_ADMIN_EMAILS: 'dan.morgan@contoso.com',
-  });
-  mountTabSurface(http.server, { config, store: fixture.store, logger, caPem: emu.caPem });
-  const fetchEmu = trustedFetch(emu.caPem);
-  return {
-    baseUrl,
-    store: fixture.store,
-    async ssoToken(upn) {
-      const res = await fetchEmu(`${emu.origin}/_emulator/tokens/teams-sso`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userPrincipalName: upn, appId: DEMO.clientId }),
-      });
-      if (!res.ok) throw new Error(`no SSO token for ${upn}: ${await res.text()}`);
-      return ((await res.json()) as { access_token: string }).access_token;
-    },
-    async close() {
-      await new Promise<void>((resolve) => http.server.close(() => resolve()));
-      await fixture.dispose();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+/** The tab stack of the API tests on the bench's emulator and logger, so the logs can be searched. */
+export function startTabSurface(emulator: TestEmulator, logger: Logger): Promise<TabSurface> {
+  return startTabStack({ emulator, logger, itAdminEmails: ['dan.morgan@contoso.com'] });
 }
 
 /** Every row of every table: what "changed nothing" is checked against. */
