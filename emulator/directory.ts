@@ -44,6 +44,21 @@ export const userSchema = z
   })
   .transform((u) => ({ ...u, mail: u.mail ?? u.userPrincipalName }));
 
+/** What the control API may change on a user in place (sign-ins, tokens and grants are kept). */
+export const userUpdateSchema = z
+  .object({
+    mail: z.string().email().optional(),
+    displayName: z.string().min(1).optional(),
+    /** `SMTP:` is the primary address, `smtp:` an alias; other types (X500:, SIP:) are kept as given. */
+    proxyAddresses: z
+      .array(z.string().regex(/^[A-Za-z0-9]+:[^\s]+$/, 'must be TYPE:address, e.g. smtp:alias@contoso.com'))
+      .optional(),
+  })
+  .strict()
+  .refine((u) => Object.keys(u).length > 0, {
+    message: 'name at least one of mail, displayName, proxyAddresses',
+  });
+
 export const applicationSchema = z.object({
   appId: guid,
   displayName: z.string().min(1),
@@ -94,6 +109,7 @@ export const settingsSchema = z.object({
 
 export type Tenant = z.output<typeof tenantSchema>;
 export type DirectoryUser = z.output<typeof userSchema>;
+export type UserUpdate = z.output<typeof userUpdateSchema>;
 export type Application = z.output<typeof applicationSchema>;
 export type Grant = z.output<typeof grantSchema>;
 export type DirectorySeed = z.input<typeof directorySeedSchema>;
@@ -258,6 +274,57 @@ export class Directory {
       throw new DirectoryError(`the UPN domain ${domain} is not a verified domain of tenant ${tenant.id}`);
     }
     this.users.set(user.id, user);
+    return user;
+  }
+
+  /**
+   * Changes a user in place, as an administrator would in Exchange or Entra. As the Graph user resource
+   * documents, a change of `mail` puts it into `proxyAddresses` as the primary `SMTP:` address (the old
+   * primary stays as an `smtp:` alias); a primary named in `proxyAddresses` becomes `mail`. SMTP
+   * addresses must be on the tenant's verified domains and belong to no other user.
+   */
+  updateUser(id: string, input: z.input<typeof userUpdateSchema>): DirectoryUser {
+    const patch = parseOrThrow(userUpdateSchema, input, 'user update');
+    const user = this.findUserById(id);
+    if (!user) throw new DirectoryError(`user ${id} does not exist`);
+    let proxies = patch.proxyAddresses ?? [...user.proxyAddresses];
+    if (proxies.filter((p) => p.startsWith('SMTP:')).length > 1) {
+      throw new DirectoryError('proxyAddresses may hold only one primary SMTP: address');
+    }
+    let mail = patch.proxyAddresses
+      ? (proxies.find((p) => p.startsWith('SMTP:'))?.slice(5) ?? user.mail)
+      : user.mail;
+    if (patch.mail) {
+      mail = patch.mail;
+      const lower = mail.toLowerCase();
+      proxies = [
+        `SMTP:${mail}`,
+        ...proxies
+          .filter((p) => !(/^smtp:/i.test(p) && p.slice(5).toLowerCase() === lower))
+          .map((p) => (p.startsWith('SMTP:') ? `smtp:${p.slice(5)}` : p)),
+      ];
+    }
+    const tenant = this.requireTenant(user.tenantId);
+    const smtp = [mail, ...proxies.filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5))].map((a) =>
+      a.toLowerCase(),
+    );
+    for (const address of smtp) {
+      const domain = address.split('@')[1] ?? '';
+      if (!tenant.domains.includes(domain)) {
+        throw new DirectoryError(`${address} is not on a verified domain of tenant ${tenant.id}`);
+      }
+      const other = [...this.users.values()].find(
+        (u) =>
+          u.id !== user.id &&
+          [u.mail, ...u.proxyAddresses.filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5))]
+            .map((a) => a.toLowerCase())
+            .includes(address),
+      );
+      if (other) throw new DirectoryError(`${address} is already an address of ${other.userPrincipalName}`);
+    }
+    user.mail = mail;
+    user.proxyAddresses = proxies;
+    if (patch.displayName) user.displayName = patch.displayName;
     return user;
   }
 

@@ -6,6 +6,7 @@ import {
   grantSchema,
   tenantSchema,
   userSchema,
+  userUpdateSchema,
   type Application,
   type DirectoryUser,
 } from '../directory.js';
@@ -101,6 +102,15 @@ export function registerDirectoryControlRoutes(
       'POST',
       '/_emulator/users',
       controlRoute((req) => json(201, publicUser(d.addUser(parseBody(userSchema, req))))),
+    )
+    .on(
+      'PATCH',
+      '/_emulator/users/{id}',
+      controlRoute((req) => {
+        if (!d.findUserById(req.params.id!))
+          return controlError(404, 'NotFound', `user ${req.params.id} does not exist`);
+        return json(200, publicUser(d.updateUser(req.params.id!, parseBody(userUpdateSchema, req))));
+      }),
     )
     .on(
       'GET',

@@ -3,7 +3,7 @@ import { trustedFetch, type FetchLike } from '../../../bot/net/tls-trust.js';
 import { controlRoute } from '../../../emulator/control/control-route.js';
 import { json } from '../../../emulator/http.js';
 import { EmulatorBrowser, expectPage, expectRedirect } from '../../support/emulator-browser.js';
-import { DEMO, msalClient } from '../../support/emulator-msal.js';
+import { DEMO, msalClient, signInForCode } from '../../support/emulator-msal.js';
 import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
 
 describe('emulator directory control API', () => {
@@ -85,6 +85,82 @@ describe('emulator directory control API', () => {
     const missing = await call('POST', '/_emulator/tenants', { id: 'nope' });
     assert.match(missing.body.error.message, /id must be a GUID/);
     assert.equal(emu.ctx.directory.listUsers().length, before);
+  });
+
+  // Graph "user resource type": changes to mail put it into proxyAddresses as the primary SMTP address;
+  // "SMTP:" is the primary, "smtp:" an alias. A change in place keeps every sign-in (no reseed).
+  it('updates a user in place (aliases, mail, display name), keeping their sign-in, and refuses bad changes', async () => {
+    emu.ctx.directory.addGrant({
+      clientId: DEMO.clientId,
+      tenantId: DEMO.contoso,
+      consentType: 'AllPrincipals',
+      scopes: ['User.Read'],
+    });
+    const cca = msalClient(emu);
+    const { code, verifier } = await signInForCode(emu, cca, DEMO.alice, ['User.Read']);
+    const first = await cca.acquireTokenByCode({
+      code,
+      codeVerifier: verifier,
+      redirectUri: DEMO.redirectUri,
+      scopes: ['User.Read'],
+    });
+
+    const aliases = await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, {
+      proxyAddresses: ['SMTP:alice.smith@contoso.com', 'smtp:a.smith@contoso.com'],
+      displayName: 'Alice Smith-Jones',
+    });
+    assert.equal(aliases.status, 200);
+    assert.equal(aliases.body.displayName, 'Alice Smith-Jones');
+    assert.equal(aliases.body.password, undefined);
+    const renamed = await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, {
+      mail: 'alice.jones@contoso.com',
+    });
+    assert.equal(renamed.body.mail, 'alice.jones@contoso.com');
+    assert.deepEqual(renamed.body.proxyAddresses, [
+      'SMTP:alice.jones@contoso.com',
+      'smtp:alice.smith@contoso.com',
+      'smtp:a.smith@contoso.com',
+    ]);
+
+    // The sign-in from before the change still refreshes, and Graph shows the new addresses.
+    const refreshed = await cca.acquireTokenSilent({
+      account: first.account!,
+      scopes: ['User.Read'],
+      forceRefresh: true,
+    });
+    const me = await fetch(`${emu.origin}/v1.0/me?$select=mail,proxyAddresses,displayName`, {
+      headers: { authorization: `Bearer ${refreshed.accessToken}` },
+    });
+    assert.deepEqual(await me.json(), {
+      '@odata.context': `${emu.origin}/v1.0/$metadata#users(mail,proxyAddresses,displayName)/$entity`,
+      mail: 'alice.jones@contoso.com',
+      proxyAddresses: renamed.body.proxyAddresses,
+      displayName: 'Alice Smith-Jones',
+    });
+
+    const before = JSON.stringify(emu.ctx.directory.findUserById(DEMO.alice.id));
+    const taken = await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, {
+      proxyAddresses: ['SMTP:alice.jones@contoso.com', 'smtp:ben.jones@contoso.com'],
+    });
+    assert.equal(taken.status, 400);
+    assert.match(taken.body.error.message, /already an address of ben\.jones@contoso\.com/);
+    const foreign = await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, { mail: 'alice@fabrikam.com' });
+    assert.match(foreign.body.error.message, /not on a verified domain/);
+    const twoPrimaries = await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, {
+      proxyAddresses: ['SMTP:alice.jones@contoso.com', 'SMTP:a.smith@contoso.com'],
+    });
+    assert.match(twoPrimaries.body.error.message, /only one primary/);
+    assert.equal((await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, {})).status, 400);
+    assert.equal(
+      (await call('PATCH', `/_emulator/users/${DEMO.alice.id}`, { upn: 'x@contoso.com' })).status,
+      400,
+    );
+    assert.equal(
+      (await call('PATCH', '/_emulator/users/a1000000-0000-4000-8000-0000000000ff', { displayName: 'X' }))
+        .status,
+      404,
+    );
+    assert.equal(JSON.stringify(emu.ctx.directory.findUserById(DEMO.alice.id)), before);
   });
 
   it("switches a tenant's consent policy, which decides between the consent page and Need admin approval", async () => {

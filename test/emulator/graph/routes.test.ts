@@ -64,6 +64,53 @@ describe('Graph routes (real Graph client against the emulator)', function () {
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'BadRequest');
   });
 
+  // Graph "user resource type" (v1.0): a default property set without $select; proxyAddresses
+  // ("SMTP:" primary, "smtp:" aliases) is "returned only on $select"; an unknown property is a 400.
+  it('GET /me answers the default user properties, and $select exactly (proxyAddresses only on $select)', async () => {
+    await control(emu, 'PATCH', `/_emulator/users/${ALICE}`, {
+      proxyAddresses: ['SMTP:alice.smith@contoso.com', 'smtp:a.smith@contoso.com'],
+    });
+    const me = (await client.api('/me').get()) as Record<string, unknown>;
+    assert.deepEqual(
+      Object.keys(me)
+        .filter((k) => !k.startsWith('@'))
+        .sort(),
+      [
+        'businessPhones',
+        'displayName',
+        'givenName',
+        'id',
+        'jobTitle',
+        'mail',
+        'mobilePhone',
+        'officeLocation',
+        'preferredLanguage',
+        'surname',
+        'userPrincipalName',
+      ],
+    );
+    const selected = (await client
+      .api('/me')
+      .select(['mail', 'userPrincipalName', 'proxyAddresses'])
+      .get()) as Record<string, unknown>;
+    assert.deepEqual(Object.fromEntries(Object.entries(selected).filter(([k]) => !k.startsWith('@'))), {
+      mail: 'alice.smith@contoso.com',
+      userPrincipalName: 'alice.smith@contoso.com',
+      proxyAddresses: ['SMTP:alice.smith@contoso.com', 'smtp:a.smith@contoso.com'],
+    });
+    const byId = (await client.api(`/users/${ALICE}`).select('id,proxyAddresses').get()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(byId['id'], ALICE);
+    assert.deepEqual(byId['proxyAddresses'], ['SMTP:alice.smith@contoso.com', 'smtp:a.smith@contoso.com']);
+    const unknown = await rawGraph(emu, '/me?$select=mail,shoeSize', {
+      headers: { authorization: `Bearer ${await graphToken(emu, ALICE)}` },
+    });
+    assert.equal(unknown.status, 400);
+    assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /shoeSize/);
+  });
+
   it('runs a messages delta round to completion, then reports later changes exactly once', async () => {
     await control(emu, 'POST', `/_emulator/mailboxes/${ALICE}/generate`, {
       messages: 45,
