@@ -2,6 +2,7 @@ import type { Application, Directory } from '../directory.js';
 import { aadsts, EntraError } from './errors.js';
 import { parseScopes, type ParsedScopes } from './scopes.js';
 import { resolveTenantSegment, type TenantSegment } from './tenant-segment.js';
+import { servesTenant } from './sign-in-audience.js';
 
 /**
  * Validates an authorization request in Microsoft's order. Until the client and its redirect URI are
@@ -60,6 +61,10 @@ export function resolveClient(
   if (!clientId) throw new AuthorizeFailure(aadsts.missingParameter('client_id'));
   const client = directory.getApplication(clientId);
   if (!client) throw new AuthorizeFailure(aadsts.appNotFound(clientId, tenantParam));
+  // A single-tenant app exists only in its home directory: another tenant's endpoint cannot find it.
+  if (tenant.kind === 'tenant' && !servesTenant(client, tenant.tenant.id)) {
+    throw new AuthorizeFailure(aadsts.appNotFound(clientId, tenantParam));
+  }
   const redirectUri = q.get('redirect_uri');
   if (!redirectUri) throw new AuthorizeFailure(aadsts.missingParameter('redirect_uri'));
   if (!client.redirectUris.includes(redirectUri)) {

@@ -55,9 +55,6 @@ export function continueAuthorize(
   if (r.tenant.kind === 'tenant' && r.tenant.tenant.id !== user.tenantId) {
     return fail(aadsts.userNotInTenant(user.userPrincipalName, r.tenant.tenant.displayName, r.client.appId));
   }
-  if (r.client.signInAudience === 'AzureADMyOrg' && r.client.homeTenantId !== user.tenantId) {
-    return fail(aadsts.appNotFound(r.client.appId, user.tenantId));
-  }
   const resource = r.scopes.resource;
   if (r.prompt === 'admin_consent') {
     return user.isAdmin

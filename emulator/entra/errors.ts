@@ -56,7 +56,7 @@ export const aadsts = {
       400,
       'invalid_request',
       50194,
-      `Application '${clientId}'(${name}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+      `Application '${clientId}'(${name}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
     ),
   redirectUriMismatch: (uri: string, clientId: string) =>
     new EntraError(

@@ -7,6 +7,7 @@ import { redeemClientCredentials } from './grants/client-credentials.js';
 import type { GrantContext } from './grants/grant-context.js';
 import { redeemOnBehalfOf } from './grants/on-behalf-of.js';
 import { redeemRefreshToken } from './grants/refresh-token.js';
+import { assertSignInAudience } from './sign-in-audience.js';
 import { resolveTenantSegment } from './tenant-segment.js';
 import type { TokenResponseBody } from './token-issuer.js';
 
@@ -32,6 +33,7 @@ export async function handleToken(ctx: EmulatorContext, req: EmuRequest): Promis
       form,
       tenant.kind === 'tenant' ? tenant.tenant.id : req.params.tenant!,
     );
+    assertSignInAudience(client, tenant, req.params.tenant!);
     const grant = GRANTS[grantType];
     if (!grant) throw aadsts.unsupportedGrantType(grantType);
     const body = await grant({ ctx, client, form, tenant });

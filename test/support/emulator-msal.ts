@@ -35,11 +35,11 @@ export const GRAPH_SCOPES = ['User.Read', 'Mail.Read'];
 
 export function msalClient(
   emu: TestEmulator,
-  overrides: { clientSecret?: string; tenant?: string } = {},
+  overrides: { clientId?: string; clientSecret?: string; tenant?: string } = {},
 ): ConfidentialClientApplication {
   const config: Configuration = {
     auth: {
-      clientId: DEMO.clientId,
+      clientId: overrides.clientId ?? DEMO.clientId,
       clientSecret: overrides.clientSecret ?? DEMO.clientSecret,
       authority: `${emu.origin}/${overrides.tenant ?? 'organizations'}`,
       // msal-node only talks to hosts it knows; the emulator is one we name explicitly.
