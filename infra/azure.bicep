@@ -43,8 +43,12 @@ param botServiceSku string = 'F0'
 @maxLength(42)
 param botDisplayName string = 'Cloud Sync'
 
-@description('Tenant whose users sign in (the Entra app is single-tenant).')
+@description('Home tenant of the Entra app; with AzureADMyOrg, the only tenant whose users sign in.')
 param m365TenantId string
+
+@allowed(['AzureADMyOrg', 'AzureADMultipleOrgs'])
+@description('AzureADMyOrg: an organisation hosts its own app. AzureADMultipleOrgs: one app serves many customer tenants.')
+param aadAppSignInAudience string
 
 param aadAppClientId string
 
@@ -229,6 +233,10 @@ var sharedSettings = [
   {
     name: 'M365_TENANT_ID'
     value: m365TenantId
+  }
+  {
+    name: 'AAD_APP_SIGN_IN_AUDIENCE'
+    value: aadAppSignInAudience
   }
   {
     name: 'AAD_APP_CLIENT_ID'

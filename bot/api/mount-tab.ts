@@ -73,6 +73,7 @@ export function mountTabSurface(server: Server, deps: TabSurfaceDeps): void {
   });
   registerTabSignIn(server, {
     authorityHost: config.M365_AUTHORITY_HOST,
+    tenancy: { signInAudience: config.AAD_APP_SIGN_IN_AUDIENCE, tenantId: config.M365_TENANT_ID },
     clientId: config.AAD_APP_CLIENT_ID,
     clientSecret: config.AAD_APP_CLIENT_SECRET,
     appIdUri: config.AAD_APP_ID_URI,

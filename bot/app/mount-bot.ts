@@ -171,6 +171,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     cipher: deps.cipher,
     logger,
     msal,
+    tenancy: { signInAudience: config.AAD_APP_SIGN_IN_AUDIENCE, tenantId: config.M365_TENANT_ID },
     publicUrl: config.PUBLIC_URL,
     scopes: config.SYNC_SCOPES,
     ticketKey,

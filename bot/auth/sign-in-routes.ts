@@ -6,6 +6,7 @@ import type { TokenCipher } from '../vault/token-cipher.js';
 import type { Logger } from '../logging/logger.js';
 import type { EntraError } from '../enablement/consent-errors.js';
 import { msalClientFor, type MsalSettings } from './msal-client-factory.js';
+import { signInTenant, type Tenancy } from './sign-in-tenant.js';
 import { signState, verifyState, SignedStateError } from './signed-state.js';
 import { startAttempt, completeAttempt } from './sign-in-attempts.js';
 import { renderResultPage, type ResultPage } from './result-page.js';
@@ -45,6 +46,8 @@ export interface SignInRouteDeps {
   cipher: TokenCipher;
   logger: Logger;
   msal: MsalSettings;
+  /** Single- or multi-tenant app: which authority tenant sign-in uses (sign-in-tenant.ts). */
+  tenancy: Tenancy;
   publicUrl: string;
   scopes: string[];
   ticketKey: Uint8Array;
@@ -140,7 +143,7 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
     });
     if (!started.ok) return page(res, 409, linkProblem('It has already been used.'));
 
-    const client = msalClientFor(deps.msal, deps, claims.acc, claims.tid);
+    const client = msalClientFor(deps.msal, deps, claims.acc, signInTenant(deps.tenancy, claims.tid));
     const url = await client.getAuthCodeUrl({
       scopes: deps.scopes,
       redirectUri,
@@ -173,8 +176,9 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
     if (!code) return page(res, 400, linkProblem('The answer from Microsoft carried no authorisation code.'));
     let account: SignedInAccount;
     try {
-      // The authority is `organizations`: the account's tenant is known only from the result.
-      const client = msalClientFor(deps.msal, deps, accountId, 'organizations');
+      // A multi-tenant app redeems at `organizations` (the tenant is known only from the result); a
+      // single-tenant app must name its tenant, or Entra refuses the code (AADSTS50194).
+      const client = msalClientFor(deps.msal, deps, accountId, signInTenant(deps.tenancy));
       const result = await client.acquireTokenByCode({
         code,
         codeVerifier,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MULTI_TENANT_SEGMENTS } from '../auth/sign-in-tenant.js';
 
 /**
  * Every setting the server, worker and tools read. The environment is read once (see `loadConfig`),
@@ -101,6 +102,14 @@ const variables = z.object({
 
   M365_AUTHORITY_HOST: httpsUrl.optional(),
   M365_TENANT_ID: z.string().min(1).default('organizations'),
+  AAD_APP_SIGN_IN_AUDIENCE: z
+    .enum(['AzureADMultipleOrgs', 'AzureADMyOrg'], {
+      errorMap: () => ({
+        message:
+          'must be AzureADMultipleOrgs (one app for many customer tenants) or AzureADMyOrg (an organisation hosting its own app)',
+      }),
+    })
+    .default('AzureADMultipleOrgs'),
   GRAPH_BASE_URL: httpsUrl.optional(),
   AAD_APP_CLIENT_ID: z.string().uuid('must be the application (client) id, a GUID').optional(),
   AAD_APP_CLIENT_SECRET: z.string().min(1).optional(),
@@ -189,6 +198,17 @@ export const configSchema = variables
           });
         }
       }
+    }
+    if (
+      c.AAD_APP_SIGN_IN_AUDIENCE === 'AzureADMyOrg' &&
+      MULTI_TENANT_SEGMENTS.includes(c.M365_TENANT_ID.toLowerCase())
+    ) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['M365_TENANT_ID'],
+        message:
+          'must be your tenant id (or verified domain) when AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg: Entra refuses a single-tenant app on /organizations and /common (AADSTS50194)',
+      });
     }
     if (c.BOT_ID && !c.BOT_PASSWORD) {
       ctx.addIssue({

@@ -29,6 +29,10 @@ export type ConsentErrorClass =
 const adminConsentCodes = new Set([65001, 90093, 90094, 90095]);
 /** AADSTS65004: the user declined consent. */
 const userDeclinedCode = 65004;
+/** AADSTS50020: the account is not of the tenant the app signs in at (a single-tenant app's home). */
+const otherTenantCode = 50020;
+const OTHER_TENANT_MESSAGE =
+  "The account you signed in with belongs to another organisation, and this Cloud Sync serves your organisation's accounts only. Sign in with your work account.";
 
 function aadstsCodes(e: EntraError): number[] {
   const fromText = [...(e.error_description ?? '').matchAll(/AADSTS(\d+)/g)].map((m) => Number(m[1]));
@@ -52,6 +56,7 @@ export function classifyEntraError(e: EntraError, phase: ErrorPhase): ConsentErr
     return { kind: 'other', message: readable(e) };
   }
   if (consentCode !== undefined) return { kind: 'admin_consent_required', code: consentCode };
+  if (codes.includes(otherTenantCode)) return { kind: 'other', message: OTHER_TENANT_MESSAGE };
   if (e.error === 'consent_required' || e.suberror === 'consent_required') {
     return { kind: 'admin_consent_required' };
   }

@@ -67,6 +67,25 @@ describe('configuration', () => {
     assert.match(text, /AAD_APP_CLIENT_SECRET is required when USE_EMULATOR=false/);
   });
 
+  it('refuses a single-tenant app without its tenant, since Entra refuses it on /organizations (AADSTS50194)', () => {
+    const tenants: Record<string, string>[] = [
+      {},
+      { M365_TENANT_ID: 'organizations' },
+      { M365_TENANT_ID: 'Common' },
+    ];
+    for (const tenant of tenants) {
+      const text = problemsOf({ AAD_APP_SIGN_IN_AUDIENCE: 'AzureADMyOrg', ...tenant }).join('\n');
+      assert.match(text, /M365_TENANT_ID must be your tenant id .* AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg/);
+    }
+    const single = parseConfig({ AAD_APP_SIGN_IN_AUDIENCE: 'AzureADMyOrg', M365_TENANT_ID: 'contoso.com' });
+    assert.equal(single.M365_TENANT_ID, 'contoso.com');
+    assert.equal(parseConfig({}).AAD_APP_SIGN_IN_AUDIENCE, 'AzureADMultipleOrgs');
+    assert.match(
+      problemsOf({ AAD_APP_SIGN_IN_AUDIENCE: 'AzureADandPersonalMicrosoftAccount' }).join('\n'),
+      /AAD_APP_SIGN_IN_AUDIENCE must be AzureADMultipleOrgs/,
+    );
+  });
+
   describe('env files', () => {
     let root: string;
     beforeEach(() => {

@@ -74,6 +74,19 @@ describe('classifyEntraError', () => {
     });
   });
 
+  it('explains AADSTS50020 (an account of another tenant) in plain words instead of Entra text', () => {
+    const result = classifyEntraError(
+      {
+        error: 'access_denied',
+        error_description:
+          "AADSTS50020: User account 'erin.lee@fabrikam.com' does not exist in tenant 'Contoso'.\r\nTrace ID: x",
+      },
+      'sign_in',
+    );
+    assert.equal(result.kind, 'other');
+    assert.match(result.kind === 'other' ? result.message : '', /belongs to another organisation/);
+  });
+
   it('keeps anything else as other with the first line of the description', () => {
     assert.deepEqual(
       classifyEntraError(

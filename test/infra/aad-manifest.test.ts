@@ -45,6 +45,26 @@ describe('aad.manifest.json', () => {
     ]);
   });
 
+  it('registers the deployment shape named by AAD_APP_SIGN_IN_AUDIENCE, the variable the server and the Bicep read', () => {
+    assert.equal(aad.signInAudience, '${{AAD_APP_SIGN_IN_AUDIENCE}}');
+    for (const file of ['teamsapp.yml', 'teamsapp.local.yml']) {
+      assert.match(read(file), /signInAudience: \$\{\{AAD_APP_SIGN_IN_AUDIENCE\}\}/, file);
+    }
+    assert.match(
+      read('infra/azure.parameters.json'),
+      /"aadAppSignInAudience": \{ "value": "\$\{\{AAD_APP_SIGN_IN_AUDIENCE\}\}" \}/,
+    );
+    assert.match(read('infra/azure.bicep'), /name: 'AAD_APP_SIGN_IN_AUDIENCE'\s+value: aadAppSignInAudience/);
+    // Both values Teams Toolkit may register are values the server accepts.
+    for (const audience of ['AzureADMyOrg', 'AzureADMultipleOrgs']) {
+      assert.equal(
+        parseConfig({ AAD_APP_SIGN_IN_AUDIENCE: audience, M365_TENANT_ID: 'contoso.com' })
+          .AAD_APP_SIGN_IN_AUDIENCE,
+        audience,
+      );
+    }
+  });
+
   it('matches the SSO audience of the Teams manifest', () => {
     const manifest = JSON.parse(read('appPackage/manifest.json')) as {
       webApplicationInfo: { resource: string };

@@ -11,6 +11,7 @@ import type { Logger } from '../../logging/logger.js';
 import { handle } from '../handler.js';
 import { ApiHttpError } from '../http-errors.js';
 import { readJson } from '../json-body.js';
+import { signInTenant, type Tenancy } from '../../auth/sign-in-tenant.js';
 
 /**
  * Sign-in for the tab outside Teams (a plain browser, a local run), where there is no SSO. Authorization
@@ -26,6 +27,8 @@ import { readJson } from '../json-body.js';
 
 export interface TabSignInOptions {
   authorityHost: string;
+  /** Single- or multi-tenant app: which authority tenant sign-in uses. */
+  tenancy: Tenancy;
   clientId: string;
   clientSecret: string;
   appIdUri: string;
@@ -74,7 +77,7 @@ export function registerTabSignIn(server: Server, options: TabSignInOptions): vo
       auth: {
         clientId: options.clientId,
         clientSecret: options.clientSecret,
-        authority: `${options.authorityHost}/organizations`,
+        authority: `${options.authorityHost}/${signInTenant(options.tenancy)}`,
         // msal-node trusts only Microsoft's hosts unless told which others are authorities.
         ...(host === 'login.microsoftonline.com' ? {} : { knownAuthorities: [host] }),
       },

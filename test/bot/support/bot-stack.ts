@@ -149,6 +149,11 @@ export async function startBotStack(
   options: {
     dialect?: 'sqlite' | 'postgres';
     /** No BOT_ID: the Agents Playground's mode. */ unauthenticated?: boolean;
+    /**
+     * An organisation's own single-tenant app registered in this tenant (README, "Who hosts the Entra
+     * app"), instead of the seed's multi-tenant demo app.
+     */
+    singleTenantApp?: { tenantId: string };
   } = {},
 ): Promise<BotStack> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -197,8 +202,31 @@ export async function startBotStack(
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bot-stack-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const key = randomBytes(32).toString('base64');
+    const ownApp = options.singleTenantApp
+      ? { appId: randomUUID(), secret: randomBytes(16).toString('hex'), ...options.singleTenantApp }
+      : undefined;
+    if (ownApp) {
+      // What `teamsapp provision` does with AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg.
+      await control('/_emulator/applications', {
+        appId: ownApp.appId,
+        displayName: 'Cloud Sync for Teams (own tenant)',
+        homeTenantId: ownApp.tenantId,
+        signInAudience: 'AzureADMyOrg',
+        clientSecrets: [ownApp.secret],
+        redirectUris: [`${baseUrl}/auth/callback`, `${baseUrl}/auth/admin-consent/callback`],
+        requiredGraphScopes: ['User.Read', 'Mail.Read', 'Mail.Send', 'Calendars.ReadWrite'],
+      });
+    }
     const config = parseConfig({
       NODE_ENV: 'test',
+      ...(ownApp
+        ? {
+            AAD_APP_CLIENT_ID: ownApp.appId,
+            AAD_APP_CLIENT_SECRET: ownApp.secret,
+            AAD_APP_SIGN_IN_AUDIENCE: 'AzureADMyOrg',
+            M365_TENANT_ID: ownApp.tenantId,
+          }
+        : {}),
       PORT: String(port),
       PUBLIC_URL: baseUrl,
       DATA_DIR: dataDir,
