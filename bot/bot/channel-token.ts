@@ -80,6 +80,8 @@ export function createChannelTokenValidator(settings: ChannelTokenSettings): Cha
       } catch {
         throw new ChannelTokenError('the token is not a JWT');
       }
+      // Without a key id there is no key whose endorsements could be checked for the channel.
+      if (!kid) throw new ChannelTokenError('the token names no signing key id (kid)');
       const jwks = await keysFor(kid);
       let payload: JWTPayload;
       try {

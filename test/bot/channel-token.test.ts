@@ -65,6 +65,33 @@ describe('channel token validation', function () {
     assert.equal(server.calls.jwks, 1, 'keys are cached');
   });
 
+  // Issue 13 finding 5: with one key in the set, jose picks it for a token without `kid`, and the
+  // endorsement lookup by kid found nothing, so the channel check was skipped.
+  it('refuses a token without a key id, even when the key set has one key', async () => {
+    const k = await key('k1');
+    const server = keyServer(() => [{ ...k.jwk, endorsements: ['msteams'] }]);
+    const v = createChannelTokenValidator({
+      openIdMetadataUrl: 'https://meta.example/openid',
+      issuer: ISSUER,
+      audience: BOT,
+      fetch: server.fetch,
+    });
+    const noKid = await new SignJWT({ serviceurl: SERVICE })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(ISSUER)
+      .setAudience(BOT)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(k.privateKey);
+    for (const channelId of ['slack', 'msteams']) {
+      await assert.rejects(
+        v.validate(`Bearer ${noKid}`, { serviceUrl: SERVICE, channelId }),
+        /key id/,
+        `accepted for ${channelId}`,
+      );
+    }
+  });
+
   it('re-reads the keys for an unknown key id, but at most every few minutes', async () => {
     const k1 = await key('k1');
     const k2 = await key('k2');
