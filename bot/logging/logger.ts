@@ -1,51 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
-
-/**
- * Paths pino removes before anything is written. Tokens, secrets, authorization headers and message
- * bodies never reach a log; anything that carries one goes under one of these names.
- */
-export const REDACT_PATHS = [
-  'authorization',
-  'password',
-  'secret',
-  'clientSecret',
-  'client_secret',
-  'token',
-  'accessToken',
-  'access_token',
-  'refreshToken',
-  'refresh_token',
-  'idToken',
-  'id_token',
-  'code',
-  'code_verifier',
-  'assertion',
-  'body',
-  'bodyPreview',
-  'uniqueBody',
-  'cookie',
-  'clientState',
-  'key',
-  'encryptionKey',
-  'TOKEN_ENCRYPTION_KEY',
-  'TOKEN_ENCRYPTION_PREVIOUS_KEYS',
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
-  'DATABASE_URL',
-  'AAD_APP_CLIENT_SECRET',
-  'BOT_PASSWORD',
-  'DATABASE_URL',
-];
-
-const redactPaths = [
-  ...REDACT_PATHS,
-  ...REDACT_PATHS.map((p) => `*.${p}`),
-  ...REDACT_PATHS.map((p) => `*.*.${p}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.Authorization',
-];
+import { redactValue, scrubText } from './redact.js';
 
 export interface LogOptions {
   level?: string;
@@ -59,7 +14,14 @@ export function createLogger(options: LogOptions = {}): Logger {
   const base: LoggerOptions = {
     name: options.name ?? 'cloud-sync',
     level: options.level ?? 'info',
-    redact: { paths: redactPaths, censor: '[redacted]' },
+    // Every line passes through redact.ts: secret keys at any depth, token shapes inside any string.
+    formatters: { log: (obj) => redactValue(obj) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = args.map((a: unknown) => (typeof a === 'string' ? scrubText(a) : a));
+        return method.apply(this, scrubbed as Parameters<typeof method>);
+      },
+    },
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) return pino(base, pretty({ sync: true, colorize: false, ignore: 'pid,hostname' }));
