@@ -77,6 +77,28 @@ const previousEncryptionKeys = list([]).pipe(
   ),
 );
 
+/**
+ * A key typed by hand (all zeros, a repeated phrase) rather than drawn at random: 32 random bytes hold
+ * about 30 distinct values, so fewer than 16 means the key was not generated.
+ */
+export function looksRandom(base64Key: string): boolean {
+  return new Set(Buffer.from(base64Key, 'base64')).size >= 16;
+}
+
+/** Bot Framework's issuer of channel tokens ("Authenticate requests from the Bot Connector service"). */
+export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
+
+/** pg ≥ 9 treats `require` like libpq (encryption without a certificate check); only this verifies the server. */
+const VERIFIED_SSL_MODE = 'verify-full';
+
+function sslModeOf(databaseUrl: string): string | undefined {
+  try {
+    return new URL(databaseUrl).searchParams.get('sslmode') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   TEAMSFX_ENV: z
@@ -169,6 +191,47 @@ const variables = z.object({
   SHUTDOWN_TIMEOUT_MS: int(10000, 100, 600000),
 });
 
+type Variables = z.output<typeof variables>;
+
+/** What production refuses at start-up (SECURITY.md): each problem names its variable. */
+function productionRules(c: Variables, ctx: z.RefinementCtx): void {
+  const refuse = (path: keyof Variables, message: string) =>
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+  if (!c.BOT_ID) {
+    refuse(
+      'BOT_ID',
+      'is required in production: without it /api/messages accepts activities without a Bot Framework token',
+    );
+  }
+  if (!c.PUBLIC_URL?.startsWith('https://')) {
+    refuse(
+      'PUBLIC_URL',
+      'must be set to the public https:// address in production (sign-in redirects and Secure cookies need it)',
+    );
+  }
+  if (c.DATABASE_URL && sslModeOf(c.DATABASE_URL) !== VERIFIED_SSL_MODE) {
+    refuse(
+      'DATABASE_URL',
+      `must end with ?sslmode=${VERIFIED_SSL_MODE} in production, so the database server's certificate is checked`,
+    );
+  }
+  if (c.BOT_TOKEN_ISSUER !== undefined && c.BOT_TOKEN_ISSUER !== BOT_FRAMEWORK_ISSUER) {
+    refuse('BOT_TOKEN_ISSUER', `must be ${BOT_FRAMEWORK_ISSUER} (or unset) in production`);
+  }
+  if (c.TOKEN_ENCRYPTION_KEY && !looksRandom(c.TOKEN_ENCRYPTION_KEY)) {
+    refuse(
+      'TOKEN_ENCRYPTION_KEY',
+      'is not random (too few distinct bytes); generate one with `openssl rand -base64 32`',
+    );
+  }
+  if (c.TOKEN_ENCRYPTION_PREVIOUS_KEYS.some((k) => !looksRandom(k))) {
+    refuse(
+      'TOKEN_ENCRYPTION_PREVIOUS_KEYS',
+      'holds a key that is not random (too few distinct bytes); remove it',
+    );
+  }
+}
+
 /** Every environment variable the code reads; tests check the README and env files against it. */
 export const CONFIG_KEYS = Object.keys(variables.shape) as (keyof typeof variables.shape)[];
 
@@ -210,6 +273,7 @@ export const configSchema = variables
           'must be your tenant id (or verified domain) when AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg: Entra refuses a single-tenant app on /organizations and /common (AADSTS50194)',
       });
     }
+    if (c.NODE_ENV === 'production') productionRules(c, ctx);
     if (c.BOT_ID && !c.BOT_PASSWORD) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -243,7 +307,7 @@ export const configSchema = variables
         (c.USE_EMULATOR
           ? `${emulatorOrigin}/botframework/v1/.well-known/openidconfiguration`
           : 'https://login.botframework.com/v1/.well-known/openidconfiguration'),
-      BOT_TOKEN_ISSUER: c.BOT_TOKEN_ISSUER ?? 'https://api.botframework.com',
+      BOT_TOKEN_ISSUER: c.BOT_TOKEN_ISSUER ?? BOT_FRAMEWORK_ISSUER,
       BOT_OAUTH_TOKEN_URL:
         c.BOT_OAUTH_TOKEN_URL ??
         (c.USE_EMULATOR

@@ -61,6 +61,81 @@ describe('configuration', () => {
     assert.match(text, /USE_EMULATOR must be false in production/);
   });
 
+  /** Issue 13 findings 3 and 6: a production configuration that is safe, then one unsafe change at a time. */
+  describe('production refuses unsafe settings, naming the variable', () => {
+    const safe = {
+      NODE_ENV: 'production',
+      USE_EMULATOR: 'false',
+      AAD_APP_CLIENT_ID: '0b5a1e3c-1111-4a2b-9c3d-222222222222',
+      AAD_APP_CLIENT_SECRET: 'x',
+      BOT_ID: '0b5a1e3c-3333-4a2b-9c3d-444444444444',
+      BOT_PASSWORD: 'y',
+      PUBLIC_URL: 'https://sync.example.com',
+      DATABASE_URL: 'postgres://app@db.example.com:5432/cloudsync?sslmode=verify-full',
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
+
+    it('accepts the safe production configuration', () => {
+      assert.equal(parseConfig(safe).PUBLIC_URL, 'https://sync.example.com');
+    });
+
+    const unsafe: [string, Record<string, string | undefined>, RegExp][] = [
+      ['no BOT_ID (unauthenticated bot)', { BOT_ID: undefined, BOT_PASSWORD: undefined }, /^BOT_ID /m],
+      ['PUBLIC_URL unset', { PUBLIC_URL: undefined }, /^PUBLIC_URL .*https/m],
+      ['PUBLIC_URL over http', { PUBLIC_URL: 'http://sync.example.com' }, /^PUBLIC_URL .*https/m],
+      [
+        'DATABASE_URL with sslmode=disable',
+        { DATABASE_URL: 'postgres://app@db.example.com/cloudsync?sslmode=disable' },
+        /^DATABASE_URL .*sslmode=verify-full/m,
+      ],
+      [
+        'DATABASE_URL with sslmode=require (no certificate check in pg 9)',
+        { DATABASE_URL: 'postgres://app@db.example.com/cloudsync?sslmode=require' },
+        /^DATABASE_URL .*sslmode=verify-full/m,
+      ],
+      [
+        'DATABASE_URL without sslmode',
+        { DATABASE_URL: 'postgres://app@db.example.com/cloudsync' },
+        /^DATABASE_URL .*sslmode=verify-full/m,
+      ],
+      [
+        'another BOT_TOKEN_ISSUER',
+        { BOT_TOKEN_ISSUER: 'https://issuer.example' },
+        /^BOT_TOKEN_ISSUER .*https:\/\/api\.botframework\.com/m,
+      ],
+      [
+        'an all-zero TOKEN_ENCRYPTION_KEY',
+        { TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') },
+        /^TOKEN_ENCRYPTION_KEY .*random/m,
+      ],
+      [
+        'a low-entropy TOKEN_ENCRYPTION_KEY',
+        { TOKEN_ENCRYPTION_KEY: Buffer.from('abcdabcdabcdabcdabcdabcdabcdabcd').toString('base64') },
+        /^TOKEN_ENCRYPTION_KEY .*random/m,
+      ],
+      [
+        'a low-entropy previous key',
+        { TOKEN_ENCRYPTION_PREVIOUS_KEYS: Buffer.alloc(32, 7).toString('base64') },
+        /^TOKEN_ENCRYPTION_PREVIOUS_KEYS .*random/m,
+      ],
+    ];
+    for (const [what, change, message] of unsafe) {
+      it(`refuses ${what}`, () => {
+        const env = Object.fromEntries(
+          Object.entries({ ...safe, ...change }).filter((e): e is [string, string] => e[1] !== undefined),
+        );
+        const problems = problemsOf(env);
+        assert.match(problems.join('\n'), message);
+      });
+    }
+
+    it('lets a local run keep its defaults (no BOT_ID, http on localhost, no TLS to a local database)', () => {
+      const c = parseConfig({ DATABASE_URL: 'postgres://localhost/cloudsync' });
+      assert.equal(c.BOT_ID, undefined);
+      assert.equal(c.PUBLIC_URL, 'http://localhost:3978');
+    });
+  });
+
   it('requires the app registration for a real tenant', () => {
     const text = problemsOf({ USE_EMULATOR: 'false' }).join('\n');
     assert.match(text, /AAD_APP_CLIENT_ID is required when USE_EMULATOR=false/);
@@ -130,6 +205,9 @@ describe('configuration', () => {
           TOKEN_ENCRYPTION_KEY: key,
           AAD_APP_CLIENT_ID: '0b5a1e3c-1111-4a2b-9c3d-222222222222',
           AAD_APP_CLIENT_SECRET: 's',
+          BOT_ID: '0b5a1e3c-3333-4a2b-9c3d-444444444444',
+          BOT_PASSWORD: 'p',
+          PUBLIC_URL: 'https://sync.example.com',
         },
       });
       assert.equal(c.TOKEN_ENCRYPTION_KEY, key);

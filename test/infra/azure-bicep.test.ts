@@ -114,7 +114,11 @@ describe('infra/azure.bicep', () => {
       assert.match(site, /keyVaultReferenceIdentity: identity\.id/);
     }
     assert.match(resourceBody('Microsoft.KeyVault/vaults')[0] ?? '', /enableRbacAuthorization: true/);
-    assert.match(bicep, /sslmode=require/);
+  });
+
+  it('gives the app a database URL that production accepts: TLS with the certificate checked', () => {
+    assert.match(bicep, /\?sslmode=verify-full'/);
+    assert.doesNotMatch(bicep, /sslmode=(disable|allow|prefer|require)\b/);
   });
 
   it('registers the bot at /api/messages with the Teams channel', () => {
