@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { loadConfig } from '../bot/config/env-files.js';
 import { ConfigError } from '../bot/config/config.js';
 import { writeConfigForPerson } from './playground-config.js';
+import { playgroundNodeArgs } from './playground-command.js';
 
 /**
  * The demo people who get an Agents Playground of their own (docs/demo-identities.md): the playground
@@ -164,20 +165,7 @@ async function startPlayground(
   const service = run(
     name,
     process.execPath,
-    [
-      // Keeps the playground's own messages (config errors above all) in our output; see the file.
-      '-r',
-      './scripts/playground-console.cjs',
-      'node_modules/@microsoft/m365agentsplayground/cli.js',
-      'start',
-      '-e',
-      endpoint,
-      '-c',
-      'msteams',
-      '-p',
-      String(port),
-      '--disable-telemetry',
-    ],
+    playgroundNodeArgs(process.cwd(), { botEndpoint: endpoint, port }),
     // No browser of its own (it crashes where there is none), and no network with telemetry off.
     { TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_CONFIG_PATH: configFile },
   );

@@ -90,7 +90,8 @@ export async function composeServer(
   });
 
   steps.push({ name: 'store', run: () => store.close() });
-  const port = await http.listen(config.PORT);
+  // Without BOT_ID, /api/messages trusts any caller: only this machine may reach it (SECURITY.md).
+  const port = await http.listen(config.PORT, config.BOT_ID ? '0.0.0.0' : '127.0.0.1');
   worker?.start();
   logger.info({ port, dialect: store.dialect, worker: worker?.owner ?? 'separate' }, 'server listening');
   return {

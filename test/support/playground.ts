@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { playgroundNodeArgs } from '../../scripts/playground-command.js';
 import { REPO_ROOT } from './emulator.js';
 
 /**
@@ -14,8 +15,6 @@ import { REPO_ROOT } from './emulator.js';
  */
 
 const CLI = path.join(REPO_ROOT, 'node_modules/@microsoft/m365agentsplayground/cli.js');
-/** Gives the playground back its console output when it writes to a pipe (see the file). */
-const CONSOLE_PRELOAD = path.join(REPO_ROOT, 'scripts/playground-console.cjs');
 
 export const CONTOSO_CONFIG = path.join(REPO_ROOT, '.m365agentsplayground.yml');
 export const FABRIKAM_CONFIG = path.join(REPO_ROOT, 'playground/fabrikam.yml');
@@ -44,20 +43,8 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
 
   const child = spawn(
     process.execPath,
-    [
-      '-r',
-      CONSOLE_PRELOAD,
-      CLI,
-      'start',
-      '-e',
-      options.botEndpoint,
-      '-c',
-      'msteams',
-      // Port 0: the playground takes a free port and prints it ("Listening on N"); no collisions.
-      '-p',
-      '0',
-      '--disable-telemetry',
-    ],
+    // Port 0: the playground takes a free port and prints it ("Listening on N"); no collisions.
+    playgroundNodeArgs(REPO_ROOT, { botEndpoint: options.botEndpoint, port: 0 }),
     {
       cwd: REPO_ROOT,
       env: {
