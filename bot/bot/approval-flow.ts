@@ -51,7 +51,7 @@ export interface DecidedBy {
 }
 
 export interface ApprovalFlow {
-  consentInfo(tenantId: string): Promise<{ itChannelKnown: boolean; adminConsentUrl: string }>;
+  consentInfo(tenantId: string): Promise<{ itChannelKnown: boolean }>;
   recordAttempt(owner: Owner): Promise<void>;
   justify(owner: Owner, text: string): Promise<{ ok: true } | { ok: false; error: string }>;
   leave(owner: Owner): Promise<void>;
@@ -219,11 +219,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
 
     async consentInfo(tenantId) {
       const tenant = await findTenant(db, tenantId);
-      const id = (await pendingId(tenantId)) ?? 'none';
-      return {
-        itChannelKnown: Boolean(tenant?.itChannelRefKey),
-        adminConsentUrl: await adminConsentUrl(tenantId, id),
-      };
+      return { itChannelKnown: Boolean(tenant?.itChannelRefKey) };
     },
 
     async recordAttempt(owner) {

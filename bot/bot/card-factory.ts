@@ -34,10 +34,11 @@ export interface CardFactoryDeps {
   mailFolders: readonly string[];
   diaryDaysBack: number;
   diaryDaysAhead: number;
-  /** The admin consent link and whether an IT channel will see the request, for a waiting user. */
-  consentInfo(
-    tenantId: string,
-  ): Promise<{ itChannelKnown: boolean; adminConsentUrl: string; justification?: string }>;
+  /**
+   * Whether an IT channel will see the request, for a waiting user. The admin consent link is never
+   * shown to them: it is IT's alone (SECURITY.md).
+   */
+  consentInfo(tenantId: string): Promise<{ itChannelKnown: boolean }>;
   now?: () => Date;
 }
 
@@ -128,7 +129,6 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     return buildWaitingForItCard({
       ref: accountRef(o),
       itChannelKnown: info.itChannelKnown,
-      adminConsentUrl: info.adminConsentUrl,
       justification: own?.justification ?? undefined,
     });
   }

@@ -82,13 +82,11 @@ export const consentGrantedNotice = 'Good news: your IT team has approved Cloud 
 export function buildWaitingForItCard(input: {
   ref: string;
   itChannelKnown: boolean;
-  adminConsentUrl: string;
   justification?: string;
 }): AdaptiveCardJson {
   return expandCard(waitingForItTemplate, {
     ref: input.ref,
     itChannelKnown: input.itChannelKnown,
-    adminConsentUrl: input.adminConsentUrl,
     justification: input.justification ?? '',
   });
 }

@@ -161,12 +161,13 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     assert.match(told, /Not licensed for Fabrikam/);
   });
 
-  it('without an IT channel the user gets the admin consent link to forward; a channel chosen later gets the request', async () => {
+  // Issue 13 finding 1: the consent link (and its state) is IT's alone, never in a requester's chat.
+  it('without an IT channel the user is told how IT sets one, never given the consent link; a channel chosen later gets the request', async () => {
     await blockedByAdminApproval(stack);
     const waiting = stack.cardsIn(personalChat(PEOPLE.erin)).at(-1)!;
-    const link = openUrlOf(waiting, '');
-    assert.match(link, /\/v2\.0\/adminconsent\?/);
-    assert.match(link, /admin-consent%2Fcallback/);
+    assert.match(textOf(waiting), /set it channel/);
+    const everythingErinSaw = JSON.stringify(stack.activitiesIn(personalChat(PEOPLE.erin)));
+    assert.doesNotMatch(everythingErinSaw, /adminconsent|admin-consent/);
     assert.equal(stack.cardsIn(channel).length, 0);
 
     await stack.say(PEOPLE.frank, 'set it channel', channel);

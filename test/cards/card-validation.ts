@@ -67,3 +67,20 @@ export function assertValidCard(card: { version?: unknown; type?: unknown; $sche
   for (const type of actionTypes(card)) assert.ok(allowedActions.has(type), type);
   assert.ok(!JSON.stringify(card).includes('${'), `unexpanded template text in ${JSON.stringify(card)}`);
 }
+
+/**
+ * Every string Teams renders as Markdown: TextBlock text and FactSet facts. TextRun text (inside a
+ * RichTextBlock) is shown as written ("Markdown is not supported", Adaptive Cards schema, TextRun).
+ */
+export function markdownTexts(json: unknown): string[] {
+  if (Array.isArray(json)) return json.flatMap(markdownTexts);
+  if (json === null || typeof json !== 'object') return [];
+  const o = json as Record<string, unknown>;
+  const own =
+    o.type === 'TextBlock' && typeof o.text === 'string'
+      ? [o.text]
+      : o.type === undefined && typeof o.title === 'string' && typeof o.value === 'string'
+        ? [o.title, o.value]
+        : [];
+  return [...own, ...Object.values(o).flatMap(markdownTexts)];
+}

@@ -98,19 +98,19 @@ describe('user cards', () => {
     assert.match(cardText(card), /IT team has approved/);
   });
 
-  it('waiting for IT: asks why, and without an IT channel gives the admin consent link to forward', () => {
-    const consentUrl = 'https://localhost:4433/tenant/v2.0/adminconsent?client_id=1';
-    const card = buildWaitingForItCard({ ref, itChannelKnown: false, adminConsentUrl: consentUrl });
+  // Issue 13 finding 1: the admin consent link is IT's alone; a waiting user is told how IT gets it.
+  it('waiting for IT: asks why, and without an IT channel says how IT sets one, never giving the consent link', () => {
+    const card = buildWaitingForItCard({ ref, itChannelKnown: false });
     assertValidCard(card);
     assertActionsParse(card);
     assert.deepEqual(verbs(card), ['submit_justification']);
     assert.match(JSON.stringify(card), /"id":"justification"/);
-    assert.ok(cardText(card).includes(consentUrl));
+    assert.match(cardText(card), /set it channel/);
+    assert.doesNotMatch(JSON.stringify({ ...card, $schema: undefined }), /adminconsent|https?:\/\//i);
 
     const sent = buildWaitingForItCard({
       ref,
       itChannelKnown: true,
-      adminConsentUrl: '',
       justification: 'For candidates',
     });
     assertValidCard(sent);
