@@ -78,6 +78,20 @@ export const applicationSchema = z.object({
   requiredGraphRoles: z.array(z.string().min(1)).default([]),
 });
 
+const MAX_REDIRECT_URIS = 256;
+const redirectUri = z
+  .string()
+  .max(256, 'a redirect URI has at most 256 characters')
+  .url('must be an absolute URL')
+  .refine((u) => {
+    if (!URL.canParse(u)) return false;
+    const url = new URL(u);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && loopback);
+  }, 'must use https (http only on localhost or the loopback address)')
+  .refine((u) => !/[!$'(),;]/.test(u), "must not contain ! $ ' ( ) , or ;");
+export const redirectUrisSchema = z.array(redirectUri).min(1).max(MAX_REDIRECT_URIS);
+
 export const grantSchema = z
   .object({
     clientId: guid,
@@ -353,6 +367,23 @@ export class Directory {
     this.requireTenant(app.homeTenantId);
     if (this.applications.has(app.appId)) throw new DirectoryError(`application ${app.appId} already exists`);
     this.applications.set(app.appId, app);
+    return app;
+  }
+
+  /**
+   * Adds redirect URIs to an app registration, as "Add a redirect URI" in the Entra admin center does.
+   * Microsoft's rules ("Redirect URI (reply URL) restrictions and limitations"): https, or http on
+   * localhost; at most 256 characters each; none of `! $ ' ( ) , ;`; at most 256 per app.
+   */
+  addRedirectUris(appId: string, input: unknown): Application {
+    const uris = parseOrThrow(redirectUrisSchema, input, 'redirect URIs');
+    const app = this.getApplication(appId);
+    if (!app) throw new DirectoryError(`application ${appId} does not exist`);
+    const next = [...app.redirectUris, ...uris.filter((u) => !app.redirectUris.includes(u))];
+    if (next.length > MAX_REDIRECT_URIS) {
+      throw new DirectoryError(`an application may have at most ${MAX_REDIRECT_URIS} redirect URIs`);
+    }
+    app.redirectUris = [...new Set(next)];
     return app;
   }
 

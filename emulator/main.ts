@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../bot/config/config.js';
 import { loadConfig } from '../bot/config/env-files.js';
 import { createLogger } from '../bot/logging/logger.js';
+import { redirectUrisFor } from '../bot/auth/redirect-uris.js';
 import { startEmulator } from './server.js';
 
 /** `npm run emulator`: the Microsoft 365 emulator on its own, configured like the rest of the app. */
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     seedDir: config.EMULATOR_SEED,
     logger,
+    // The seeded app accepts sign-ins of this stack wherever PUBLIC_URL puts it (another port, a tunnel).
+    redirectUris: { appId: config.AAD_APP_CLIENT_ID, uris: redirectUrisFor(config.PUBLIC_URL) },
   });
   // Clients read the CA from EMULATOR_CA_CERT; keep a copy there when it points elsewhere.
   if (path.resolve(config.EMULATOR_CA_CERT) !== path.resolve(emulator.caPath)) {

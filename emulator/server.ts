@@ -30,6 +30,11 @@ export interface StartEmulatorOptions {
   /** Loopback by default: the emulator is for this machine only. */
   host?: string;
   logger?: Logger;
+  /**
+   * Redirect URIs added to an app of the seed after every seed load (start, reset, seed), as an
+   * administrator adds them in the app registration: `npm start` adds those of `PUBLIC_URL`.
+   */
+  redirectUris?: { appId: string; uris: string[] };
 }
 
 export interface RunningEmulator {
@@ -51,7 +56,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     mailboxes: new MailboxStore(now),
     dataDir: options.dataDir,
   };
+  const addRedirectUris = () => {
+    const r = options.redirectUris;
+    if (r && directory.getApplication(r.appId)) directory.addRedirectUris(r.appId, r.uris);
+  };
   if (options.seedDir) loadSeedFolder(ctx, options.seedDir);
+  addRedirectUris();
 
   const router = new Router();
   // Before Entra: its `/{tenant}/oauth2/v2.0/token` would also match the Bot Framework token path.
@@ -60,7 +70,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   registerGraphRoutes(router, ctx);
   registerDirectoryControlRoutes(router, ctx, {
     seedDir: options.seedDir,
-    onReset: () => browserState.sessions.clear(),
+    onReset: () => {
+      browserState.sessions.clear();
+      addRedirectUris();
+    },
   });
   registerTokenControlRoutes(router, ctx);
   registerMailboxControlRoutes(router, ctx);

@@ -123,6 +123,16 @@ export function registerDirectoryControlRoutes(
       controlRoute((req) => json(201, publicApp(d.addApplication(parseBody(applicationSchema, req))))),
     )
     .on(
+      'POST',
+      '/_emulator/applications/{appId}/redirect-uris',
+      controlRoute((req) => {
+        if (!d.getApplication(req.params.appId!))
+          return controlError(404, 'NotFound', `application ${req.params.appId} does not exist`);
+        const body = parseBody(z.object({ redirectUris: z.unknown() }).strict(), req);
+        return json(200, publicApp(d.addRedirectUris(req.params.appId!, body.redirectUris)));
+      }),
+    )
+    .on(
       'GET',
       '/_emulator/grants',
       controlRoute((req) => {

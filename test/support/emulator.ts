@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { EmulatorContext } from '../../emulator/context.js';
-import { startEmulator } from '../../emulator/server.js';
+import { startEmulator, type StartEmulatorOptions } from '../../emulator/server.js';
 import { ensureTlsMaterial } from '../../emulator/tls.js';
 
 /**
@@ -27,6 +27,7 @@ export interface TestEmulatorOptions {
   logger?: Logger;
   /** Use this data dir (kept on close) instead of a fresh temporary one. */
   dataDir?: string;
+  redirectUris?: StartEmulatorOptions['redirectUris'];
 }
 
 export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
@@ -40,6 +41,7 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
       dataDir,
       seedDir: options.seedDir ?? DEMO_SEED,
       logger: options.logger,
+      redirectUris: options.redirectUris,
     });
     return {
       origin: emulator.origin,

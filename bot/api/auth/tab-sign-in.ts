@@ -39,6 +39,8 @@ export interface TabSignInOptions {
   logger: Logger;
 }
 
+/** Where the authority sends the tab's sign-in back: a redirect URI of the app registration. */
+export const TAB_REDIRECT_PATH = '/tab/auth-end.html';
 const COOKIE = 'tab_sign_in';
 const COOKIE_PATH = '/auth/tab';
 const COOKIE_MAX_AGE_SECONDS = 600;
@@ -64,7 +66,7 @@ function sameSecret(a: string, b: string): boolean {
 
 export function registerTabSignIn(server: Server, options: TabSignInOptions): void {
   const scope = `${options.appIdUri}/access_as_user`;
-  const redirectUri = `${options.publicUrl}/tab/auth-end.html`;
+  const redirectUri = `${options.publicUrl}${TAB_REDIRECT_PATH}`;
   const secure = options.publicUrl.startsWith('https://');
   const cookieAttributes = `Path=${COOKIE_PATH}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   const crypto = new CryptoProvider();
