@@ -10,6 +10,8 @@ import { createEnablementService, type EnablementService } from '../bot/enableme
 import { registerMessagesRoute } from '../bot/messages-route.js';
 import { createNotifier, type Notifier } from '../bot/notifier.js';
 import { createReconnectNotices } from '../bot/reconnect-notices.js';
+import { createIdentityFlow } from '../bot/identity-flow.js';
+import { registerIdentitySignIn } from '../auth/identity-sign-in.js';
 import { createSignInHandlers } from '../bot/sign-in-handlers.js';
 import { createSubscriptionRemoval } from '../bot/subscription-removal.js';
 import { createBotAdapter, createTeamsBot } from '../bot/teams-bot.js';
@@ -55,6 +57,8 @@ export interface MountedBot {
   shutdownSteps: ShutdownStep[];
   /** One poll now (tests; the bot also polls every `reconnectPollMs`). */
   pollReconnectNotices(): Promise<void>;
+  /** Resolves identity requests a CRM import has answered (tests; the bot also polls every `reconnectPollMs`). */
+  pollIdentityRequests(): Promise<number>;
   service: EnablementService;
   notifier: Notifier;
 }
@@ -118,6 +122,18 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     consentInfo: (tenantId) => approvals.consentInfo(tenantId),
     now,
   });
+  const identity = createIdentityFlow({
+    store,
+    logger,
+    notifier,
+    cards,
+    service: () => service,
+    graph,
+    cardKey,
+    ticketKey,
+    publicUrl: config.PUBLIC_URL,
+    now,
+  });
   const service = createEnablementService({
     store,
     logger,
@@ -125,6 +141,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     notifier,
     approvals,
     cardKey,
+    askCorrection: (owner) => identity.askCorrection(owner),
     activation: createActivation({
       store,
       graph,
@@ -163,6 +180,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     cardKey,
     approvals,
     notifier,
+    identity,
     now,
   });
   registerMessagesRoute(server, { teamsBot, authenticated: auth.authenticated, logger });
@@ -177,6 +195,15 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     ticketKey,
     adminConsentKey,
     handlers: createSignInHandlers({ store, logger, service, approvals, graph }),
+    identity: registerIdentitySignIn(server, {
+      store,
+      cipher: deps.cipher,
+      logger,
+      msal,
+      publicUrl: config.PUBLIC_URL,
+      ticketKey,
+      handlers: identity,
+    }),
   });
 
   const notices = createReconnectNotices({
@@ -199,12 +226,23 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     },
   });
   notices.start();
+  // A CRM import runs in its own process; the users it now matches are told within one poll.
+  const identitySweep = setInterval(() => {
+    identity
+      .sweep()
+      .catch((err: Error) => logger.warn({ err: err.message }, 'identity request sweep failed'));
+  }, deps.reconnectPollMs ?? 15_000);
+  identitySweep.unref();
 
   return {
     service,
     notifier,
-    shutdownSteps: [{ name: 'bot reconnect notices', run: () => notices.stop() }],
+    shutdownSteps: [
+      { name: 'bot reconnect notices', run: () => notices.stop() },
+      { name: 'identity request sweep', run: async () => clearInterval(identitySweep) },
+    ],
     pollReconnectNotices: () => notices.poll(),
+    pollIdentityRequests: () => identity.sweep(),
     async onAttention(event) {
       try {
         await notices.onAttention(event);

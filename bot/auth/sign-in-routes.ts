@@ -53,6 +53,10 @@ export interface SignInRouteDeps {
   ticketKey: Uint8Array;
   adminConsentKey: Uint8Array;
   handlers: SignInHandlers;
+  /** Sign-ins that only read who a Teams user is (identity-sign-in.ts) share the callback. */
+  identity?: {
+    complete(state: string, req: Request): Promise<{ status: number; page: ResultPage } | undefined>;
+  };
 }
 
 export const SIGN_IN_CALLBACK_PATH = '/auth/callback';
@@ -90,12 +94,12 @@ export async function adminConsentState(
   return token;
 }
 
-const stringParam = (req: Request, name: string): string | undefined => {
+export const stringParam = (req: Request, name: string): string | undefined => {
   const v = (req.query as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' && v.length > 0 && v.length < 8192 ? v : undefined;
 };
 
-function entraErrorFrom(req: Request): EntraError | undefined {
+export function entraErrorFrom(req: Request): EntraError | undefined {
   const error = stringParam(req, 'error');
   if (!error) return undefined;
   return {
@@ -105,7 +109,7 @@ function entraErrorFrom(req: Request): EntraError | undefined {
   };
 }
 
-function page(res: Response, status: number, p: ResultPage): void {
+export function page(res: Response, status: number, p: ResultPage): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
@@ -160,6 +164,10 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
     const state = stringParam(req, 'state');
     if (!state) return page(res, 400, linkProblem('The answer from Microsoft carried no sign-in reference.'));
     const done = await completeAttempt(deps.store, deps.cipher, state);
+    if (!done.ok && done.reason === 'unknown' && deps.identity) {
+      const identified = await deps.identity.complete(state, req);
+      if (identified) return page(res, identified.status, identified.page);
+    }
     if (!done.ok) {
       const why = {
         unknown: 'It is not one this service started.',

@@ -99,6 +99,14 @@ async function act(
       );
       return result.ok ? reply(result.card) : refuse(result.error);
     }
+    case 'ask_crm_admin': {
+      const asked = await deps.identity.askAdmins(action.target.id, speaker.person.aadObjectId);
+      return asked.ok ? reply(asked.card) : refuse(asked.error);
+    }
+    case 'correct_work_email': {
+      const corrected = await deps.identity.correct(speaker.crmUser, action.target.id, action.data.crmUserId);
+      return corrected.ok ? reply(corrected.card) : refuse(corrected.error);
+    }
     default:
       break;
   }

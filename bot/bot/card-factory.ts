@@ -184,6 +184,11 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
         return welcome('Your TriSys administrator has withdrawn Cloud Sync for you.');
       case 'sign_in':
         return signInCard(o);
+      case 'work_email_corrected':
+        return signInCard(
+          o,
+          `Your TriSys administrator changed your work e-mail to ${notice.address}. Sign in again to finish switching on Cloud Sync.`,
+        );
       case 'sign_in_failed':
         return welcome(
           notice.cancelled

@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
 import { newId, nowIso } from '../store/columns.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
+import {
+  matchSignedInAccount,
+  matchTeamsUser,
+  normaliseAddress,
+  type MatchedBy,
+} from '../enablement/user-matching.js';
 
 /**
- * CRM users and their sync accounts as the bot needs them. A Teams user is the CRM user bound to their
- * directory object id, or else the unbound CRM user whose work e-mail is the Teams address (never the
- * display name); the first match by address binds the object id, as the tab's principal expects.
+ * CRM users and their sync accounts as the bot needs them. A Teams user is matched to a CRM user by
+ * bot/enablement/user-matching.ts (never by display name); the first change binds the object id, as the
+ * tab's principal expects.
  */
 
 export interface CrmUser {
@@ -82,14 +88,14 @@ export async function findTenant(db: Db, tenantId: string): Promise<Tenant | und
 }
 
 /**
- * The CRM user of a Teams user: the one bound to their object id, else the unbound one with their
- * address. Reading does not bind; `bindTeamsUser` does, when the user first changes something.
+ * The CRM user of a Teams user, by the stored link, the Teams e-mail, then the UPN (user-matching.ts).
+ * Reading does not bind; `bindTeamsUser` does, when the user first changes something.
  */
 export async function findCrmUserForTeams(
   db: Db,
-  teams: { tenantId: string; aadObjectId: string; addresses: readonly string[] },
-): Promise<CrmUser | undefined> {
-  const addresses = [...new Set(teams.addresses.map((a) => a.trim().toLowerCase()).filter(Boolean))];
+  teams: { tenantId: string; aadObjectId: string; email?: string; upn?: string },
+): Promise<(CrmUser & { matchedBy: MatchedBy }) | undefined> {
+  const addresses = [teams.email, teams.upn].filter((a): a is string => !!a).map(normaliseAddress);
   const rows = await db
     .selectFrom('crm_users')
     .select(userColumns)
@@ -101,10 +107,25 @@ export async function findCrmUserForTeams(
       ]),
     )
     .execute();
-  const row =
-    rows.find((r) => r.teams_user_aad_id === teams.aadObjectId) ??
-    rows.find((r) => r.teams_user_aad_id === null && addresses.includes(r.work_email));
-  return row ? toUser(row) : undefined;
+  const match = matchTeamsUser(rows.map(toUser), teams);
+  return match ? { ...match.user, matchedBy: match.by } : undefined;
+}
+
+/** The CRM user an address of a signed-in account belongs to, unless linked to another Teams user. */
+export async function findCrmUserBySignedInAddresses(
+  db: Db,
+  tenantId: string,
+  aadObjectId: string,
+  addresses: readonly string[],
+): Promise<{ user: CrmUser; address: string } | undefined> {
+  if (addresses.length === 0) return undefined;
+  const rows = await db
+    .selectFrom('crm_users')
+    .select(userColumns)
+    .where('tenant_id', '=', tenantId)
+    .where('work_email', 'in', addresses.map(normaliseAddress))
+    .execute();
+  return matchSignedInAccount(rows.map(toUser), aadObjectId, addresses);
 }
 
 /** Binds the CRM user to the Teams object id; false when someone else was bound meanwhile. */

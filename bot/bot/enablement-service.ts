@@ -1,4 +1,4 @@
-import { buildEmailCorrectionRequestCard, buildVisibilityRequestCard } from '../cards/admin-cards.js';
+import { buildVisibilityRequestCard } from '../cards/admin-cards.js';
 import { signCardRef } from '../cards/card-refs.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import type { Effect } from '../enablement/effects.js';
@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/store.js';
 import type { Activation, SignedInIdentity } from './activation.js';
 import type { ApprovalFlow } from './approval-flow.js';
-import { mismatchFromReason, type CardFactory, type Owner } from './card-factory.js';
+import type { CardFactory, Owner } from './card-factory.js';
 import { personalReferenceByEmail } from './conversation-refs-store.js';
 import { accountById, bindTeamsUser, crmAdmins, crmUserById } from './crm-directory.js';
 import { applyStep, type StepResult } from './enablement-runner.js';
@@ -39,6 +39,8 @@ export interface EnablementServiceDeps {
   cardKey: Buffer;
   /** Wakes the sync worker for the account (start_sync). */
   requestSync?: (accountId: string) => void;
+  /** Sends CRM administrators the correction request of a mismatched sign-in (identity-flow.ts). */
+  askCorrection?: (owner: Owner) => Promise<void>;
   /** Removes the account's Graph subscriptions while its tokens still exist (stop_sync). */
   removeSubscriptions?: (accountId: string) => Promise<void>;
   now?: () => Date;
@@ -94,22 +96,20 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
   }
 
   async function notifyCrmAdmins(o: Owner, request: 'visibility' | 'work_email_correction'): Promise<void> {
-    const card =
-      request === 'visibility'
-        ? buildVisibilityRequestCard({
-            ref: signCardRef(
-              { kind: 'visibility_request', id: o.user.id, tenantId: o.account.tenantId },
-              { key: deps.cardKey, now: now() },
-            ),
-            userName: o.user.displayName,
-            userEmail: o.user.workEmail,
-            requestedAt: now(),
-          })
-        : buildEmailCorrectionRequestCard({
-            userName: o.user.displayName,
-            signedInAddress: mismatchFromReason(o.account.stateReason)?.signedIn ?? 'another address',
-            crmAddress: o.user.workEmail,
-          });
+    if (request === 'work_email_correction') {
+      // Identity requests carry the correction button (identity-flow.ts).
+      await deps.askCorrection?.(o);
+      return;
+    }
+    const card = buildVisibilityRequestCard({
+      ref: signCardRef(
+        { kind: 'visibility_request', id: o.user.id, tenantId: o.account.tenantId },
+        { key: deps.cardKey, now: now() },
+      ),
+      userName: o.user.displayName,
+      userEmail: o.user.workEmail,
+      requestedAt: now(),
+    });
     let reached = 0;
     for (const admin of await crmAdmins(db, o.account.tenantId)) {
       if (

@@ -13,6 +13,9 @@ export interface TeamsPerson {
   name: string;
   /** e-mail first, then UPN; lowercased, without duplicates. */
   addresses: string[];
+  /** As Teams reports them (TeamsInfo member details), lowercased; either may be missing. */
+  email?: string;
+  upn?: string;
 }
 
 export function tenantOf(context: TurnContext): string | undefined {
@@ -27,12 +30,13 @@ export async function lookupTeamsPerson(
   const from = context.activity.from;
   const tenantId = tenantOf(context);
   if (!from?.aadObjectId || !tenantId) return undefined;
-  const addresses: string[] = [];
+  const address = (a: string | undefined) => (a && a.includes('@') ? a.trim().toLowerCase() : undefined);
+  let email: string | undefined;
+  let upn: string | undefined;
   try {
     const member = await TeamsInfo.getMember(context, from.id);
-    for (const a of [member.email, member.userPrincipalName]) {
-      if (a && a.includes('@')) addresses.push(a.trim().toLowerCase());
-    }
+    email = address(member.email);
+    upn = address(member.userPrincipalName);
   } catch (err) {
     // Without member details the user cannot be mapped; they are told so rather than guessed.
     logger.warn({ err: (err as Error).message }, 'Teams member details unavailable');
@@ -41,6 +45,8 @@ export async function lookupTeamsPerson(
     tenantId,
     aadObjectId: from.aadObjectId,
     name: from.name ?? '',
-    addresses: [...new Set(addresses)],
+    addresses: [...new Set([email, upn].filter((a): a is string => a !== undefined))],
+    email,
+    upn,
   };
 }

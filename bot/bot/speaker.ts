@@ -75,7 +75,7 @@ export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): P
           stateReason: null,
         }
       : undefined);
-  const isItAdmin = person.addresses.some((a) => deps.itAdminEmails.includes(a));
+  const isItAdmin = isItAdministrator(deps, person);
   return {
     person,
     tenant,
@@ -92,6 +92,14 @@ export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): P
     },
     auditActor: crmUser?.id ?? person.aadObjectId,
   };
+}
+
+/**
+ * Whether the speaker is one of their organisation's IT administrators. The one place the bot decides
+ * it, so a change in how IT administrators are identified applies to the greeting and to every command.
+ */
+export function isItAdministrator(deps: Pick<SpeakerDeps, 'itAdminEmails'>, person: TeamsPerson): boolean {
+  return person.addresses.some((a) => deps.itAdminEmails.includes(a));
 }
 
 /** Binds the CRM user to the speaker and creates their account, before the first step is applied. */

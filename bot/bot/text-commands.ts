@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { buildUserListCard } from '../cards/admin-cards.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
-import { buildErrorCard, buildNotMappedCard, buildWelcomeCard } from '../cards/user-cards.js';
+import { buildErrorCard, buildWelcomeCard } from '../cards/user-cards.js';
 import { parseCommand } from '../enablement/commands.js';
 import { decideCommand, type UserCard } from '../enablement/conversation.js';
 import type { Store } from '../store/store.js';
@@ -9,6 +9,7 @@ import type { ApprovalFlow } from './approval-flow.js';
 import type { CardFactory as UserCards, Owner } from './card-factory.js';
 import { listTenantUsers } from './crm-directory.js';
 import type { EnablementService } from './enablement-service.js';
+import type { IdentityFlow } from './identity-flow.js';
 import { registerItChannel } from './it-channel.js';
 import { ensureOwner, resolveSpeaker, type Speaker, type SpeakerDeps } from './speaker.js';
 import { changeVisibility } from './visibility.js';
@@ -23,6 +24,7 @@ export interface TextCommandDeps extends SpeakerDeps {
   approvals: ApprovalFlow;
   service: EnablementService;
   cards: UserCards;
+  identity: IdentityFlow;
 }
 
 export const cardActivity = (card: AdaptiveCardJson) => ({ attachments: [CardFactory.adaptiveCard(card)] });
@@ -41,7 +43,7 @@ async function showCard(
         ref: deps.cards.accountRef(owner),
       });
     case 'not_mapped':
-      return buildNotMappedCard({ teamsAddress: speaker.person.addresses[0] ?? speaker.person.name });
+      return deps.identity.unmappedCard(speaker);
     case 'not_visible':
     case 'status':
       return deps.cards.stateCard(owner);
@@ -70,11 +72,7 @@ export async function handleText(deps: TextCommandDeps, context: TurnContext): P
       return;
     case 'show_card': {
       if (!owner) {
-        await context.sendActivity(
-          cardActivity(
-            buildNotMappedCard({ teamsAddress: speaker.person.addresses[0] ?? speaker.person.name }),
-          ),
-        );
+        await context.sendActivity(cardActivity(await deps.identity.unmappedCard(speaker)));
         return;
       }
       await context.sendActivity(cardActivity(await showCard(deps, speaker, owner, decision.card)));
@@ -129,9 +127,7 @@ export async function welcome(deps: TextCommandDeps, context: TurnContext): Prom
   const speaker = await resolveSpeaker(deps, context);
   if (!speaker) return;
   if (!speaker.owner) {
-    await context.sendActivity(
-      cardActivity(buildNotMappedCard({ teamsAddress: speaker.person.addresses[0] ?? speaker.person.name })),
-    );
+    await context.sendActivity(cardActivity(await deps.identity.unmappedCard(speaker)));
     return;
   }
   await context.sendActivity(cardActivity(await showCard(deps, speaker, speaker.owner, 'welcome')));

@@ -36,12 +36,30 @@ export function buildVisibilityRequestCard(input: {
   });
 }
 
+/**
+ * Asks CRM administrators to correct a work e-mail to the address the user has in Microsoft 365. For a
+ * user the CRM could not match (`crmAddress` empty) the administrator chooses which CRM user it is.
+ */
 export function buildEmailCorrectionRequestCard(input: {
+  ref: string;
   userName: string;
   signedInAddress: string;
   crmAddress: string;
+  addressesTried?: readonly string[];
+  crmUsers?: ReadonlyArray<{ id: string; name: string; email: string }>;
+  /** Set once corrected: what was done, shown instead of the button. */
+  done?: string;
 }): AdaptiveCardJson {
-  return expandCard(emailCorrectionTemplate, { ...input });
+  return expandCard(emailCorrectionTemplate, {
+    ref: input.ref,
+    userName: input.userName,
+    signedInAddress: input.signedInAddress,
+    crmAddress: input.crmAddress,
+    addressesTried: (input.addressesTried ?? []).join(', '),
+    crmUsers: (input.crmUsers ?? []).map((u) => ({ title: `${u.name} (${u.email})`, value: u.id })),
+    done: input.done !== undefined,
+    doneText: input.done ?? '',
+  });
 }
 
 export function buildUserListCard(input: {

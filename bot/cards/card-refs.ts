@@ -6,7 +6,12 @@ import { z } from 'zod';
  * through one of these, so a tampered id fails the HMAC check instead of acting on someone else's data.
  */
 
-export const cardRefKindSchema = z.enum(['account', 'visibility_request', 'approval_request']);
+export const cardRefKindSchema = z.enum([
+  'account',
+  'visibility_request',
+  'approval_request',
+  'identity_request',
+]);
 export type CardRefKind = z.infer<typeof cardRefKindSchema>;
 
 const refPayloadSchema = z.object({
@@ -23,6 +28,7 @@ export const refLifetimeSeconds: Record<CardRefKind, number> = {
   account: 7 * 24 * 3600,
   visibility_request: 30 * 24 * 3600,
   approval_request: 30 * 24 * 3600,
+  identity_request: 30 * 24 * 3600,
 };
 
 export interface RefKey {

@@ -8,6 +8,8 @@ import disableConfirmationTemplate from './templates/disable-confirmation.json' 
 import disableReceiptTemplate from './templates/disable-receipt.json' with { type: 'json' };
 import errorTemplate from './templates/error.json' with { type: 'json' };
 import identityMismatchTemplate from './templates/identity-mismatch.json' with { type: 'json' };
+import identityNotFoundTemplate from './templates/identity-not-found.json' with { type: 'json' };
+import itAdminTemplate from './templates/it-admin.json' with { type: 'json' };
 import notMappedTemplate from './templates/not-mapped.json' with { type: 'json' };
 import notVisibleTemplate from './templates/not-visible.json' with { type: 'json' };
 import reconnectTemplate from './templates/reconnect.json' with { type: 'json' };
@@ -56,8 +58,42 @@ export function buildWelcomeCard(input: {
   });
 }
 
-export function buildNotMappedCard(input: { teamsAddress: string }): AdaptiveCardJson {
-  return expandCard(notMappedTemplate, { teamsAddress: input.teamsAddress });
+/**
+ * A Teams user no CRM user matched by their Teams addresses. With `identifyUrl` (their organisation uses
+ * Cloud Sync) they can sign in so every address of their account is tried.
+ */
+export function buildNotMappedCard(input: {
+  teamsAddresses: readonly string[];
+  identifyUrl?: string;
+}): AdaptiveCardJson {
+  return expandCard(notMappedTemplate, {
+    teamsAddresses: input.teamsAddresses.join(', ') || 'none',
+    identifyUrl: input.identifyUrl ?? '',
+  });
+}
+
+/** After sign-in no address matched: the addresses tried, and "Ask my CRM administrator". */
+export function buildIdentityNotFoundCard(input: {
+  ref: string;
+  addresses: readonly string[];
+  suggestedAddress: string;
+  requested: boolean;
+}): AdaptiveCardJson {
+  return expandCard(identityNotFoundTemplate, {
+    ref: input.ref,
+    addresses: input.addresses.map((address) => ({ address })),
+    suggestedAddress: input.suggestedAddress,
+    requested: input.requested,
+  });
+}
+
+/** An IT administrator without a CRM user: what they can do here. */
+export function buildItAdminCard(input: {
+  name: string;
+  organisation: string;
+  tabUrl: string;
+}): AdaptiveCardJson {
+  return expandCard(itAdminTemplate, { ...input });
 }
 
 export function buildNotVisibleCard(input: { ref: string; requested: boolean }): AdaptiveCardJson {

@@ -7,6 +7,7 @@ export type UserNotice =
   | { kind: 'visibility_granted' }
   | { kind: 'visibility_revoked' }
   | { kind: 'sign_in' }
+  | { kind: 'work_email_corrected'; address: string }
   | { kind: 'sign_in_failed'; cancelled: boolean; reason: string }
   | { kind: 'waiting_for_it' }
   | { kind: 'consent_granted' }

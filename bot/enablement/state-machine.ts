@@ -38,6 +38,7 @@ const allowedRoles: Record<EnablementEventType, readonly Role[]> = {
   admin_consent_declined: ['it_admin'],
   identity_mismatch_detected: ['system'],
   correction_requested: ['owner'],
+  work_email_corrected: ['crm_admin'],
   enablement_cancelled: ['owner'],
   activation_succeeded: ['system'],
   activation_failed: ['system'],
@@ -61,6 +62,7 @@ const eventLabels: Record<EnablementEventType, string> = {
   admin_consent_declined: 'mark the approval as declined',
   identity_mismatch_detected: 'report an account mismatch',
   correction_requested: 'ask for the work e-mail to be corrected',
+  work_email_corrected: 'correct the work e-mail',
   enablement_cancelled: 'cancel enabling Cloud Sync',
   activation_succeeded: 'finish switching on Cloud Sync',
   activation_failed: 'report a failed activation',
@@ -177,6 +179,11 @@ const rules: Rules = {
       next: 'identity_mismatch',
       effects: [{ type: 'notify_crm_admins', request: 'work_email_correction' }],
     }),
+    // The mismatch is gone: the user resumes at the sign-in they stopped at.
+    work_email_corrected: (e) => ({
+      next: 'signing_in',
+      effects: [notify({ kind: 'work_email_corrected', address: e.address })],
+    }),
     enablement_cancelled: () => ({ next: 'ready', effects: [] }),
     visibility_revoked: loseVisibility([]),
   },
@@ -249,6 +256,8 @@ function auditReason(event: EnablementEvent): string {
       return `switched off, data ${event.retention === 'purge' ? 'purged' : 'kept'}`;
     case 'justification_submitted':
       return 'justification sent to IT';
+    case 'work_email_corrected':
+      return `work e-mail corrected to ${event.address}`;
     default:
       return eventLabels[event.type];
   }

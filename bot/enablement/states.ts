@@ -31,6 +31,8 @@ export const enablementEventSchema = z.discriminatedUnion('type', [
     expectedAddress: z.string().min(1),
   }),
   z.object({ type: z.literal('correction_requested') }),
+  /** A CRM administrator set the work e-mail to the address the user signed in with. */
+  z.object({ type: z.literal('work_email_corrected'), address: z.string().email() }),
   z.object({ type: z.literal('enablement_cancelled') }),
   z.object({ type: z.literal('activation_succeeded') }),
   z.object({ type: z.literal('activation_failed'), reason: reasonText }),

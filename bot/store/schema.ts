@@ -319,6 +319,40 @@ export interface SignInAttemptsTable {
   completed_at: IsoTimestamp | null;
 }
 
+/** A sign-in that only reads who a Teams user is in Microsoft 365 (migration 0005). */
+export interface IdentitySignInAttemptsTable {
+  id: string;
+  ticket_jti: string;
+  teams_tenant_id: string;
+  teams_object_id: string;
+  code_verifier: string;
+  created_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+  completed_at: IsoTimestamp | null;
+}
+
+export const IDENTITY_REQUEST_STATUSES = ['pending', 'asked', 'resolved'] as const;
+export type IdentityRequestStatus = (typeof IDENTITY_REQUEST_STATUSES)[number];
+
+/**
+ * A Teams user the CRM could not match (no `crm_user_id`), or whose sign-in did not match their CRM
+ * work e-mail (`crm_user_id` set): the addresses tried and the one suggested to CRM administrators.
+ */
+export interface IdentityRequestsTable {
+  id: string;
+  tenant_id: string;
+  teams_object_id: string;
+  teams_name: string;
+  addresses_tried: JsonText<string[]>;
+  suggested_address: string;
+  crm_user_id: string | null;
+  status: IdentityRequestStatus;
+  asked_at: IsoTimestamp | null;
+  resolved_at: IsoTimestamp | null;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
 export interface JobLeasesTable {
   account_id: string;
   owner: string;
@@ -349,4 +383,6 @@ export interface Database {
   audit_log: AuditLogTable;
   job_leases: JobLeasesTable;
   sign_in_attempts: SignInAttemptsTable;
+  identity_sign_in_attempts: IdentitySignInAttemptsTable;
+  identity_requests: IdentityRequestsTable;
 }

@@ -45,15 +45,48 @@ describe('admin cards', () => {
     assert.match(cardText(card), /Granted by Dan Morgan on 25 Nov 2025, 14:05 UTC\./);
   });
 
-  it('e-mail correction request: both addresses', () => {
+  it('e-mail correction request: both addresses, and a button naming the suggested address', () => {
+    const idRef = signCardRef({ kind: 'identity_request', id: 'req-carol', tenantId: tenant }, { key, now });
     const card = buildEmailCorrectionRequestCard({
+      ref: idRef,
       userName: 'Carol White',
       signedInAddress: 'carol.white@contoso.com',
       crmAddress: 'cwhite@contoso-recruitment.com',
     });
     assertValidCard(card);
-    assert.match(cardText(card), /Microsoft 365 address\ncarol\.white@contoso\.com/);
-    assert.match(cardText(card), /TriSys work e-mail\ncwhite@contoso-recruitment\.com/);
+    assert.match(cardText(card), /Suggested work e-mail\ncarol\.white@contoso\.com/);
+    assert.match(cardText(card), /TriSys work e-mail now\ncwhite@contoso-recruitment\.com/);
+    const [button] = executeActions(card);
+    assert.equal(button?.title, 'Set work e-mail to carol.white@contoso.com');
+    const parsed = parseCardAction(
+      { verb: button!.verb, data: button!.data },
+      { key, now, actorAadObjectId: 'a1000000-0000-4000-8000-000000000004', actorTenantId: tenant },
+    );
+    assert.ok(parsed.ok && parsed.action.target?.id === 'req-carol');
+  });
+
+  it('e-mail correction request for an unmatched user: addresses tried, a choice of CRM users, then done', () => {
+    const idRef = signCardRef({ kind: 'identity_request', id: 'req-grace', tenantId: tenant }, { key, now });
+    const input = {
+      ref: idRef,
+      userName: 'Grace Hall',
+      signedInAddress: 'grace.hall@contoso.com',
+      crmAddress: '',
+      addressesTried: ['grace.hall@contoso.com', 'g.hall@contoso.com'],
+      crmUsers: [{ id: 'crm-grace', name: 'Grace Hall', email: 'grace@old.example' }],
+    };
+    const card = buildEmailCorrectionRequestCard(input);
+    assertValidCard(card);
+    assert.match(cardText(card), /grace\.hall@contoso\.com, g\.hall@contoso\.com/);
+    assert.match(JSON.stringify(card), /"title":"Grace Hall \(grace@old\.example\)","value":"crm-grace"/);
+    const done = buildEmailCorrectionRequestCard({
+      ...input,
+      done: 'Done: Grace Hall is now grace.hall@contoso.com',
+    });
+    assertValidCard(done);
+    assert.deepEqual(executeActions(done), []);
+    assert.match(cardText(done), /Done: Grace Hall/);
+    assert.doesNotMatch(JSON.stringify(done), /crmUserId/);
   });
 
   it('user list: each user with their state in words, and an empty list explained', () => {

@@ -9,6 +9,8 @@ import {
   buildDisableReceiptCard,
   buildErrorCard,
   buildIdentityMismatchCard,
+  buildIdentityNotFoundCard,
+  buildItAdminCard,
   buildNotMappedCard,
   buildNotVisibleCard,
   buildReconnectCard,
@@ -65,11 +67,53 @@ describe('user cards', () => {
     });
   });
 
-  it('not mapped: says so and offers nothing', () => {
-    const card = buildNotMappedCard({ teamsAddress: 'someone@contoso.com' });
+  it('not mapped: names the Teams addresses tried and offers a sign-in to try every address', () => {
+    const card = buildNotMappedCard({
+      teamsAddresses: ['someone@contoso.com', 'someone.upn@contoso.com'],
+      identifyUrl: 'https://bot.example/auth/identify?ticket=t',
+    });
     assertValidCard(card);
-    assert.match(cardText(card), /someone@contoso\.com/);
-    assert.equal(card.actions, undefined);
+    assert.match(cardText(card), /someone@contoso\.com, someone\.upn@contoso\.com/);
+    assert.deepEqual(card.actions, [
+      {
+        type: 'Action.OpenUrl',
+        title: 'Sign in to check my addresses',
+        url: 'https://bot.example/auth/identify?ticket=t',
+        style: 'positive',
+      },
+    ]);
+    const elsewhere = buildNotMappedCard({ teamsAddresses: ['someone@elsewhere.example'] });
+    assertValidCard(elsewhere);
+    assert.match(cardText(elsewhere), /doesn't use Cloud Sync/);
+    assert.deepEqual(elsewhere.actions ?? [], []);
+  });
+
+  it('identity not found: the addresses tried, then "Ask my CRM administrator" until asked', () => {
+    const idRef = signCardRef({ kind: 'identity_request', id: 'req-1', tenantId: tenant }, { key, now });
+    const input = {
+      ref: idRef,
+      addresses: ['grace.hall@contoso.com', 'g.hall@contoso.com'],
+      suggestedAddress: 'grace.hall@contoso.com',
+    };
+    const before = buildIdentityNotFoundCard({ ...input, requested: false });
+    const after = buildIdentityNotFoundCard({ ...input, requested: true });
+    for (const c of [before, after]) assertValidCard(c);
+    assert.match(cardText(before), /• grace\.hall@contoso\.com\n• g\.hall@contoso\.com/);
+    assert.deepEqual(verbs(before), ['ask_crm_admin']);
+    assert.deepEqual(verbs(after), []);
+    assert.match(cardText(after), /We've asked your TriSys administrator/);
+  });
+
+  it('IT administrator: what they can do here, never "We couldn\'t find you"', () => {
+    const card = buildItAdminCard({
+      name: 'Henry',
+      organisation: 'Contoso Recruitment',
+      tabUrl: 'https://bot.example/tab/',
+    });
+    assertValidCard(card);
+    assert.match(cardText(card), /you're an IT administrator/);
+    assert.match(cardText(card), /set it channel/);
+    assert.doesNotMatch(cardText(card), /couldn't find/i);
   });
 
   it('not visible: offers "Ask my administrator" until asked', () => {

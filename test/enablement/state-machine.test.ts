@@ -39,6 +39,7 @@ const sample: { [E in EnablementEventType]: Extract<EnablementEvent, { type: E }
     expectedAddress: 'cwhite@contoso-recruitment.com',
   },
   correction_requested: { type: 'correction_requested' },
+  work_email_corrected: { type: 'work_email_corrected', address: 'carol.white@contoso.com' },
   enablement_cancelled: { type: 'enablement_cancelled' },
   activation_succeeded: { type: 'activation_succeeded' },
   activation_failed: { type: 'activation_failed', reason: 'vault unavailable' },
@@ -63,6 +64,7 @@ const mayAct: Record<EnablementEventType, ActorName[]> = {
   admin_consent_declined: ['itAdmin'],
   identity_mismatch_detected: ['system'],
   correction_requested: ['owner'],
+  work_email_corrected: ['crmAdmin'],
   enablement_cancelled: ['owner'],
   activation_succeeded: ['system'],
   activation_failed: ['system'],
@@ -96,6 +98,7 @@ const legal: Record<EnablementState, Partial<Record<EnablementEventType, Enablem
   identity_mismatch: {
     start_requested: 'signing_in',
     correction_requested: 'identity_mismatch',
+    work_email_corrected: 'signing_in',
     enablement_cancelled: 'ready',
     visibility_revoked: 'not_visible',
   },

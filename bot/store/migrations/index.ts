@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as syncPageVersions from './0002-sync-page-versions.js';
 import * as signInAttempts from './0003-sign-in-attempts.js';
 import * as baselineGenerations from './0004-baseline-generations.js';
+import * as identityRequests from './0005-identity-requests.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002-sync-page-versions': syncPageVersions,
   '0003-sign-in-attempts': signInAttempts,
   '0004-baseline-generations': baselineGenerations,
+  '0005-identity-requests': identityRequests,
 };
 
 export const migrationProvider: MigrationProvider = {
