@@ -89,7 +89,7 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     );
   });
 
-  it('tells a Teams user who is not a CRM user so, and offers nothing else', async () => {
+  it('tells a Teams user no CRM user matches which address was tried, offering only the address check', async () => {
     stack.channel.roster.set('29:zoe', {
       id: '29:zoe',
       name: 'Zoe Outsider',
@@ -107,6 +107,7 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     await stack.say(zoe, 'enable sync');
     const card = stack.cardsIn(personalChat(zoe)).at(-1)!;
     assert.match(textOf(card), /zoe@contoso\.com/);
+    assert.match(textOf(card), /Sign in to check my addresses/);
     assert.doesNotMatch(textOf(card), /Action\.Execute/);
     assert.equal((await stack.store.db.selectFrom('sync_accounts').selectAll().execute()).length, 0);
   });
