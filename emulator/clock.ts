@@ -4,6 +4,12 @@
  */
 export class EmulatorClock {
   private offsetMs = 0;
+  private readonly listeners: (() => void)[] = [];
+
+  /** Called after each advance: whatever fires on time (lifecycle notifications) catches up. */
+  onAdvance(listener: () => void): void {
+    this.listeners.push(listener);
+  }
 
   now(): number {
     return Date.now() + this.offsetMs;
@@ -15,6 +21,7 @@ export class EmulatorClock {
 
   advance(seconds: number): void {
     this.offsetMs += seconds * 1000;
+    for (const listener of this.listeners) listener();
   }
 
   reset(): void {

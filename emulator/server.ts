@@ -12,6 +12,7 @@ import { registerBotFrameworkRoutes } from './botframework/routes.js';
 import { registerEntraRoutes } from './entra/routes.js';
 import { MailboxStore } from './graph/mailbox-store.js';
 import { registerGraphRoutes } from './graph/routes.js';
+import { graphRuntime } from './graph/runtime.js';
 import { graphError, readBody, Router, send, type EmuResponse } from './http.js';
 import { SigningKeys } from './keys.js';
 import { loadSeedFolder } from './seed-loader.js';
@@ -157,6 +158,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     caPath: tls.caPath,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        graphRuntime(ctx).subscriptions.stop();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

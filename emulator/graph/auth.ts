@@ -11,6 +11,8 @@ export interface Caller {
   userId?: string;
   scopes: ReadonlySet<string>;
   roles: ReadonlySet<string>;
+  /** When the access token expires (ms): what a subscription's reauthorization schedule counts down to. */
+  tokenExpiresAt?: number;
 }
 
 export const GRAPH_AUDIENCES = ['00000003-0000-0000-c000-000000000000', 'https://graph.microsoft.com'];
@@ -64,6 +66,7 @@ export async function authenticate(
     ...(scp.length > 0 ? { userId: oid as string } : {}),
     scopes: new Set(scp),
     roles: new Set(roles as string[]),
+    ...(typeof claims.exp === 'number' ? { tokenExpiresAt: claims.exp * 1000 } : {}),
   };
 }
 

@@ -6,8 +6,10 @@ import { setTimeout as delay } from 'node:timers/promises';
  */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const RETRY_DELAYS_MS = [250, 1000, 3000];
+/** "The client must respond ... within 10 seconds" (notificationUrl validation, webhook delivery page). */
 const VALIDATION_TIMEOUT_MS = 10_000;
-const DELIVERY_TIMEOUT_MS = 10_000;
+/** "Notifications are published using an HTTP client with a 3-second timeout" (same page, Throttling). */
+const DELIVERY_TIMEOUT_MS = 3_000;
 
 export function loopbackUrlProblem(raw: string): string | undefined {
   let url: URL;
@@ -24,10 +26,30 @@ export function loopbackUrlProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** The validation handshake: the endpoint must echo the token as text/plain with 200 within 10 s. */
+/**
+ * A validation token as Graph sends them: a sentence with spaces and colons, e.g. "Validation: Testing
+ * client application reachability for subscription Request-Id: <guid>" (reported in
+ * microsoftgraph/microsoft-graph-docs#21160; the docs call it opaque and say to URL-decode it).
+ */
+export function newValidationToken(requestId: string): string {
+  return `Validation: Testing client application reachability for subscription Request-Id: ${requestId}`;
+}
+
+/** Form encoding as .NET's HttpUtility.UrlEncode writes it: spaces as `+`, `:` as `%3a`, `+` as `%2b`. */
+export function encodeQueryValue(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/%20/g, '+')
+    .replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+}
+
+/**
+ * The validation handshake: the endpoint must answer 200, text/plain, with the URL-decoded token, within
+ * 10 seconds, or the subscription is not created (notificationUrl validation, webhook delivery page).
+ */
 export async function validateEndpoint(notificationUrl: string, validationToken: string): Promise<boolean> {
   const url = new URL(notificationUrl);
-  url.searchParams.set('validationToken', validationToken);
+  const query = `validationToken=${encodeQueryValue(validationToken)}`;
+  url.search = url.search ? `${url.search}&${query}` : query;
   try {
     const res = await fetch(url, {
       method: 'POST',

@@ -40,6 +40,9 @@ const update: GraphHandler = (req) => {
   return 'status' in result ? (result as EmuResponse) : entity(req, result);
 };
 
+const reauthorize: GraphHandler = (req) =>
+  req.runtime.subscriptions.reauthorize(req.params['id']!, req.caller) ?? { status: 204 };
+
 const remove: GraphHandler = (req) =>
   req.runtime.subscriptions.delete(req.params['id']!, req.caller) ?? { status: 204 };
 
@@ -49,5 +52,6 @@ export function registerSubscriptionRoutes(pipeline: GraphPipeline): void {
     .root('GET', '/subscriptions', list)
     .root('GET', '/subscriptions/{id}', get)
     .root('PATCH', '/subscriptions/{id}', update)
+    .root('POST', '/subscriptions/{id}/reauthorize', reauthorize)
     .root('DELETE', '/subscriptions/{id}', remove);
 }

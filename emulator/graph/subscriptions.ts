@@ -1,5 +1,5 @@
 import type { ChangeNotification, Subscription } from '@microsoft/microsoft-graph-types';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.js';
 import { graphError, type EmuResponse } from '../http.js';
@@ -8,9 +8,11 @@ import { changeKeyOf } from './message-view.js';
 import {
   deliver,
   loopbackUrlProblem,
+  newValidationToken,
   validateEndpoint,
   type DeliveryRecord,
 } from './notification-delivery.js';
+import { nextReauthorizationAt, type AuthorizationState } from './reauthorization.js';
 import { isUser, resolvePrincipal } from './principal.js';
 import type { WellKnownFolder } from './seed-schema.js';
 import type { MailboxChange } from './sequence.js';
@@ -18,8 +20,14 @@ import type { MailboxChange } from './sequence.js';
 /**
  * Graph change-notification subscriptions on mail and events: created with the validation handshake,
  * renewed by PATCH, deleted, expired; each change to a subscribed resource is POSTed to the
- * notificationUrl with the subscription's clientState, and lifecycle events are sent on demand.
+ * notificationUrl with the subscription's clientState. Lifecycle events are sent on demand (control
+ * API), and `reauthorizationRequired` also unprompted, on Graph's schedule (reauthorization.ts), to
+ * subscriptions that have a lifecycleNotificationUrl: on every advance of the emulator's clock and
+ * every half minute of real time.
  */
+const REAUTHORIZATION_CHECK_MS = 30_000;
+/** Graph's access tokens last an hour; a caller whose token carries no `exp` is given that. */
+const DEFAULT_TOKEN_LIFETIME_MS = 3_600_000;
 /** Outlook resources (message, event) allow at most 10,080 minutes (7 days). */
 export const MAX_EXPIRATION_MINUTES = 10_080;
 const DELIVERY_LOG_LIMIT = 1000;
@@ -56,14 +64,23 @@ interface Stored {
   changeTypes: Set<string>;
   tenantId: string;
   immutableIds: boolean;
+  authorization: AuthorizationState;
 }
 
 export class SubscriptionService {
   private readonly subscriptions = new Map<string, Stored>();
   readonly deliveries: DeliveryRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: EmulatorContext) {
     ctx.mailboxes.onChange((userId, change) => this.onChange(userId, change));
+    ctx.directory.clock.onAdvance(() => this.sendDueReauthorizations());
+  }
+
+  /** Stops the real-time schedule (the emulator is closing). */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   async create(input: unknown, caller: Caller, immutableIds: boolean): Promise<Subscription | EmuResponse> {
@@ -85,7 +102,7 @@ export class SubscriptionService {
       if (url === undefined) continue;
       const problem = loopbackUrlProblem(url);
       if (problem) return graphError(400, 'ValidationError', problem);
-      if (!(await validateEndpoint(url, randomBytes(24).toString('base64url')))) {
+      if (!(await validateEndpoint(url, newValidationToken(randomUUID())))) {
         return graphError(
           400,
           'ValidationError',
@@ -113,7 +130,12 @@ export class SubscriptionService {
       changeTypes: new Set(changeTypes),
       tenantId: caller.tenantId,
       immutableIds,
+      authorization: this.authorizedBy(caller, expiry),
     });
+    if (subscription.lifecycleNotificationUrl && !this.timer) {
+      this.timer = setInterval(() => this.sendDueReauthorizations(), REAUTHORIZATION_CHECK_MS);
+      this.timer.unref();
+    }
     return subscription;
   }
 
@@ -129,8 +151,17 @@ export class SubscriptionService {
       .map((s) => s.subscription);
   }
 
-  listAll(): Subscription[] {
-    return this.live().map((s) => s.subscription);
+  /** The control API's view: every subscription, with when its next reauthorizationRequired is due. */
+  listAll(): (Subscription & { nextReauthorizationDateTime: string | null })[] {
+    return this.live().map((s) => {
+      const next = s.subscription.lifecycleNotificationUrl
+        ? nextReauthorizationAt(s.authorization)
+        : undefined;
+      return {
+        ...s.subscription,
+        nextReauthorizationDateTime: next === undefined ? null : new Date(next).toISOString(),
+      };
+    });
   }
 
   update(id: string, input: unknown, caller: Caller): Subscription | EmuResponse {
@@ -142,7 +173,17 @@ export class SubscriptionService {
     const expiry = this.checkExpiration(parsed.data.expirationDateTime);
     if (typeof expiry !== 'number') return expiry;
     stored.subscription = { ...stored.subscription, expirationDateTime: new Date(expiry).toISOString() };
+    // "Renewing your subscription also reauthorizes your endpoint" (lifecycle notifications page).
+    stored.authorization = this.authorizedBy(caller, expiry);
     return stored.subscription;
+  }
+
+  /** POST /subscriptions/{id}/reauthorize: reauthorizes without extending the expiration. */
+  reauthorize(id: string, caller: Caller): EmuResponse | undefined {
+    const stored = this.owned(id, caller);
+    if ('status' in stored) return stored;
+    stored.authorization = this.authorizedBy(caller, Date.parse(stored.subscription.expirationDateTime!));
+    return undefined;
   }
 
   delete(id: string, caller: Caller): EmuResponse | undefined {
@@ -175,6 +216,26 @@ export class SubscriptionService {
   reset(): void {
     this.subscriptions.clear();
     this.deliveries.length = 0;
+  }
+
+  private authorizedBy(caller: Caller, subscriptionExpiresAt: number): AuthorizationState {
+    const now = this.ctx.mailboxes.now();
+    return {
+      authorizedAt: now,
+      tokenExpiresAt: caller.tokenExpiresAt ?? now + DEFAULT_TOKEN_LIFETIME_MS,
+      subscriptionExpiresAt,
+    };
+  }
+
+  private sendDueReauthorizations(): void {
+    const now = this.ctx.mailboxes.now();
+    for (const stored of this.live()) {
+      if (!stored.subscription.lifecycleNotificationUrl) continue;
+      const due = nextReauthorizationAt(stored.authorization);
+      if (due === undefined || due > now) continue;
+      stored.authorization.lastSentAt = now;
+      void this.lifecycle(stored.subscription.id!, 'reauthorizationRequired');
+    }
   }
 
   private onChange(userId: string, change: MailboxChange): void {

@@ -115,6 +115,19 @@ forEachDialect('notification routes', (suite) => {
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
       assert.equal(await res.text(), token);
     });
+
+    it(`URL-decodes a validation token sent form-encoded as Graph does (+ for spaces, %3a, %2b) on ${path}`, async function () {
+      // Graph's tokens are sentences (microsoftgraph/microsoft-graph-docs#21160), encoded by .NET's
+      // UrlEncode; the docs ask for the URL-decoded token back (change-notifications-delivery-webhooks).
+      const raw =
+        'Validation%3a+Testing+client+application+reachability+for+subscription+Request-Id%3a+a%2bb';
+      const res = await fetch(`${base}${path}?validationToken=${raw}`, { method: 'POST' });
+      assert.equal(res.status, 200);
+      assert.equal(
+        await res.text(),
+        'Validation: Testing client application reachability for subscription Request-Id: a+b',
+      );
+    });
   }
 
   it('makes the account due at once for a genuine change notification, and never logs the clientState', async function () {

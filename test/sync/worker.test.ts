@@ -172,6 +172,61 @@ describe('sync worker with change notifications [sqlite]', function () {
     );
   });
 
+  it("keeps its subscriptions through Graph's unprompted, repeated reauthorizationRequired, and mail still arrives within seconds", async function () {
+    // Graph sends these on its own before the subscription's token expires, every 15 minutes in the
+    // last hour, until the app renews (https://learn.microsoft.com/graph/change-notifications-lifecycle-events).
+    type Listed = EmulatorSubscription & {
+      expirationDateTime: string;
+      nextReauthorizationDateTime: string | null;
+    };
+    const listed = async () => (await emulatorSubscriptions()) as Listed[];
+    const challenges = async () => {
+      const res = await env.control('GET', '/subscriptions/deliveries');
+      const value = ((await res.json()) as { value: { kind: string; delivered: boolean }[] }).value;
+      return value.filter((d) => d.kind === 'lifecycle' && d.delivered).length;
+    };
+    for (let round = 1; round <= 2; round++) {
+      const before = await listed();
+      const seen = await challenges();
+      const advanced = await env.control('POST', '/clock/advance', { seconds: 15 * 60 });
+      assert.equal(advanced.status, 200);
+      await waitFor(
+        async () => (await challenges()) === seen + before.length,
+        10_000,
+        `challenges of round ${round}`,
+      );
+      // Each one renewed by the product (PATCH): a later expiry and the countdown started again.
+      await waitFor(
+        async () =>
+          (await listed()).every((s) => {
+            const old = before.find((b) => b.id === s.id)!;
+            return Date.parse(s.expirationDateTime) > Date.parse(old.expirationDateTime);
+          }),
+        10_000,
+        `every subscription renewed in round ${round}`,
+      );
+      assert.deepEqual((await listed()).map((s) => s.id).sort(), before.map((s) => s.id).sort());
+    }
+
+    const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
+      folder: 'inbox',
+      subject: 'Still here after reauthorization',
+      from: 'tom.becker@northwind.example',
+      to: [alice.username],
+    });
+    const { internetMessageId } = (await res.json()) as { internetMessageId: string };
+    await waitFor(
+      async () =>
+        (await env.db
+          .selectFrom('mail_items')
+          .select('id')
+          .where('internet_message_id', '=', internetMessageId)
+          .executeTakeFirst()) !== undefined,
+      5_000,
+      'the message in the CRM',
+    );
+  });
+
   it('syncNow runs the account at once; stop() releases every lease', async function () {
     const count = runs.length;
     await worker.syncNow(accountId);
