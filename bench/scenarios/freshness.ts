@@ -2,7 +2,7 @@ import { createHttpServer, type HttpServer } from '../../bot/server/http-server.
 import { DEFAULT_SCHEDULE_SETTINGS } from '../../bot/sync/core/scheduling.js';
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
 import { createSyncWorker, type SyncWorker } from '../../bot/sync/worker.js';
-import { CONTOSO, seedContact } from '../../test/sync/support/accounts.js';
+import { CONTOSO, seedContact, switchOff } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { connectMany, createUsers, setLatency, startBenchEnv, type SyncEnv } from '../support/bench-env.js';
@@ -51,7 +51,7 @@ async function start(accounts: number, notifications: boolean, pollIntervalMs: n
   const env = await startBenchEnv('sqlite');
   const users = createUsers(env, accounts, notifications ? 'fresh.notified' : 'fresh.polled');
   const ids = await connectMany(env, users);
-  await env.db.updateTable('sync_accounts').set({ diary_enabled: 0 }).execute();
+  await switchOff(env.store, ids, 'diary');
   await seedContact(env.store, CONTOSO.id, 'Priya Patel', [CONTACT]);
   await setLatency(env, true);
   const http = createHttpServer({ logger: env.logger, healthChecks: [] });

@@ -1,4 +1,5 @@
 import { waitFor } from '../../test/sync/support/wait.js';
+import { switchOff } from '../../test/sync/support/accounts.js';
 import {
   killAll,
   spawnWorker,
@@ -78,9 +79,10 @@ async function runWith(workerCount: number, options: ScaleOutOptions): Promise<S
     for (const [i, user] of users.entries())
       await generateMailbox(env, user.id, { messages: options.messagesPerAccount, events: 0, seed: i + 1 });
     // Every message counts (no contact needed, private included), so items = messages.
+    await switchOff(env.store, ids, 'diary');
     await env.db
       .updateTable('sync_accounts')
-      .set({ private_mail_policy: 'include', diary_enabled: 0, next_run_at: '2999-01-01T00:00:00.000Z' })
+      .set({ private_mail_policy: 'include', next_run_at: '2999-01-01T00:00:00.000Z' })
       .execute();
     await setLatency(env, true);
     const environment = workerEnvironment(env, {

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { msalClientFor } from '../../bot/auth/msal-client-factory.js';
-import { toJsonText } from '../../bot/store/columns.js';
 import type { StoreDialect } from '../../bot/store/store.js';
 import { graphRuntime } from '../../emulator/graph/runtime.js';
 import type { ThrottleCounters } from '../../emulator/graph/throttle.js';
 import { mochaGlobalSetup, mochaGlobalTeardown } from '../../test/support/global-fixtures.js';
 import { DEMO } from '../../test/support/emulator-msal.js';
-import { CONTOSO, seedAccount, seedContact, seedTenant } from '../../test/sync/support/accounts.js';
+import {
+  activateAccount,
+  CONTOSO,
+  insertSignedInAccount,
+  seedContact,
+  seedTenant,
+} from '../../test/sync/support/accounts.js';
 import { SCOPES, startSyncEnv, type DemoUser, type SyncEnv } from '../../test/sync/support/sync-env.js';
 
 /**
@@ -76,11 +81,7 @@ export function createUsers(env: SyncEnv, count: number, prefix: string): DemoUs
  * emulator's own).
  */
 export async function connectFast(env: SyncEnv, user: DemoUser): Promise<string> {
-  const { accountId } = await seedAccount(env.store, {
-    tenantId: CONTOSO.id,
-    email: user.username,
-    objectId: user.id,
-  });
+  const seeded = await insertSignedInAccount(env.store, { tenantId: CONTOSO.id, email: user.username });
   const issued = await env.control('POST', '/authorization-codes', {
     userPrincipalName: user.username,
     clientId: DEMO.clientId,
@@ -89,18 +90,20 @@ export async function connectFast(env: SyncEnv, user: DemoUser): Promise<string>
   });
   if (issued.status !== 201) throw new Error(`no code for ${user.username}: ${await issued.text()}`);
   const { code } = (await issued.json()) as { code: string };
-  const cca = msalClientFor(env.msal, { store: env.store, cipher: env.cipher }, accountId, 'organizations');
+  const cca = msalClientFor(
+    env.msal,
+    { store: env.store, cipher: env.cipher },
+    seeded.accountId,
+    'organizations',
+  );
   const result = await cca.acquireTokenByCode({ code, redirectUri: DEMO.redirectUri, scopes: SCOPES });
-  await env.db
-    .updateTable('sync_accounts')
-    .set({
-      ms_tenant_id: result.account?.tenantId ?? CONTOSO.id,
-      ms_object_id: result.account?.localAccountId ?? user.id,
-      ms_addresses: toJsonText([user.username]),
-    })
-    .where('id', '=', accountId)
-    .execute();
-  return accountId;
+  await activateAccount(env.store, seeded, {
+    tenantId: result.account?.tenantId ?? CONTOSO.id,
+    objectId: result.account?.localAccountId ?? user.id,
+    userPrincipalName: user.username,
+    addresses: [user.username],
+  });
+  return seeded.accountId;
 }
 
 /** Connects many users, a few at a time (msal and the token endpoint are CPU-bound on this machine). */

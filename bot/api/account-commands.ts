@@ -2,7 +2,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Effect } from '../enablement/effects.js';
 import { transition } from '../enablement/state-machine.js';
 import type { EnablementEvent } from '../enablement/states.js';
+import type { SwitchableResource } from '../enablement/resource-switches.js';
 import { newId, nowIso } from '../store/columns.js';
+import { switchResource } from '../sync/resource-switches.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './auth/principal.js';
@@ -11,7 +13,7 @@ import { conflict, forbidden } from './http-errors.js';
 /**
  * The tab's actions on the caller's own sync account. Pause, resume and disable go through the same
  * enablement state machine as the bot (same rules, same refusals, same audit entry); sync-now only
- * moves the next run forward. State changes are compare-and-set on the current state, so a concurrent
+ * moves the next run forward; mail and diary are switched on and off as the chat's command does. State changes are compare-and-set on the current state, so a concurrent
  * change from the bot or the worker makes this one fail with 409 instead of overwriting it.
  */
 
@@ -38,6 +40,8 @@ export interface AccountCommandsDeps {
 export interface AccountCommands {
   apply(principal: Principal, event: TabEvent): Promise<CommandResult>;
   syncNow(principal: Principal): Promise<CommandResult>;
+  /** Mail or diary sync on or off, as the chat's `mail off` does; returns the plain-words answer. */
+  switchResource(principal: Principal, resource: SwitchableResource, on: boolean): Promise<string>;
 }
 
 interface OwnAccount {
@@ -212,6 +216,20 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
       });
       deps.onSyncRequested?.(account.id);
       return { state: 'active', nextRunAt: at };
+    },
+
+    async switchResource(principal, resource, on) {
+      const account = await ownAccount(db, principal);
+      const result = await switchResource(db, {
+        accountId: account.id,
+        resource,
+        on,
+        actor: principal.crmUser?.id ?? principal.email,
+        now: now(),
+      });
+      if (!result.ok) throw conflict('not_allowed_now', result.message);
+      if (result.due) deps.onSyncRequested?.(account.id);
+      return result.message;
     },
   };
 }

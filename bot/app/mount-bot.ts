@@ -181,6 +181,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     approvals,
     notifier,
     identity,
+    requestSync: deps.requestSync,
     now,
   });
   registerMessagesRoute(server, { teamsBot, authenticated: auth.authenticated, logger });

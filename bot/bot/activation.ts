@@ -1,4 +1,5 @@
 import type { Message } from '@microsoft/microsoft-graph-types';
+import { switchesOnActivation } from '../enablement/resource-switches.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { nowIso, toJsonText } from '../store/columns.js';
 import type { Store } from '../store/store.js';
@@ -6,9 +7,11 @@ import type { Owner } from './card-factory.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 
 /**
- * Step 7, activation: the tokens the sign-in stored in the vault are proven usable, the Microsoft 365
- * identity is recorded on the account (the worker syncs that mailbox), and the confirmation e-mail goes
- * out through Graph sendMail as the user. The enablement service applies activation_succeeded/failed.
+ * Step 7, activation: the Microsoft 365 identity is recorded on the account (the worker syncs that
+ * mailbox) and mail and diary sync are switched on (both by default; a reconnect keeps the user's
+ * choice). The enablement service then applies activation_succeeded, which makes the account due so the
+ * first import starts at once; the confirmation e-mail goes out through Graph sendMail as the user once
+ * that import has started without error (bot/bot/first-import.ts).
  */
 
 export interface SignedInIdentity {
@@ -65,6 +68,49 @@ export function confirmationMessage(input: {
   };
 }
 
+/**
+ * Records the signed-in identity on the account and switches its resources on. Shared by the bot's
+ * activation step and the tests' account fixtures, so no fixture sets what the journey must set.
+ */
+export async function recordActivation(
+  db: Store['db'],
+  accountId: string,
+  identity: SignedInIdentity,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const current = await db
+    .selectFrom('sync_accounts')
+    .select(['mail_enabled', 'diary_enabled'])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!current) return { ok: false, reason: 'the Cloud Sync account no longer exists' };
+  const switches = switchesOnActivation({
+    mail: current.mail_enabled === 1,
+    diary: current.diary_enabled === 1,
+  });
+  try {
+    await db
+      .updateTable('sync_accounts')
+      .set({
+        mail_enabled: switches.mail ? 1 : 0,
+        diary_enabled: switches.diary ? 1 : 0,
+        ms_tenant_id: identity.tenantId,
+        ms_object_id: identity.objectId,
+        ms_upn: identity.userPrincipalName.toLowerCase(),
+        ms_addresses: toJsonText(identity.addresses),
+        consecutive_failures: 0,
+        updated_at: nowIso(),
+      })
+      .where('id', '=', accountId)
+      .execute();
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      return { ok: false, reason: 'this Microsoft 365 account already syncs for another TriSys user' };
+    }
+    throw err;
+  }
+  return { ok: true };
+}
+
 export function createActivation(deps: ActivationDeps): Activation {
   const db = deps.store.db;
 
@@ -83,26 +129,7 @@ export function createActivation(deps: ActivationDeps): Activation {
     async prepare(owner, identity) {
       if (!identity)
         return { ok: false, reason: 'the sign-in result was not available; please sign in again' };
-      try {
-        await db
-          .updateTable('sync_accounts')
-          .set({
-            ms_tenant_id: identity.tenantId,
-            ms_object_id: identity.objectId,
-            ms_upn: identity.userPrincipalName.toLowerCase(),
-            ms_addresses: toJsonText(identity.addresses),
-            consecutive_failures: 0,
-            updated_at: nowIso(),
-          })
-          .where('id', '=', owner.account.id)
-          .execute();
-      } catch (err) {
-        if (isUniqueViolation(err)) {
-          return { ok: false, reason: 'this Microsoft 365 account already syncs for another TriSys user' };
-        }
-        throw err;
-      }
-      return { ok: true };
+      return recordActivation(deps.store.db, owner.account.id, identity);
     },
 
     async sendConfirmation(owner) {

@@ -13,10 +13,11 @@ import type { IdentityFlow } from './identity-flow.js';
 import { registerItChannel } from './it-channel.js';
 import { ensureOwner, resolveSpeaker, type Speaker, type SpeakerDeps } from './speaker.js';
 import { changeVisibility } from './visibility.js';
+import { switchResource } from '../sync/resource-switches.js';
 
 /**
- * Text commands (`enable sync`, `status`, `disable sync`, `help`, `set it channel`, `list users`,
- * `grant …`, `revoke …`): parsed and decided by the pure conversation logic, carried out here.
+ * Text commands (`enable sync`, `status`, `disable sync`, `mail on|off`, `diary on|off`, `help`,
+ * `set it channel`, `list users`, `grant …`, `revoke …`): parsed and decided by the pure conversation logic, carried out here.
  */
 
 export interface TextCommandDeps extends SpeakerDeps {
@@ -25,6 +26,9 @@ export interface TextCommandDeps extends SpeakerDeps {
   service: EnablementService;
   cards: UserCards;
   identity: IdentityFlow;
+  /** Wakes the sync worker when a resource was switched on or off (subscriptions follow at once). */
+  requestSync?: (accountId: string) => void;
+  now?: () => Date;
 }
 
 export const cardActivity = (card: AdaptiveCardJson) => ({ attachments: [CardFactory.adaptiveCard(card)] });
@@ -91,6 +95,25 @@ export async function handleText(deps: TextCommandDeps, context: TurnContext): P
         deliver: async (card) => void (await context.sendActivity(cardActivity(card))),
       });
       if (!result.ok) await context.sendActivity(cardActivity(buildErrorCard({ message: result.error })));
+      return;
+    }
+    case 'switch_resource': {
+      // No account yet means nothing to switch; nothing is created for it.
+      if (!owner?.account.id) {
+        await context.sendActivity(
+          'Cloud Sync has not been switched on for you yet. Type "enable sync" to start.',
+        );
+        return;
+      }
+      const result = await switchResource(deps.db, {
+        accountId: owner.account.id,
+        resource: decision.resource,
+        on: decision.on,
+        actor: speaker.auditActor,
+        now: deps.now?.() ?? new Date(),
+      });
+      if (result.due) deps.requestSync?.(result.accountId);
+      await context.sendActivity(result.message);
       return;
     }
     case 'register_it_channel': {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SwitchableResource } from './resource-switches.js';
 
 /** Text commands the bot understands; anything else is answered with help. */
 export type Command =
@@ -6,6 +7,8 @@ export type Command =
   | { kind: 'enable_sync' }
   | { kind: 'status' }
   | { kind: 'disable_sync' }
+  /** `mail off`, `diary on`, … */
+  | { kind: 'switch_resource'; resource: SwitchableResource; on: boolean }
   | { kind: 'set_it_channel' }
   | { kind: 'list_users' }
   | { kind: 'grant_visibility'; email: string }
@@ -29,6 +32,23 @@ const phrases: Record<string, Command> = {
   'set it channel': { kind: 'set_it_channel' },
   'list users': { kind: 'list_users' },
 };
+
+/** Names people use for each resource; `e-mail` loses its hyphen in `words`. */
+const resourceWords: Record<string, SwitchableResource> = {
+  mail: 'mail',
+  email: 'mail',
+  emails: 'mail',
+  diary: 'diary',
+  calendar: 'diary',
+};
+for (const [word, resource] of Object.entries(resourceWords)) {
+  for (const on of [true, false]) {
+    const state = on ? 'on' : 'off';
+    phrases[`${word} ${state}`] = { kind: 'switch_resource', resource, on };
+    phrases[`${word} sync ${state}`] = { kind: 'switch_resource', resource, on };
+    phrases[`turn ${word} ${state}`] = { kind: 'switch_resource', resource, on };
+  }
+}
 
 const entities: Record<string, string> = {
   '&nbsp;': ' ',

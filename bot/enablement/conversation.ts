@@ -1,4 +1,5 @@
 import type { Command } from './commands.js';
+import type { SwitchableResource } from './resource-switches.js';
 import type { EnablementEvent, EnablementState } from './states.js';
 
 /** What the bot knows about the person typing, resolved by the binding before deciding. */
@@ -20,6 +21,8 @@ export type ConversationDecision =
   | { kind: 'register_it_channel' }
   | { kind: 'list_users' }
   | { kind: 'set_visibility'; email: string; grant: boolean }
+  /** Switch mail or diary sync of the user's own account (resource-switches.ts decides the rest). */
+  | { kind: 'switch_resource'; resource: SwitchableResource; on: boolean }
   | { kind: 'message'; text: string };
 
 const show = (card: UserCard, recognised = true): ConversationDecision => ({
@@ -100,5 +103,7 @@ export function decideCommand(command: Command, ctx: ConversationContext): Conve
       return enable(state);
     case 'disable_sync':
       return disable(state);
+    case 'switch_resource':
+      return { kind: 'switch_resource', resource: command.resource, on: command.on };
   }
 }

@@ -28,6 +28,7 @@ const ROUTES: { method: string; path: string; body?: unknown }[] = [
   { method: 'POST', path: '/api/me/pause' },
   { method: 'POST', path: '/api/me/resume' },
   { method: 'POST', path: '/api/me/disable', body: { retention: 'keepData', confirm: true } },
+  { method: 'POST', path: '/api/me/resource', body: { resource: 'mail', on: true } },
   { method: 'GET', path: '/api/me/privacy' },
   { method: 'PUT', path: '/api/me/privacy', body: { blocklist: ['x@example.com'], privateMail: 'skip' } },
   { method: 'GET', path: '/api/tenant/users' },

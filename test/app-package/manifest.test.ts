@@ -24,6 +24,7 @@ const COMMAND_SCOPES: Record<CommandKind, 'personal' | 'team'> = {
   enable_sync: 'personal',
   status: 'personal',
   disable_sync: 'personal',
+  switch_resource: 'personal',
   help: 'personal',
   set_it_channel: 'team',
   list_users: 'team',

@@ -17,6 +17,11 @@ describe('parseCommand', () => {
       'revoke <a href="mailto:ben.jones@contoso.com">ben.jones@contoso.com</a>.',
       { kind: 'revoke_visibility', email: 'ben.jones@contoso.com' },
     ],
+    ['mail off', { kind: 'switch_resource', resource: 'mail', on: false }],
+    ['E-mail ON', { kind: 'switch_resource', resource: 'mail', on: true }],
+    ['diary sync off.', { kind: 'switch_resource', resource: 'diary', on: false }],
+    ['turn calendar on', { kind: 'switch_resource', resource: 'diary', on: true }],
+    ['mail', { kind: 'help', recognised: false }],
     ['what is this', { kind: 'help', recognised: false }],
     ['', { kind: 'help', recognised: false }],
   ];

@@ -13,6 +13,7 @@ import {
 } from '../../bench/support/bench-env.js';
 import { compareAccount, rulesFor } from '../../bench/support/crm-compare.js';
 import { testSettings } from '../sync/support/sync-env.js';
+import { switchOff } from '../sync/support/accounts.js';
 
 /**
  * The chaos run's fault scenario, small: 10 % 429 with Retry-After, 2 % 503, forced 410s, and mail
@@ -61,10 +62,8 @@ describe('reliability: Graph faults', function () {
     it('removes the deleted message from the CRM after the re-baseline', async function () {
       const [user] = createUsers(env, 1, 'resync');
       const accountId = await connectFast(env, user!);
-      await env.db
-        .updateTable('sync_accounts')
-        .set({ private_mail_policy: 'include', diary_enabled: 0 })
-        .execute();
+      await env.db.updateTable('sync_accounts').set({ private_mail_policy: 'include' }).execute();
+      await switchOff(env.store, [accountId], 'diary');
       await generateMailbox(env, user!.id, { messages: 60, events: 0, seed: 3 });
       const rules = rulesFor(await seedContactsFromMailbox(env, user!.id));
       const run = async () => {

@@ -6,7 +6,7 @@ import { DEMO } from '../support/emulator-msal.js';
 import { CONTOSO } from './support/accounts.js';
 import { actualMail, expectedMail, mailDifferences, type MailRules } from './support/expectation.js';
 import { connectAccount, startSyncEnv, testSettings, type SyncEnv } from './support/sync-env.js';
-import { seedTenant } from './support/accounts.js';
+import { seedTenant, switchOff } from './support/accounts.js';
 
 /**
  * Delta rounds under Graph's failure modes, against the emulator's injected faults: a sync state that
@@ -44,10 +44,8 @@ describe('delta rounds under faults [sqlite]', function () {
     await seedTenant(env.store);
     accountId = await connectAccount(env, alice);
     // Privacy filtering is covered elsewhere; here every generated message counts.
-    await env.db
-      .updateTable('sync_accounts')
-      .set({ private_mail_policy: 'include', diary_enabled: 0 })
-      .execute();
+    await env.db.updateTable('sync_accounts').set({ private_mail_policy: 'include' }).execute();
+    await switchOff(env.store, [accountId], 'diary');
   });
   after(async function () {
     await env?.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { CONTOSO, seedTenant } from './support/accounts.js';
+import { CONTOSO, seedTenant, switchOff } from './support/accounts.js';
 import { actualMail, expectedMail, mailDifferences, type MailRules } from './support/expectation.js';
 import { connectAccount, startSyncEnv, type DemoUser, type SyncEnv } from './support/sync-env.js';
 import { waitFor } from './support/wait.js';
@@ -57,10 +57,12 @@ describe('scale-out with three worker processes [postgres]', function () {
         200,
       );
     }
-    await env.db
-      .updateTable('sync_accounts')
-      .set({ private_mail_policy: 'include', diary_enabled: 0 })
-      .execute();
+    await env.db.updateTable('sync_accounts').set({ private_mail_policy: 'include' }).execute();
+    await switchOff(
+      env.store,
+      users.map((u) => u.accountId),
+      'diary',
+    );
   });
 
   after(async function () {

@@ -97,10 +97,18 @@ describe('token provider and reconnect_required [sqlite]', function () {
       .where('account_key', '=', accountId)
       .executeTakeFirst();
     assert.equal(cache, undefined, 'the dead tokens are deleted');
-    const audit = await env.db.selectFrom('audit_log').selectAll().where('subject', '=', accountId).execute();
+    const audit = await env.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('subject', '=', accountId)
+      .orderBy('at')
+      .execute();
     assert.deepEqual(
       audit.map((e) => [e.action, e.from_state, e.to_state, e.actor]),
-      [['token_revoked', 'active', 'reconnect_required', 'worker']],
+      [
+        ['activation_succeeded', 'activating', 'active', 'test fixture'],
+        ['token_revoked', 'active', 'reconnect_required', 'worker'],
+      ],
     );
     assert.deepEqual(
       env.attentionEvents.map((e) => [e.accountId, e.state, e.cause]),

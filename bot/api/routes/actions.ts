@@ -14,6 +14,13 @@ const disableBody = z
   })
   .strict();
 
+const switchBody = z
+  .object({
+    resource: z.enum(['mail', 'diary'], { errorMap: () => ({ message: 'must be "mail" or "diary"' }) }),
+    on: z.boolean({ errorMap: () => ({ message: 'must be true or false' }) }),
+  })
+  .strict();
+
 const MESSAGES = {
   syncNow: 'A sync starts within a few seconds.',
   pause: 'Cloud Sync is paused. Nothing new is copied until you resume it.',
@@ -40,6 +47,18 @@ export function registerActionRoutes(kit: RouteKit): void {
   kit.post('/api/me/resume', async (p) => {
     requireCrmUser(p);
     return reply(await commands.apply(p, { type: 'resume' }), MESSAGES.resume);
+  });
+  kit.post('/api/me/resource', async (p, req) => {
+    const crmUser = requireCrmUser(p);
+    const body = await readJson(req, switchBody);
+    const message = await commands.switchResource(p, body.resource, body.on);
+    const account = await kit.deps.store.db
+      .selectFrom('sync_accounts')
+      .select(['state', 'next_run_at'])
+      .where('tenant_id', '=', p.tenantId)
+      .where('crm_user_id', '=', crmUser.id)
+      .executeTakeFirstOrThrow();
+    return reply({ state: account.state, nextRunAt: account.next_run_at }, message);
   });
   kit.post('/api/me/disable', async (p, req) => {
     requireCrmUser(p);

@@ -5,7 +5,6 @@ import { msalClientFor, type MsalSettings } from '../../../bot/auth/msal-client-
 import { createLogger, type Logger } from '../../../bot/logging/logger.js';
 import { TrustedNetworkClient } from '../../../bot/net/msal-network-client.js';
 import { trustedFetch, type FetchLike } from '../../../bot/net/tls-trust.js';
-import { toJsonText } from '../../../bot/store/columns.js';
 import type { Store, StoreDialect } from '../../../bot/store/store.js';
 import {
   createAttentionEvents,
@@ -21,7 +20,7 @@ import { createTokenCipher, type TokenCipher } from '../../../bot/vault/token-ci
 import { DEMO, signInForCode } from '../../support/emulator-msal.js';
 import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
 import { openTestStore, type TestStore } from '../../support/postgres.js';
-import { CONTOSO, seedAccount, seedContact, seedTenant } from './accounts.js';
+import { activateAccount, CONTOSO, insertSignedInAccount, seedContact, seedTenant } from './accounts.js';
 import type { Kysely } from 'kysely';
 
 /**
@@ -149,12 +148,18 @@ export interface DemoUser {
 }
 
 /**
- * An active sync account for a demo user, signed in for real: the CRM rows are inserted, then the
- * emulator's sign-in form is submitted and msal-node redeems the code into the account's vault cache.
+ * An active sync account for a demo user, signed in for real: the CRM rows are inserted, the
+ * emulator's sign-in form is submitted and msal-node redeems the code into the account's vault cache,
+ * then the bot's activation code activates the account with the identity the sign-in returned.
  */
 export async function connectAccount(env: SyncEnv, user: DemoUser, tenantId = CONTOSO.id): Promise<string> {
-  const { accountId } = await seedAccount(env.store, { tenantId, email: user.username, objectId: user.id });
-  const cca = msalClientFor(env.msal, { store: env.store, cipher: env.cipher }, accountId, 'organizations');
+  const seeded = await insertSignedInAccount(env.store, { tenantId, email: user.username });
+  const cca = msalClientFor(
+    env.msal,
+    { store: env.store, cipher: env.cipher },
+    seeded.accountId,
+    'organizations',
+  );
   const { code, verifier } = await signInForCode(env.emu, cca, user, SCOPES);
   const result = await cca.acquireTokenByCode({
     code,
@@ -162,14 +167,11 @@ export async function connectAccount(env: SyncEnv, user: DemoUser, tenantId = CO
     redirectUri: DEMO.redirectUri,
     scopes: SCOPES,
   });
-  await env.db
-    .updateTable('sync_accounts')
-    .set({
-      ms_tenant_id: result.account?.tenantId ?? tenantId,
-      ms_object_id: result.account?.localAccountId ?? user.id,
-      ms_addresses: toJsonText([user.username]),
-    })
-    .where('id', '=', accountId)
-    .execute();
-  return accountId;
+  await activateAccount(env.store, seeded, {
+    tenantId: result.account?.tenantId ?? tenantId,
+    objectId: result.account?.localAccountId ?? user.id,
+    userPrincipalName: user.username,
+    addresses: [user.username],
+  });
+  return seeded.accountId;
 }

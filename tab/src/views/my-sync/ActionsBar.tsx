@@ -1,9 +1,13 @@
 import { Button, Link, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
-import type { MyHealthResponse } from '../../../../bot/api/contract.js';
+import type { MyHealthResponse, ResourceKind } from '../../../../bot/api/contract.js';
 import { DisableDialog, type Retention } from './DisableDialog.js';
 
 export type Action =
-  { kind: 'sync-now' } | { kind: 'pause' } | { kind: 'resume' } | { kind: 'disable'; retention: Retention };
+  | { kind: 'sync-now' }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  | { kind: 'disable'; retention: Retention }
+  | { kind: 'switch'; resource: ResourceKind; on: boolean };
 
 const useStyles = makeStyles({ bar: { flexWrap: 'wrap', gap: tokens.spacingHorizontalS, padding: 0 } });
 

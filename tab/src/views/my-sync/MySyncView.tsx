@@ -46,7 +46,14 @@ const ENDPOINT: Record<Action['kind'], string> = {
   pause: '/api/me/pause',
   resume: '/api/me/resume',
   disable: '/api/me/disable',
+  switch: '/api/me/resource',
 };
+
+function bodyOf(action: Action): unknown {
+  if (action.kind === 'disable') return { retention: action.retention, confirm: true };
+  if (action.kind === 'switch') return { resource: action.resource, on: action.on };
+  return undefined;
+}
 
 export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
   const styles = useStyles();
@@ -63,8 +70,7 @@ export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
     setBusy(true);
     setNotice(undefined);
     try {
-      const body = action.kind === 'disable' ? { retention: action.retention, confirm: true } : undefined;
-      const result = await api.send<ActionResponse>('POST', ENDPOINT[action.kind], body);
+      const result = await api.send<ActionResponse>('POST', ENDPOINT[action.kind], bodyOf(action));
       setNotice({ intent: 'success', text: result.message });
     } catch (err) {
       setNotice({ intent: 'error', text: (err as Error).message });
@@ -111,7 +117,13 @@ export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
             <>
               <section className={styles.grid} aria-label="Mail and diary health">
                 {h.resources.map((r) => (
-                  <ResourceCard key={r.resource} health={r} />
+                  <ResourceCard
+                    key={r.resource}
+                    health={r}
+                    switchable={h.account?.state !== undefined && h.account.state !== 'disabled'}
+                    busy={busy}
+                    onSwitch={(on) => void act({ kind: 'switch', resource: r.resource, on })}
+                  />
                 ))}
               </section>
               <section className={styles.section} aria-labelledby="chart-title">
