@@ -43,6 +43,8 @@ export interface ResourceHealth {
   resource: ResourceKind;
   enabled: boolean;
   status: HealthStatus;
+  /** Plain words for the status (health-model.ts); for a resource that is off, why. */
+  statusText: string;
   progress: { done: number; estimate: number | null } | null;
   throttledUntil: string | null;
   lastSuccessAt: string | null;
@@ -107,6 +109,9 @@ export interface TenantUserRow {
   stateTitle: string;
   mail: HealthStatus;
   diary: HealthStatus;
+  mailText: string;
+  diaryText: string;
+  /** The oldest last successful check of what is switched on; null until each has had one. */
   lastSyncAt: string | null;
   freshnessSeconds: number | null;
   errors24h: number;

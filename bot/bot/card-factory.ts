@@ -16,6 +16,7 @@ import {
   consentGrantedNotice,
 } from '../cards/user-cards.js';
 import type { UserNotice } from '../enablement/effects.js';
+import { loadAccountHealth } from '../health/account-health.js';
 import type { Store } from '../store/store.js';
 import type { CrmUser, SyncAccount } from './crm-directory.js';
 
@@ -81,15 +82,14 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       { key: deps.cardKey, now: now() },
     );
 
-  async function lastSync(accountId: string, resource: 'mail' | 'diary'): Promise<Date | null> {
-    const row = await deps.store.db
-      .selectFrom('sync_runs')
-      .select((eb) => eb.fn.max('ended_at').as('last'))
-      .where('account_id', '=', accountId)
-      .where('status', '=', 'succeeded')
-      .where('resource', resource === 'mail' ? 'like' : '=', resource === 'mail' ? 'mail:%' : 'diary')
+  /** The same health model as the tab and the Organisation view (bot/health/health-model.ts). */
+  async function resourceHealth(accountId: string) {
+    const account = await deps.store.db
+      .selectFrom('sync_accounts')
+      .select(['id', 'state', 'mail_enabled', 'diary_enabled', 'next_run_at', 'throttled_until'])
+      .where('id', '=', accountId)
       .executeTakeFirst();
-    return row?.last ? new Date(row.last) : null;
+    return account ? (await loadAccountHealth(deps.store.db, account, now(), 0)).resources : [];
   }
 
   async function signInCard(o: Owner, notice?: string): Promise<AdaptiveCardJson> {
@@ -110,8 +110,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     return buildStatusCard({
       state: o.account.state,
       ref: accountRef(o),
-      mailLastSync: await lastSync(o.account.id, 'mail'),
-      diaryLastSync: await lastSync(o.account.id, 'diary'),
+      resources: await resourceHealth(o.account.id),
       tabUrl,
     });
   }

@@ -1,3 +1,4 @@
+import type { ResourceHealth } from '../api/contract.js';
 import { describeState, type NextAction } from '../enablement/describe-state.js';
 import type { EnablementState } from '../enablement/states.js';
 import type { CardVerb } from './card-actions.js';
@@ -157,22 +158,43 @@ export function buildServiceActiveCard(input: {
   });
 }
 
+/** One resource's line of the status card: the health model's words, last check and count. */
+export function resourceLine(
+  r: Pick<ResourceHealth, 'statusText' | 'lastSuccessAt' | 'itemsTotal' | 'progress'>,
+  timeZone?: string,
+): string {
+  const parts = [r.statusText];
+  if (r.progress)
+    parts.push(
+      `${r.progress.done} copied so far${r.progress.estimate !== null ? ` of about ${r.progress.estimate}` : ''}.`,
+    );
+  // Never a "last synced" for something that has not had a successful check.
+  parts.push(
+    r.lastSuccessAt ? `Last synced ${formatWhen(new Date(r.lastSuccessAt), timeZone)}.` : 'Not synced yet.',
+  );
+  parts.push(`${r.itemsTotal} in TriSys.`);
+  return parts.join(' ');
+}
+
 export function buildStatusCard(input: {
   state: EnablementState;
   ref: string;
-  mailLastSync: Date | null;
-  diaryLastSync: Date | null;
+  /** From the health model; empty before the account exists. */
+  resources: readonly ResourceHealth[];
   tabUrl: string;
   timeZone?: string;
 }): AdaptiveCardJson {
   const described = describeState(input.state, { viewer: 'owner' });
   const verb = verbForNextAction(described.nextAction.kind);
-  const when = (d: Date | null) => (d ? formatWhen(d, input.timeZone) : 'Not yet');
+  const line = (kind: 'mail' | 'diary') => {
+    const r = input.resources.find((x) => x.resource === kind);
+    return r ? resourceLine(r, input.timeZone) : 'Not synced yet.';
+  };
   return expandCard(statusTemplate, {
     stateTitle: described.title,
     stateSummary: described.summary,
-    mailLastSync: when(input.mailLastSync),
-    diaryLastSync: when(input.diaryLastSync),
+    mailLine: line('mail'),
+    diaryLine: line('diary'),
     // "status" would only show this card again, so it gets no button.
     actionVerb: verb === 'status' ? '' : verb,
     actionLabel: described.nextAction.label,

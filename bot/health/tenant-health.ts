@@ -1,16 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import type {
-  ApprovalRow,
-  HealthStatus,
-  ResourceKind,
-  TenantStatsResponse,
-  TenantUserRow,
-} from '../api/contract.js';
+import type { ApprovalRow, TenantStatsResponse, TenantUserRow } from '../api/contract.js';
 import { describeState } from '../enablement/describe-state.js';
 import { fromJsonText } from '../store/columns.js';
-import type { Database, SyncAccountState, SyncRunStatus } from '../store/schema.js';
-import { kindOf } from './account-health.js';
-import { classifyResource, combineHealth } from './classify.js';
+import type { Database, SyncAccountState } from '../store/schema.js';
+import { accountLastSync, kindHealth } from './health-model.js';
+import { loadResourceRecords } from './resource-records.js';
 import { CHART_HOURS, DAY_MS, hourKey, hourStarts, isoMinus } from './time-window.js';
 
 /**
@@ -19,7 +13,6 @@ import { CHART_HOURS, DAY_MS, hourKey, hourStarts, isoMinus } from './time-windo
  */
 
 const whenSql = sql<string>`coalesce(r.ended_at, r.started_at)`;
-const kindSql = sql<ResourceKind>`case when r.resource = 'diary' then 'diary' else 'mail' end`;
 
 export async function loadTenantUsers(
   db: Kysely<Database>,
@@ -27,7 +20,7 @@ export async function loadTenantUsers(
   now: Date,
 ): Promise<TenantUserRow[]> {
   const dayAgo = isoMinus(now, DAY_MS);
-  const [users, latestRuns, running, successes, errorCounts] = await Promise.all([
+  const [users, records, errorCounts] = await Promise.all([
     db
       .selectFrom('crm_users as u')
       .leftJoin('sync_accounts as a', 'a.crm_user_id', 'u.id')
@@ -42,46 +35,10 @@ export async function loadTenantUsers(
         'a.mail_enabled',
         'a.diary_enabled',
         'a.throttled_until',
-        'a.last_synced_at',
       ])
       .where('u.tenant_id', '=', tenantId)
       .execute(),
-    // The latest finished run of every (account, resource): the window function runs on both dialects.
-    db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('sync_runs as r')
-          .innerJoin('sync_accounts as a', 'a.id', 'r.account_id')
-          .select([
-            'r.account_id',
-            'r.resource',
-            'r.status',
-            sql<number>`row_number() over (partition by r.account_id, r.resource order by r.ended_at desc)`.as(
-              'rn',
-            ),
-          ])
-          .where('a.tenant_id', '=', tenantId)
-          .where('r.ended_at', 'is not', null)
-          .as('latest'),
-      )
-      .select(['account_id', 'resource', 'status'])
-      .where('rn', '=', 1)
-      .execute(),
-    db
-      .selectFrom('sync_runs as r')
-      .innerJoin('sync_accounts as a', 'a.id', 'r.account_id')
-      .select(['r.account_id', 'r.resource'])
-      .where('a.tenant_id', '=', tenantId)
-      .where('r.status', '=', 'running')
-      .execute(),
-    db
-      .selectFrom('sync_runs as r')
-      .innerJoin('sync_accounts as a', 'a.id', 'r.account_id')
-      .select(['r.account_id', kindSql.as('kind'), (eb) => eb.fn.max('r.ended_at').as('last')])
-      .where('a.tenant_id', '=', tenantId)
-      .where('r.status', '=', 'succeeded')
-      .groupBy(['r.account_id', kindSql])
-      .execute(),
+    loadResourceRecords(db, { tenantId }),
     db
       .selectFrom('sync_runs as r')
       .innerJoin('sync_accounts as a', 'a.id', 'r.account_id')
@@ -95,36 +52,16 @@ export async function loadTenantUsers(
 
   return users.map((u): TenantUserRow => {
     const state: SyncAccountState = u.state ?? (u.cloud_sync_visible === 1 ? 'ready' : 'not_visible');
-    const lastSuccessOf = (kind: ResourceKind) =>
-      successes.find((s) => s.account_id === u.accountId && s.kind === kind)?.last ?? null;
-    const lastSuccess =
-      [lastSuccessOf('mail'), lastSuccessOf('diary')]
-        .filter((t) => t !== null)
-        .sort()
-        .pop() ?? null;
-    const lastSyncAt = u.last_synced_at ?? lastSuccess;
-    const health = (kind: ResourceKind): HealthStatus => {
-      const finished = latestRuns.filter((r) => r.account_id === u.accountId && kindOf(r.resource) === kind);
-      const runningHere = running.filter((r) => r.account_id === u.accountId && kindOf(r.resource) === kind);
-      const resources = new Set([...finished.map((r) => r.resource), ...runningHere.map((r) => r.resource)]);
-      const enabled = (kind === 'mail' ? u.mail_enabled : u.diary_enabled) === 1;
-      return combineHealth(
-        [...(resources.size ? resources : [kind])].map((resource) =>
-          classifyResource(
-            {
-              accountState: state,
-              enabled,
-              throttledUntil: u.throttled_until ?? null,
-              running: runningHere.some((r) => r.resource === resource),
-              lastFinishedStatus: (finished.find((r) => r.resource === resource)?.status ??
-                null) as SyncRunStatus | null,
-              everSucceeded: lastSuccessOf(kind) !== null,
-            },
-            now,
-          ),
-        ),
-      );
+    const facts = {
+      state,
+      mailEnabled: u.mail_enabled === 1,
+      diaryEnabled: u.diary_enabled === 1,
+      throttledUntil: u.throttled_until ?? null,
     };
+    const mine = (u.accountId && records.byAccount.get(u.accountId)) || [];
+    const mail = kindHealth('mail', facts, mine, now);
+    const diary = kindHealth('diary', facts, mine, now);
+    const lastSyncAt = accountLastSync([mail, diary]);
     return {
       crmUserId: u.crmUserId,
       displayName: u.display_name,
@@ -133,8 +70,10 @@ export async function loadTenantUsers(
       visible: u.cloud_sync_visible === 1,
       state,
       stateTitle: describeState(state, { viewer: 'crm_admin' }).title,
-      mail: health('mail'),
-      diary: health('diary'),
+      mail: mail.status,
+      diary: diary.status,
+      mailText: mail.statusText,
+      diaryText: diary.statusText,
       lastSyncAt,
       freshnessSeconds: lastSyncAt
         ? Math.max(0, Math.round((now.getTime() - Date.parse(lastSyncAt)) / 1000))

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { ResourceHealth } from '../../bot/api/contract.js';
 import { parseCardAction } from '../../bot/cards/card-actions.js';
 import { signCardRef } from '../../bot/cards/card-refs.js';
 import type { AdaptiveCardJson } from '../../bot/cards/expand.js';
@@ -209,23 +210,65 @@ describe('user cards', () => {
   });
 
   describe('status', () => {
+    const resource = (kind: 'mail' | 'diary', over: Partial<ResourceHealth> = {}): ResourceHealth => ({
+      resource: kind,
+      enabled: true,
+      status: 'healthy',
+      statusText: 'Up to date.',
+      progress: null,
+      throttledUntil: null,
+      lastSuccessAt: now.toISOString(),
+      lastSuccessAgeSeconds: 60,
+      itemsToday: 2,
+      itemsTotal: 7,
+      lastErrors: [],
+      nextRunAt: null,
+      ...over,
+    });
+    const resources = [
+      resource('mail'),
+      resource('diary', {
+        enabled: false,
+        status: 'off',
+        statusText: 'Switched off by the user; the rest of Cloud Sync carries on.',
+        lastSuccessAt: null,
+        itemsTotal: 0,
+      }),
+    ];
+
     for (const state of enablementStates) {
       it(`is valid for ${state}`, () => {
-        const card = buildStatusCard({ state, ref, mailLastSync: now, diaryLastSync: null, tabUrl });
+        const card = buildStatusCard({ state, ref, resources, tabUrl });
         assertValidCard(card);
         assertActionsParse(card);
       });
     }
 
-    it('shows the last sync of mail and diary', () => {
-      const card = buildStatusCard({ state: 'active', ref, mailLastSync: now, diaryLastSync: null, tabUrl });
-      assert.match(cardText(card), /E-mail last synced\n25 Nov 2025, 14:05 UTC/);
-      assert.match(cardText(card), /Diary last synced\nNot yet/);
+    it('shows the health model of mail and diary: words, last sync only when there was one, counts', () => {
+      const card = buildStatusCard({ state: 'active', ref, resources, tabUrl });
+      assert.match(cardText(card), /E-mail\nUp to date\. Last synced 25 Nov 2025, 14:05 UTC\. 7 in TriSys\./);
+      assert.match(cardText(card), /Diary\nSwitched off by the user; .* Not synced yet\. 0 in TriSys\./);
       assert.deepEqual(verbs(card), ['pause', 'disable']);
-      assert.deepEqual(
-        verbs(buildStatusCard({ state: 'paused', ref, mailLastSync: null, diaryLastSync: null, tabUrl })),
-        ['resume', 'disable'],
-      );
+      assert.deepEqual(verbs(buildStatusCard({ state: 'paused', ref, resources: [], tabUrl })), [
+        'resume',
+        'disable',
+      ]);
+    });
+
+    it('shows the first import’s progress while it runs', () => {
+      const card = buildStatusCard({
+        state: 'active',
+        ref,
+        resources: [
+          resource('mail', {
+            status: 'syncing',
+            statusText: 'Copying now.',
+            progress: { done: 3, estimate: 9 },
+          }),
+        ],
+        tabUrl,
+      });
+      assert.match(cardText(card), /E-mail\nCopying now\. 3 copied so far of about 9\./);
     });
   });
 

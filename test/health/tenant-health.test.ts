@@ -10,9 +10,7 @@ const at = (hhmm: string) => `2025-03-03T${hhmm}:00.000Z`;
 forEachDialect('tenant health queries (bot/health/tenant-health)', (s) => {
   before(async function () {
     await importDemoCrm(s.store);
-    const alice = await addAccount(s.store, 'alice.smith@contoso.com', 'active', {
-      lastSyncedAt: at('12:00'),
-    });
+    const alice = await addAccount(s.store, 'alice.smith@contoso.com', 'active');
     await addRun(s.store, alice, {
       resource: 'mail:inbox',
       status: 'failed',
@@ -112,11 +110,15 @@ forEachDialect('tenant health queries (bot/health/tenant-health)', (s) => {
     assert.equal(alice?.mail, 'failing');
     assert.equal(alice?.diary, 'healthy');
     assert.equal(alice?.errors24h, 1);
-    assert.equal(alice?.freshnessSeconds, 30 * 60);
+    // The oldest last check of what is on: the inbox's success at 08:01 (its 10:00 run failed).
+    assert.equal(alice?.lastSyncAt, at('08:01'));
+    assert.equal(alice?.freshnessSeconds, 4 * 3600 + 29 * 60);
+    assert.match(alice?.mailText ?? '', /last check failed/);
     assert.equal(byEmail.get('dan.morgan@contoso.com')?.mail, 'needs_reconnect');
     assert.equal(byEmail.get('dan.morgan@contoso.com')?.stateTitle, 'Reconnect needed');
     const ben = byEmail.get('ben.jones@contoso.com');
     assert.deepEqual([ben?.state, ben?.mail, ben?.lastSyncAt], ['not_visible', 'off', null]);
+    assert.match(ben?.mailText ?? '', /Not started/);
     assert.equal(byEmail.get('cwhite@contoso-recruitment.com')?.state, 'ready');
   });
 

@@ -4,6 +4,7 @@ import {
   Card,
   CardHeader,
   ProgressBar,
+  Switch,
   Text,
   makeStyles,
   tokens,
@@ -25,7 +26,18 @@ const useStyles = makeStyles({
   errors: { margin: 0, paddingLeft: tokens.spacingHorizontalL },
 });
 
-export function ResourceCard({ health }: { health: ResourceHealth }) {
+export function ResourceCard({
+  health,
+  switchable,
+  busy,
+  onSwitch,
+}: {
+  health: ResourceHealth;
+  /** The account went through activation, so mail and diary can be switched separately. */
+  switchable: boolean;
+  busy: boolean;
+  onSwitch: (on: boolean) => void;
+}) {
   const styles = useStyles();
   const label = RESOURCE_LABEL[health.resource];
   const progress = health.progress;
@@ -39,6 +51,15 @@ export function ResourceCard({ health }: { health: ResourceHealth }) {
         }
         action={<HealthBadge status={health.status} />}
       />
+      {health.statusText && <Text data-testid={`${health.resource}-why`}>{health.statusText}</Text>}
+      {switchable && (
+        <Switch
+          label={`Copy ${health.resource === 'mail' ? 'e-mail' : 'diary'}`}
+          checked={health.enabled}
+          disabled={busy}
+          onChange={(_, data) => onSwitch(data.checked)}
+        />
+      )}
       {progress && (
         <ProgressBar
           aria-label={`${label} sync progress`}
