@@ -78,10 +78,10 @@ export function UsersTable(props: { users: TenantUserRow[]; sort: Sort; onSort: 
                 <Caption1>{u.email}</Caption1>
               </TableCell>
               <TableCell>{u.stateTitle}</TableCell>
-              <TableCell>
+              <TableCell title={u.mailText}>
                 <HealthBadge status={u.mail} />
               </TableCell>
-              <TableCell>
+              <TableCell title={u.diaryText}>
                 <HealthBadge status={u.diary} />
               </TableCell>
               <TableCell title={dateTime(u.lastSyncAt)}>{ago(u.freshnessSeconds)}</TableCell>
