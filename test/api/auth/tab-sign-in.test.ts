@@ -88,3 +88,36 @@ describe('tab browser sign-in (bot/api/auth/tab-sign-in)', function () {
     assert.equal(badBody.status, 400);
   });
 });
+
+describe('tab browser sign-in with a single-tenant app (AzureADMyOrg)', function () {
+  let stack: TabStack;
+  before(async function () {
+    stack = await startTabStack({ singleTenantApp: { tenantId: DEMO.contoso } });
+  });
+  after(async function () {
+    await stack?.close();
+  });
+
+  it("signs in at the organisation's own tenant, never /organizations (which Entra refuses: AADSTS50194)", async function () {
+    const start = await fetch(`${stack.baseUrl}/auth/tab/start`, { redirect: 'manual' });
+    const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const authorize = new URL(start.headers.get('location') ?? '');
+    assert.equal(authorize.pathname, `/${DEMO.contoso}/oauth2/v2.0/authorize`);
+    const browser = new EmulatorBrowser(stack.emu.origin, stack.emu.caPem);
+    const landing = expectRedirect(await browser.signIn(await browser.get(authorize.toString()), DEMO.alice));
+    assert.equal(landing.searchParams.get('error'), null, landing.search);
+    const res = await fetch(`${stack.baseUrl}/auth/tab/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({
+        code: landing.searchParams.get('code'),
+        state: landing.searchParams.get('state'),
+      }),
+    });
+    assert.equal(res.status, 200);
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    const me = await call(stack.baseUrl, 'GET', '/api/me', { token: accessToken });
+    assert.equal(me.status, 200);
+    assert.equal(me.json.email, 'alice.smith@contoso.com');
+  });
+});
