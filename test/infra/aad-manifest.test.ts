@@ -37,11 +37,14 @@ describe('aad.manifest.json', () => {
     assert.deepEqual(aad.identifierUris, ['api://${{PUBLIC_HOSTNAME}}/${{AAD_APP_CLIENT_ID}}']);
   });
 
-  it('accepts sign-in replies only at the server callbacks and the tab', () => {
+  it('accepts sign-in replies only at the server callbacks and the tab, all as Web (confidential) redirects', () => {
+    // The server redeems every code with the client secret, the tab's too (bot/api/auth/tab-sign-in.ts).
+    // Entra refuses a secret for a code sent to a Spa redirect URI: AADSTS700025 "Client is public so
+    // neither 'client_assertion' nor 'client_secret' should be presented" (reference-error-codes).
     assert.deepEqual(aad.replyUrlsWithType.map((r) => `${r.type} ${r.url}`).sort(), [
-      'Spa ${{PUBLIC_URL}}/tab/auth-end.html',
       'Web ${{PUBLIC_URL}}/auth/admin-consent/callback',
       'Web ${{PUBLIC_URL}}/auth/callback',
+      'Web ${{PUBLIC_URL}}/tab/auth-end.html',
     ]);
   });
 
