@@ -99,6 +99,16 @@ export interface PrivacySettings {
   privateMail: PrivateMailChoice;
 }
 
+/** PUT /api/me/privacy: the settings saved, and what was already copied from the entries just added. */
+export interface PrivacySaveResult extends PrivacySettings {
+  alreadyCopied: { entries: string[]; mail: number; diary: number };
+}
+
+/** POST /api/me/privacy/remove-copied: what was taken out of the CRM. */
+export interface RemoveCopiedResult {
+  removed: { mail: number; diary: number };
+}
+
 export interface TenantUserRow {
   crmUserId: string;
   displayName: string;

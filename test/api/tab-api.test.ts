@@ -508,9 +508,10 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
       assert.deepEqual((await as(ALICE, 'GET', '/api/me/privacy')).json, res.json);
     });
 
-    it('answers 409 when there is no account to hold the settings', async function () {
-      const res = await as(ERIN, 'PUT', '/api/me/privacy', { blocklist: [], privateMail: 'skip' });
+    it('answers 409 to a user who does not have Cloud Sync available', async function () {
+      const res = await as(BEN, 'PUT', '/api/me/privacy', { blocklist: [], privateMail: 'skip' });
       assert.equal(res.status, 409);
+      assert.equal(res.json.error, 'privacy_not_available');
     });
   });
 

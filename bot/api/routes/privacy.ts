@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { compileBlocklist } from '../../sync/core/blocklist.js';
+import { MAX_ENTRIES } from '../../privacy/personal-blocklist.js';
 import { fromJsonText, newId, nowIso, toJsonText } from '../../store/columns.js';
 import type { PrivateMailPolicy } from '../../store/schema.js';
-import type { PrivacySettings } from '../contract.js';
-import { conflict } from '../http-errors.js';
+import { crmUserById, ensureAccount } from '../../bot/crm-directory.js';
+import { countCopiedFrom, removeCopiedFrom } from '../../privacy/personal-blocklist.js';
+import type { PrivacySaveResult, PrivacySettings } from '../contract.js';
+import { ApiHttpError, conflict } from '../http-errors.js';
 import { readJson } from '../json-body.js';
 import { requireCrmUser, type RouteKit } from './context.js';
-
-const MAX_ENTRIES = 500;
 
 /** Each entry is an address (`hr@example.com`) or a domain (`@example.com`), as the sync filters read it. */
 const blocklistEntry = z
@@ -41,30 +42,47 @@ const toPolicy = (choice: PrivacySettings['privateMail']): PrivateMailPolicy =>
 const fromPolicy = (policy: PrivateMailPolicy): PrivacySettings['privateMail'] =>
   policy === 'exclude' ? 'skip' : 'metadata';
 
+/** The entries whose already-copied items to remove: each must now be on the user's blocklist. */
+const removeBody = z
+  .object({ entries: z.array(blocklistEntry).min(1, 'name at least one entry').max(MAX_ENTRIES) })
+  .strict();
+
 export function registerPrivacyRoutes(kit: RouteKit): void {
   const db = kit.deps.store.db;
 
-  const accountOf = async (tenantId: string, crmUserId: string) => {
-    const account = await db
+  const existing = (tenantId: string, crmUserId: string) =>
+    db
       .selectFrom('sync_accounts')
-      .select(['id', 'personal_blocklist', 'private_mail_policy'])
+      .select(['id', 'state', 'personal_blocklist', 'private_mail_policy'])
       .where('tenant_id', '=', tenantId)
       .where('crm_user_id', '=', crmUserId)
       .executeTakeFirst();
-    if (!account) {
-      throw conflict(
-        'no_sync_account',
-        'Privacy settings apply once Cloud Sync has been switched on for you.',
-      );
+
+  const notYet = () =>
+    conflict(
+      'privacy_not_available',
+      'Privacy settings are available once your TriSys administrator has made Cloud Sync available to you.',
+    );
+
+  /** From `ready` on the settings exist, before the first import; the account is made on first save. */
+  const accountOf = async (tenantId: string, crmUserId: string, create: boolean) => {
+    const found = await existing(tenantId, crmUserId);
+    if (found) {
+      if (found.state === 'not_visible') throw notYet();
+      return found;
     }
-    return account;
+    const user = await crmUserById(db, crmUserId);
+    if (!user || user.tenantId !== tenantId || !user.visible) throw notYet();
+    if (!create) return undefined;
+    await ensureAccount(db, user);
+    return (await existing(tenantId, crmUserId))!;
   };
 
   kit.get('/api/me/privacy', async (p) => {
-    const account = await accountOf(p.tenantId, requireCrmUser(p).id);
+    const account = await accountOf(p.tenantId, requireCrmUser(p).id, false);
     const body: PrivacySettings = {
-      blocklist: fromJsonText(account.personal_blocklist),
-      privateMail: fromPolicy(account.private_mail_policy),
+      blocklist: account ? fromJsonText(account.personal_blocklist) : [],
+      privateMail: account ? fromPolicy(account.private_mail_policy) : 'skip',
     };
     return { json: body };
   });
@@ -72,8 +90,9 @@ export function registerPrivacyRoutes(kit: RouteKit): void {
   kit.put('/api/me/privacy', async (p, req) => {
     const crmUser = requireCrmUser(p);
     const body = await readJson(req, privacyBody);
-    const account = await accountOf(p.tenantId, crmUser.id);
+    const account = (await accountOf(p.tenantId, crmUser.id, true))!;
     const before = fromJsonText(account.personal_blocklist);
+    const added = body.blocklist.filter((e) => !before.includes(e));
     const at = nowIso();
     await db.transaction().execute(async (trx) => {
       await trx
@@ -86,7 +105,6 @@ export function registerPrivacyRoutes(kit: RouteKit): void {
         .where('id', '=', account.id)
         .where('tenant_id', '=', p.tenantId)
         .execute();
-      const added = body.blocklist.filter((e) => !before.includes(e)).length;
       const removed = before.filter((e) => !body.blocklist.includes(e)).length;
       await trx
         .insertInto('audit_log')
@@ -98,11 +116,36 @@ export function registerPrivacyRoutes(kit: RouteKit): void {
           subject: account.id,
           from_state: null,
           to_state: null,
-          reason: `blocklist ${body.blocklist.length} entries (+${added}, -${removed}); private mail: ${body.privateMail}`,
+          reason: `blocklist ${body.blocklist.length} entries (+${added.length}, -${removed}); private mail: ${body.privateMail}`,
           at,
         })
         .execute();
     });
-    return { json: body satisfies PrivacySettings };
+    // What was copied before these entries were added: offered for removal, never removed unasked.
+    const copied = await countCopiedFrom(db, account.id, added);
+    const result: PrivacySaveResult = { ...body, alreadyCopied: { entries: added, ...copied } };
+    return { json: result };
+  });
+
+  kit.post('/api/me/privacy/remove-copied', async (p, req) => {
+    const crmUser = requireCrmUser(p);
+    const body = await readJson(req, removeBody);
+    const account = await existing(p.tenantId, crmUser.id);
+    const listed = account ? fromJsonText(account.personal_blocklist) : [];
+    const unlisted = body.entries.filter((e) => !listed.includes(e));
+    if (!account || unlisted.length > 0) {
+      throw new ApiHttpError(
+        400,
+        'not_on_blocklist',
+        `Only what comes from addresses on your blocklist can be removed this way; add ${unlisted.join(', ') || 'them'} first. Nothing was changed.`,
+      );
+    }
+    const removed = await removeCopiedFrom(
+      db,
+      { id: account.id, tenantId: p.tenantId },
+      body.entries,
+      crmUser.id,
+    );
+    return { json: { removed } };
   });
 }
