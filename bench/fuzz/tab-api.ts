@@ -19,6 +19,7 @@ export const TAB_ROUTES: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/api/me/health' },
   { method: 'GET', path: '/api/me/privacy' },
   { method: 'PUT', path: '/api/me/privacy' },
+  { method: 'POST', path: '/api/me/privacy/remove-copied' },
   { method: 'POST', path: '/api/me/sync-now' },
   { method: 'POST', path: '/api/me/pause' },
   { method: 'POST', path: '/api/me/resume' },
