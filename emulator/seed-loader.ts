@@ -24,11 +24,11 @@ export function loadSeed(ctx: EmulatorContext, directorySeed: unknown, mailboxes
   const owners = Object.entries(mailboxes as Record<string, unknown>).map(([upn, seed]) => {
     const user = staged.findUserByUpn(upn);
     if (!user) throw new DirectoryError(`mailboxes: ${upn} is not a user of the directory seed`);
-    return { oid: user.id, seed };
+    return { oid: user.id, seed, addresses: [user.mail, user.userPrincipalName] };
   });
   ctx.directory.load(directorySeed);
   ctx.mailboxes.reset();
-  for (const { oid, seed } of owners) ctx.mailboxes.loadSeed(oid, seed);
+  for (const { oid, seed, addresses } of owners) ctx.mailboxes.loadSeed(oid, seed, addresses);
 }
 
 function readJson(file: string): unknown {

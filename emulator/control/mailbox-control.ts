@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EmulatorContext } from '../context.js';
 import type { DirectoryUser } from '../directory.js';
 import { json, parseJson, type EmuRequest, type EmuResponse, type Router } from '../http.js';
+import { calendarDeltaBehaviourSchema } from '../graph/calendar-delta-behaviour.js';
 import { eventResource } from '../graph/event-view.js';
 import { faultSettingsSchema } from '../graph/faults.js';
 import type { Mailbox } from '../graph/mailbox.js';
@@ -69,6 +70,10 @@ const lifecycleBody = z
   .object({ event: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']) })
   .strict();
 
+function ownerAddresses(user: DirectoryUser): string[] {
+  return [user.mail, user.userPrincipalName];
+}
+
 function owner(ctx: EmulatorContext, req: EmuRequest): DirectoryUser {
   const named = req.params['user']!;
   const user = ctx.directory.findUserById(named) ?? ctx.directory.findUserByUpn(named);
@@ -132,7 +137,7 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
         const { user } = box(req);
         const raw = parseJson(req.body);
         if (raw === undefined) throw new ControlInputError('the request body is not valid JSON');
-        asInputError(() => store.loadSeed(user.id, raw));
+        asInputError(() => store.loadSeed(user.id, raw, ownerAddresses(user)));
         return json(200, { loaded: true });
       }),
     )
@@ -208,10 +213,11 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
       'POST',
       `${base}/events`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { user, mailbox } = box(req);
         const seed = parseBody(eventSeed, req);
+        const owner = new Set(ownerAddresses(user).map((a) => a.toLowerCase()));
         const record = asInputError(() =>
-          mailbox.calendar.add(eventFromSeed(seed, store.now()), store.now()),
+          mailbox.calendar.add(eventFromSeed(seed, store.now(), owner), store.now()),
         );
         return json(201, eventOut(mailbox, record.key));
       }),
@@ -278,6 +284,20 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
         if (!found || found.occurrenceStartMs !== undefined) return notFound('event');
         mailbox.calendar.delete(found.record.key);
         return { status: 204 };
+      }),
+    )
+    .on(
+      'GET',
+      `${base}/calendar-delta`,
+      controlRoute((req) => json(200, box(req).mailbox.calendarDelta)),
+    )
+    .on(
+      'PUT',
+      `${base}/calendar-delta`,
+      controlRoute((req) => {
+        const { mailbox } = box(req);
+        mailbox.calendarDelta = parseBody(calendarDeltaBehaviourSchema, req);
+        return json(200, mailbox.calendarDelta);
       }),
     )
     .on(

@@ -51,6 +51,8 @@ export interface EventInput {
   fields: EventFields;
   cancelled?: readonly number[];
   exceptions?: ReadonlyMap<number, ExceptionOverride>;
+  /** A meeting's copies in several calendars share it; generated when absent. */
+  iCalUId?: string;
 }
 
 /** The calendar log remembers each event as it was before the change, to diff its occurrences. */
@@ -119,7 +121,9 @@ export class CalendarStore {
       version: 1,
       createdDateTime: at,
       lastModifiedDateTime: at,
-      iCalUId: `040000008200E00074C5B7101A82E008${Buffer.from(`${this.tag}${key}`).toString('hex').toUpperCase()}`,
+      iCalUId:
+        input.iCalUId ??
+        `040000008200E00074C5B7101A82E008${Buffer.from(`${this.tag}${key}`).toString('hex').toUpperCase()}`,
       startMs: input.startMs,
       endMs: input.endMs,
       fields: anchorRecurrence(input.fields, input.startMs),

@@ -111,11 +111,14 @@ function baseResource(mailbox: Mailbox, record: EventRecord, id: string, version
     categories: [],
     originalStartTimeZone: 'UTC',
     originalEndTimeZone: 'UTC',
-    isOrganizer: true,
-    responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
+    responseStatus: {
+      response: record.fields.isOrganizer === false ? 'none' : 'organizer',
+      time: '0001-01-01T00:00:00Z',
+    },
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
     ...record.fields,
+    isOrganizer: record.fields.isOrganizer !== false,
     locations: record.fields.location?.displayName ? [record.fields.location] : [],
   };
 }

@@ -104,7 +104,15 @@ function attendee(seed: EventSeed['attendees'][number]): Attendee {
   return { ...r, type, status: { response, time: '0001-01-01T00:00:00Z' } };
 }
 
-export function eventFromSeed(seed: EventSeed, nowMs: number): EventInput {
+/**
+ * `owner`: the calendar owner's addresses, which decide whether this copy is the organizer's or an
+ * attendee's (isOrganizer); empty means the organizer's.
+ */
+export function eventFromSeed(
+  seed: EventSeed,
+  nowMs: number,
+  owner: ReadonlySet<string> = new Set(),
+): EventInput {
   const startMs = seed.start
     ? Date.parse(seed.start)
     : startOfDay(nowMs + (seed.startDaysFromNow ?? 0) * DAY_MS) + timeOfDayMs(seed.time);
@@ -126,16 +134,20 @@ export function eventFromSeed(seed: EventSeed, nowMs: number): EventInput {
       });
     }
   }
+  const organizer = recipient(seed.organizer);
+  const organizerAddress = organizer.emailAddress!.address!.toLowerCase();
   return {
     startMs,
     endMs: startMs + durationMs,
     cancelled,
     exceptions,
+    ...(seed.iCalUId !== undefined ? { iCalUId: seed.iCalUId } : {}),
     fields: {
       subject: seed.subject,
       body: { contentType: 'text', content: seed.body },
       bodyPreview: bodyPreview(seed.body, 'text'),
-      organizer: recipient(seed.organizer),
+      organizer,
+      isOrganizer: owner.size === 0 || owner.has(organizerAddress),
       attendees: seed.attendees.map(attendee),
       location: { displayName: seed.location ?? '' },
       isOnlineMeeting: seed.isOnlineMeeting,

@@ -21,8 +21,11 @@ export class MailboxStore {
     return this.clock();
   }
 
-  /** Replaces the user's mailbox with the seed's content; a bad seed throws and changes nothing. */
-  loadSeed(userId: string, seed: unknown): void {
+  /**
+   * Replaces the user's mailbox with the seed's content; a bad seed throws and changes nothing.
+   * `ownerAddresses` (mail, UPN) tell the organizer's copy of a meeting from an attendee's.
+   */
+  loadSeed(userId: string, seed: unknown, ownerAddresses: readonly string[] = []): void {
     const parsed = mailboxSeed.safeParse(seed);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -32,11 +35,13 @@ export class MailboxStore {
     }
     const nowMs = this.now();
     const fresh = this.createMailbox(userId);
+    const owner = new Set(ownerAddresses.map((a) => a.toLowerCase()));
+    if (parsed.data.calendarDelta) fresh.calendarDelta = { ...parsed.data.calendarDelta };
     // Convert everything first so a bad entry (say, a missing occurrence) leaves the old mailbox in place.
     const messages = parsed.data.messages.map((m) => messageFromSeed(m, fresh.tag, nowMs));
     const events = parsed.data.events.map((e, i) => {
       try {
-        return eventFromSeed(e, nowMs);
+        return eventFromSeed(e, nowMs, owner);
       } catch (err) {
         throw new Error(`invalid mailbox seed for ${userId}: events.${i}: ${(err as Error).message}`);
       }

@@ -1,5 +1,6 @@
 import type { MailFolder, Message } from '@microsoft/microsoft-graph-types';
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_CALENDAR_DELTA, type CalendarDeltaBehaviour } from './calendar-delta-behaviour.js';
 import { CalendarStore } from './calendar-store.js';
 import { decodeId, folderId, mailboxTag } from './ids.js';
 import { MessageStore } from './message-store.js';
@@ -32,6 +33,8 @@ export class Mailbox {
   readonly sentMail: SentMail[] = [];
   /** Differs for every mailbox instance, so state tokens from before a reset or re-seed answer 410. */
   readonly epoch = randomUUID().slice(0, 8);
+  /** How calendarView delta answers where reports of real Graph differ (calendar-delta-behaviour.ts). */
+  calendarDelta: CalendarDeltaBehaviour = { ...DEFAULT_CALENDAR_DELTA };
 
   constructor(
     readonly userId: string,

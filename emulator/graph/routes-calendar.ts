@@ -78,9 +78,58 @@ const getEvent: GraphHandler = (req) => {
   });
 };
 
+/** Outlook's list pages: 10 items unless `$top` asks for more, at most 1000. */
+const LIST_PAGE = { size: 10, max: 1000 };
+
+/**
+ * "List instances" (event-list-instances): a series master's occurrences and exceptions in a required
+ * window, full items (not stripped as in delta), cancelled occurrences absent; paged with `$top`/`$skip`.
+ */
+const listInstances: GraphHandler = (req) => {
+  if (!canReadCalendar(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const found = mailbox.calendar.find(req.params['id']!);
+  if (!found || found.occurrenceStartMs !== undefined)
+    return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  const params = req.url.searchParams;
+  const start = parseGraphDateTime(params.get('startDateTime') ?? params.get('startdatetime'));
+  const end = parseGraphDateTime(params.get('endDateTime') ?? params.get('enddatetime'));
+  if (start === undefined || end === undefined) {
+    return graphError(
+      400,
+      'ErrorInvalidParameter',
+      'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+    );
+  }
+  const select = parseSelect(params.get('$select'), EVENT_PROPERTIES, 'microsoft.graph.event');
+  if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+  const top = Number(params.get('$top') ?? LIST_PAGE.size);
+  const skip = Number(params.get('$skip') ?? 0);
+  if (!Number.isInteger(top) || top < 1 || !Number.isInteger(skip) || skip < 0)
+    return graphError(400, 'ErrorInvalidParameter', '$top and $skip must be non-negative integers.');
+  const size = Math.min(top, LIST_PAGE.max);
+  const instances = found.record.fields.recurrence
+    ? instancesInWindow(found.record, start, end).filter((i) => !i.cancelled)
+    : [];
+  const page = instances.slice(skip, skip + size);
+  const next = new URL(req.url.href);
+  next.searchParams.set('$skip', String(skip + size));
+  req.itemCount = page.length;
+  return json(200, {
+    '@odata.context': `${req.ctx.origin}/v1.0/$metadata#Collection(event)`,
+    ...(skip + size < instances.length
+      ? { '@odata.nextLink': `${req.ctx.origin}/v1.0${req.graphPath}?${next.searchParams.toString()}` }
+      : {}),
+    value: page.map((i) =>
+      project(instanceResource(mailbox, found.record, i, req.prefs.immutableIds), select.fields),
+    ),
+  });
+};
+
 export function registerCalendarRoutes(pipeline: GraphPipeline): void {
   pipeline
     .user('GET', '/calendarView/delta', calendarViewDelta)
     .user('GET', '/calendar/calendarView/delta', calendarViewDelta)
-    .user('GET', '/events/{id}', getEvent);
+    .user('GET', '/events/{id}', getEvent)
+    .user('GET', '/events/{id}/instances', listInstances);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDeltaBehaviourSchema } from './calendar-delta-behaviour.js';
 
 /**
  * The documented seed format for one mailbox (see README.md). Dates are relative to "now" so a demo
@@ -114,6 +115,11 @@ export const eventSeed = z
     recurrence: recurrenceSeed.optional(),
     cancelledOccurrences: z.array(z.number().int().min(0)).default([]),
     exceptions: z.array(exceptionSeed).default([]),
+    /**
+     * One meeting in several calendars (the organizer's and each attendee's copy) shares its iCalUId;
+     * give the same value in each mailbox's seed. Generated when absent.
+     */
+    iCalUId: z.string().min(8).max(512).optional(),
   })
   .strict()
   .refine((e) => !(e.startDaysFromNow !== undefined && e.start !== undefined), {
@@ -128,6 +134,8 @@ export const mailboxSeed = z
   .object({
     messages: z.array(messageSeed).default([]),
     events: z.array(eventSeed).default([]),
+    /** Where reports of calendarView delta differ (calendar-delta-behaviour.ts). */
+    calendarDelta: calendarDeltaBehaviourSchema.optional(),
   })
   .strict();
 export type MailboxSeed = z.infer<typeof mailboxSeed>;

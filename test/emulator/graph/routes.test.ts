@@ -257,31 +257,73 @@ describe('Graph routes (real Graph client against the emulator)', function () {
   });
 
   it('expands recurring meetings in calendarView delta and reflects a cancelled occurrence', async () => {
+    const setting = await control(emu, 'PUT', `/_emulator/mailboxes/${ALICE}/calendar-delta`, {
+      seriesMasters: 'omitted',
+      cancelledOccurrences: 'removed',
+    });
+    assert.equal(setting.status, 200);
     const now = Date.now();
-    const window = `startDateTime=${new Date(now - 60 * 86_400_000).toISOString()}&endDateTime=${new Date(now + 90 * 86_400_000).toISOString()}`;
+    const start = new Date(now - 60 * 86_400_000).toISOString();
+    const end = new Date(now + 90 * 86_400_000).toISOString();
+    const window = `startDateTime=${start}&endDateTime=${end}`;
     const first = await deltaRound<Event>(client, `/me/calendarView/delta?${window}`, 'odata.maxpagesize=5');
-    const checkIns = first.items.filter((e) => e.subject === 'Weekly check-in: Priya Patel');
-    assert.equal(checkIns.length, 7, 'eight weekly occurrences, one cancelled');
-    assert.ok(checkIns.every((e) => e.type === 'occurrence' && e.seriesMasterId && e.iCalUId));
-    const master = await client.api(`/me/events/${checkIns[0]!.seriesMasterId}`).get();
+    assert.ok(!first.items.some((e) => e.type === 'seriesMaster'));
+    const masters = new Map<string, Event>();
+    for (const id of new Set(first.items.map((e) => e.seriesMasterId).filter((id): id is string => !!id)))
+      masters.set(id, await client.api(`/me/events/${id}`).get());
+    const [masterId, master] = [...masters].find(([, m]) => m.subject === 'Weekly check-in: Priya Patel')!;
     assert.equal(master.type, 'seriesMaster');
-    assert.equal(master.recurrence.pattern.type, 'weekly');
+    assert.equal(master.recurrence!.pattern!.type, 'weekly');
+    const checkIns = first.items.filter((e) => e.seriesMasterId === masterId && e.type === 'occurrence');
+    assert.equal(checkIns.length, 7, 'eight weekly occurrences, one cancelled');
+    assert.ok(
+      checkIns.every((e) => e.subject === undefined && e.iCalUId === undefined),
+      'stripped',
+    );
+
+    // "List instances": the same occurrences in full, paged with $top.
+    const listed: Event[] = [];
+    let url: string | undefined = `/me/events/${masterId}/instances?${window}&$top=3`;
+    while (url) {
+      const page = (await client.api(url).get()) as DeltaPage<Event>;
+      assert.ok(page.value.length <= 3);
+      listed.push(...page.value);
+      url = page['@odata.nextLink'];
+    }
+    assert.equal(listed.length, 7);
+    assert.ok(listed.every((e) => e.subject && e.seriesMasterId === masterId));
+    assert.deepEqual(
+      checkIns.map((e) => e.id),
+      listed.filter((e) => e.type === 'occurrence').map((e) => e.id),
+    );
 
     const cancel = await control<{ occurrenceId: string }>(
       emu,
       'POST',
-      `/_emulator/mailboxes/${ALICE}/events/${checkIns[0]!.seriesMasterId}/cancel-occurrence`,
-      { originalStart: checkIns[4]!.originalStart },
+      `/_emulator/mailboxes/${ALICE}/events/${masterId}/cancel-occurrence`,
+      { originalStart: listed[4]!.originalStart },
     );
     assert.equal(cancel.status, 200);
     const second = await deltaRound<Event>(client, first.deltaLink, 'odata.maxpagesize=5');
-    assert.deepEqual(second.items.find((e) => e.id === checkIns[4]!.id)?.['@removed'], { reason: 'deleted' });
-    assert.equal(cancel.body.occurrenceId, checkIns[4]!.id);
+    assert.deepEqual(second.items.find((e) => e.id === listed[4]!.id)?.['@removed'], { reason: 'deleted' });
+    assert.equal(cancel.body.occurrenceId, listed[4]!.id);
+    const after = (await client
+      .api(`/me/events/${masterId}/instances?${window}&$top=50`)
+      .get()) as DeltaPage<Event>;
+    assert.equal(after.value.length, 6, 'a cancelled occurrence is not an instance any more');
 
     await assert.rejects(
       client.api('/me/calendarView/delta').get(),
       (err: GraphError) => err.statusCode === 400,
     );
+    await assert.rejects(
+      client.api(`/me/events/${masterId}/instances`).get(),
+      (err: GraphError) => err.statusCode === 400,
+    );
+    const bad = await control(emu, 'PUT', `/_emulator/mailboxes/${ALICE}/calendar-delta`, {
+      seriesMasters: 'sometimes',
+    });
+    assert.equal(bad.status, 400);
   });
 
   it('accepts sendMail with 202, records it and saves it to Sent Items', async () => {
