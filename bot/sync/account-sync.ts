@@ -128,6 +128,7 @@ export async function syncAccount(
     const spec: RoundSpec<unknown> =
       resource === DIARY_RESOURCE
         ? (diaryRound({
+            client,
             graphBaseUrl: apiRoot,
             stored,
             window: deps.settings.window,

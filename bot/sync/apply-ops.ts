@@ -51,6 +51,7 @@ export async function applyOps(
     at,
   );
   await detachDiaryOwners(trx, byKind('diary_item_owner.removed'), at);
+  await retainSeries(trx, byKind('diary_series.retain'), at);
   await recordSkips(trx, byKind('sync_skip.record'), at);
   await clearSkips(trx, byKind('sync_skip.clear'));
   return { added: mail.added + diary.added, updated: mail.updated + diary.updated };
@@ -399,11 +400,12 @@ async function detachDiaryOwners(
   ops: Op<'diary_item_owner.removed'>[],
   at: string,
 ) {
-  for (const [accountId, graphIds] of groupBy(
+  for (const [group, graphIds] of groupBy(
     ops,
-    (o) => o.accountId,
+    (o) => `${o.accountId}\u0000${o.window.start}\u0000${o.window.end}`,
     (o) => o.graphEventId,
   )) {
+    const [accountId = '', start = '', end = ''] = group.split('\u0000');
     for (const chunk of chunks([...graphIds])) {
       await trx
         .updateTable('diary_item_owners')
@@ -411,8 +413,44 @@ async function detachDiaryOwners(
         .where('account_id', '=', accountId)
         .where('graph_event_id', 'in', chunk)
         .where('removed_at', 'is', null)
+        // Only entries inside the window: Graph reports changes outside it as removals too.
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('diary_items')
+              .select('diary_items.id')
+              .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
+              .where('diary_items.start_at', '<', end)
+              .where('diary_items.end_at', '>', start),
+          ),
+        )
         .execute();
     }
+  }
+}
+
+async function retainSeries(trx: Transaction<SyncDatabase>, ops: Op<'diary_series.retain'>[], at: string) {
+  for (const op of ops) {
+    let update = trx
+      .updateTable('diary_item_owners')
+      .set({ removed_at: at })
+      .where('account_id', '=', op.accountId)
+      .where('removed_at', 'is', null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('diary_items')
+            .select('diary_items.id')
+            .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
+            .where('diary_items.tenant_id', '=', op.tenantId)
+            .where('diary_items.ical_uid', '=', op.iCalUId)
+            .where('diary_items.start_at', '<', op.window.end)
+            .where('diary_items.end_at', '>', op.window.start),
+        ),
+      );
+    // A series lists at most a few hundred occurrences in a window: one parameter list suffices.
+    if (op.graphEventIds.length > 0) update = update.where('graph_event_id', 'not in', op.graphEventIds);
+    await update.execute();
   }
 }
 

@@ -38,7 +38,12 @@ export interface RoundSpec<T> {
   resource: SyncResource;
   itemSchema: z.ZodType<T, z.ZodTypeDef, unknown>;
   request(cursor: DeltaCursor | null): DeltaRequest;
-  reconcile(page: DeltaPage<T>, filing: AccountFilingContext): ReconciledPage;
+  /** `round.incremental`: the round continues a completed one (not a baseline). */
+  reconcile(
+    page: DeltaPage<T>,
+    filing: AccountFilingContext,
+    round: { incremental: boolean },
+  ): ReconciledPage | Promise<ReconciledPage>;
   /** The diary's window the cursor belongs to; null for mail. */
   window: CalendarWindow | null;
   /** What a baseline of this resource lists, for detaching what it did not (core/baseline.ts). */
@@ -76,6 +81,7 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
   let cursor = spec.cursor;
   let runId: string | null = null;
   let rebaselines = 0;
+  let incremental = cursor?.roundComplete === true;
   const requestsBefore = deps.stats.requests;
   const throttledBefore = deps.stats.throttledMs;
 
@@ -138,6 +144,7 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
           prefetched = null;
           await resetCursor(db, deps.owner, accountId, spec.resource, deps.now());
           cursor = null;
+          incremental = false;
           await openRun();
           continue;
         }
@@ -154,7 +161,7 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
       const reconciled =
         page.entries.length === 0 && page.rejected.length === 0
           ? null
-          : spec.reconcile(page, await deps.filing());
+          : await spec.reconcile(page, await deps.filing(), { incremental });
       await commitPage(db, {
         owner: deps.owner,
         accountId,

@@ -97,6 +97,7 @@ forEachDialect('page commit', (suite) => {
     })),
   ];
 
+  const FEBRUARY = { start: '2025-02-01T00:00:00.000Z', end: '2025-03-01T00:00:00.000Z' };
   const diary = (
     account: string,
     graphEventId: string,
@@ -232,6 +233,63 @@ forEachDialect('page commit', (suite) => {
     );
   });
 
+  // "event: delta": a round also reports events changed outside its window as removed; an entry that
+  // merely slid out of the window is still in Outlook.
+  it('ignores a diary removal whose stored entry lies outside the round’s window', async function () {
+    const key = { tenantId: T, iCalUId: 'uid-old', occurrenceStart: '2025-01-10T09:00:00.000Z' };
+    await commit(alice, diary(alice, 'e-old', key, '2025-01-01T00:00:00.000Z', '2025-01-10T10:00:00.000Z'));
+    await commit(alice, [
+      { kind: 'diary_item_owner.removed', accountId: alice, graphEventId: 'e-old', window: FEBRUARY },
+    ]);
+    const owner = await db().selectFrom('diary_item_owners').selectAll().executeTakeFirstOrThrow();
+    assert.equal(owner.removed_at, null);
+  });
+
+  it('keeps of a series only the occurrences Graph still lists in the window, for that account', async function () {
+    const occurrence = (day: string) => ({
+      tenantId: T,
+      iCalUId: 'series-1',
+      occurrenceStart: `2025-02-${day}T09:00:00.000Z`,
+    });
+    const v = '2025-01-01T00:00:00.000Z';
+    await commit(alice, [
+      ...diary(alice, 'o1', occurrence('03'), v, '2025-02-03T10:00:00.000Z'),
+      ...diary(alice, 'o2', occurrence('10'), v, '2025-02-10T10:00:00.000Z'),
+      ...diary(
+        alice,
+        'other',
+        { tenantId: T, iCalUId: 'uid-x', occurrenceStart: '2025-02-11T09:00:00.000Z' },
+        v,
+        '2025-02-11T10:00:00.000Z',
+      ),
+    ]);
+    await commit(bob, diary(bob, 'b2', occurrence('10'), v, '2025-02-10T10:00:00.000Z'));
+    await commit(alice, [
+      {
+        kind: 'diary_series.retain',
+        tenantId: T,
+        accountId: alice,
+        iCalUId: 'series-1',
+        graphEventIds: ['o1'],
+        window: FEBRUARY,
+      },
+    ]);
+    const rows = await db()
+      .selectFrom('diary_item_owners')
+      .select(['graph_event_id', 'removed_at'])
+      .orderBy('graph_event_id')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [r.graph_event_id, r.removed_at !== null]),
+      [
+        ['b2', false],
+        ['o1', false],
+        ['o2', true],
+        ['other', false],
+      ],
+    );
+  });
+
   it('detaches and revives diary owners, and records then clears skips', async function () {
     const key = { tenantId: T, iCalUId: 'uid-1', occurrenceStart: '2025-02-01T09:00:00.000Z' };
     const listed: StoreOp[] = [
@@ -239,7 +297,9 @@ forEachDialect('page commit', (suite) => {
       { kind: 'diary_item_contact.link', ...key, contactId: priya },
     ];
     await commit(alice, listed);
-    await commit(alice, [{ kind: 'diary_item_owner.removed', accountId: alice, graphEventId: 'e1' }]);
+    await commit(alice, [
+      { kind: 'diary_item_owner.removed', accountId: alice, graphEventId: 'e1', window: FEBRUARY },
+    ]);
     assert.notEqual(
       (await db().selectFrom('diary_item_owners').select('removed_at').executeTakeFirstOrThrow()).removed_at,
       null,

@@ -71,9 +71,33 @@ export const deltaEventSchema = z.object({
 });
 /**
  * Not sent as `$select`: calendarView/delta in v1.0 does not support it, so the whole event arrives
- * and this schema trims it to the fields the diary keeps.
+ * and this schema trims it to the fields the diary keeps. An `occurrence` arrives stripped to id,
+ * type, seriesMasterId, start and end (microsoft-graph-docs-contrib#5602, #34): its meeting's fields
+ * come from its series master (seriesMasterSchema).
  */
 export type DeltaEvent = z.infer<typeof deltaEventSchema>;
+
+/** What the diary reads from a series master (GET /me/events/{seriesMasterId}?$select=...). */
+export const seriesMasterSchema = deltaEventSchema
+  .pick({
+    id: true,
+    type: true,
+    lastModifiedDateTime: true,
+    isAllDay: true,
+    isCancelled: true,
+    isDraft: true,
+    isOrganizer: true,
+    subject: true,
+    location: true,
+    organizer: true,
+    attendees: true,
+    sensitivity: true,
+  })
+  .extend({ iCalUId: z.string().trim().min(1) });
+export type SeriesMaster = z.infer<typeof seriesMasterSchema>;
+
+/** `$select` for a series master: exactly the parsed fields. */
+export const SERIES_MASTER_SELECT: readonly string[] = Object.keys(seriesMasterSchema.shape);
 
 const EXPANDED = 'singleValueExtendedProperties';
 

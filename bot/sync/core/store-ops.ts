@@ -92,11 +92,28 @@ export type StoreOp =
   | {
       /**
        * The occurrence was deleted from this account's calendar (or left its calendar view). The owner
-       * row is marked removed; a diary entry whose every owner is removed counts as deleted.
+       * row is marked removed; a diary entry whose every owner is removed counts as deleted. Applies
+       * only while the stored entry overlaps `window`: Graph also reports events that changed outside
+       * the window as removed ("event: delta"), and an entry that slid out of it is still in Outlook.
        */
       kind: 'diary_item_owner.removed';
       accountId: string;
       graphEventId: string;
+      window: { start: string; end: string };
+    }
+  | {
+      /**
+       * A series as it now stands in this account's calendar view: of this account's owner links to
+       * the series' entries (keyed by the series' iCalUId) overlapping `window`, those whose Graph id
+       * is not in `graphEventIds` are marked removed. Cancelled occurrences are found this way, since
+       * Graph may not report them as removed.
+       */
+      kind: 'diary_series.retain';
+      tenantId: string;
+      accountId: string;
+      iCalUId: string;
+      graphEventIds: string[];
+      window: { start: string; end: string };
     }
   | ({ kind: 'diary_item_contact.link'; contactId: string } & DiaryItemKey)
   | {

@@ -88,7 +88,16 @@ export class StoreModel {
       }
       case 'diary_item_owner.removed': {
         const row = this.diaryOwners.get(`${op.accountId}|${op.graphEventId}`);
-        if (row) row.removed = true;
+        if (row && this.inWindow(row.diaryKey, op.window)) row.removed = true;
+        return;
+      }
+      case 'diary_series.retain': {
+        for (const [key, row] of this.diaryOwners) {
+          const [accountId = '', graphEventId = ''] = key.split('|');
+          if (accountId !== op.accountId || op.graphEventIds.includes(graphEventId)) continue;
+          if (!row.diaryKey.startsWith(`${op.tenantId}|${op.iCalUId}|`)) continue;
+          if (this.inWindow(row.diaryKey, op.window)) row.removed = true;
+        }
         return;
       }
       case 'diary_item_contact.link':
@@ -101,5 +110,11 @@ export class StoreModel {
         this.skips.delete(`${op.accountId}|${op.resource}|${op.graphId}`);
         return;
     }
+  }
+
+  /** Whether the stored entry overlaps the window (the store's rule for removals, apply-ops.ts). */
+  private inWindow(diaryKey: string, window: { start: string; end: string }): boolean {
+    const fields = this.diaryItems.get(diaryKey)?.fields as { startAt: string; endAt: string } | undefined;
+    return fields !== undefined && fields.startAt < window.end && fields.endAt > window.start;
   }
 }
