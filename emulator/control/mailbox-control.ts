@@ -53,6 +53,21 @@ const cancelOccurrenceBody = z
     message: 'give occurrence (index) or originalStart',
   });
 
+/** An occurrence changed on its own: moved (new start), retitled or relocated. */
+const exceptionBody = z
+  .object({
+    occurrence: z.number().int().min(0).optional(),
+    originalStart: z.string().datetime({ offset: true }).optional(),
+    start: z.string().datetime({ offset: true }).optional(),
+    durationMinutes: z.number().int().min(1).max(1440).optional(),
+    subject: z.string().max(255).optional(),
+    location: z.string().optional(),
+  })
+  .strict()
+  .refine((b) => (b.occurrence === undefined) !== (b.originalStart === undefined), {
+    message: 'give occurrence (index) or originalStart',
+  });
+
 const generateBody = z
   .object({
     messages: z.number().int().min(0).max(200_000),
@@ -270,6 +285,43 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
         const ids = mailbox.calendar.occurrenceIds(found.record, slot);
         return json(200, {
           cancelled: new Date(slot).toISOString(),
+          occurrenceId: ids.regular,
+          immutableId: ids.immutable,
+        });
+      }),
+    )
+    .on(
+      'POST',
+      `${base}/events/{id}/exception`,
+      controlRoute((req) => {
+        const { mailbox } = box(req);
+        const found = mailbox.calendar.find(req.params['id']!);
+        if (!found || found.occurrenceStartMs !== undefined) return notFound('series');
+        if (!found.record.fields.recurrence)
+          throw new ControlInputError('the event is not a recurring series');
+        const body = parseBody(exceptionBody, req);
+        const slot = occurrenceSlot(mailbox, found.record.key, body);
+        const previous = found.record.exceptions.get(slot);
+        const startMs = body.start !== undefined ? Date.parse(body.start) : (previous?.startMs ?? slot);
+        const duration =
+          body.durationMinutes !== undefined
+            ? body.durationMinutes * MINUTE_MS
+            : (previous?.endMs ?? slot + found.record.endMs - found.record.startMs) -
+              (previous?.startMs ?? slot);
+        mailbox.calendar.setException(
+          found.record.key,
+          slot,
+          {
+            startMs,
+            endMs: startMs + duration,
+            ...(body.subject !== undefined ? { subject: body.subject } : {}),
+            ...(body.location !== undefined ? { location: body.location } : {}),
+          },
+          store.now(),
+        );
+        const ids = mailbox.calendar.occurrenceIds(found.record, slot);
+        return json(200, {
+          originalStart: new Date(slot).toISOString(),
           occurrenceId: ids.regular,
           immutableId: ids.immutable,
         });

@@ -26,6 +26,7 @@ export const EVENT_PROPERTIES = [
   'sensitivity',
   'isAllDay',
   'isCancelled',
+  'isDraft',
   'isOrganizer',
   'responseRequested',
   'seriesMasterId',
