@@ -44,6 +44,17 @@ const shortlistReview = {
   iCalUId: SHORTLIST_UID,
 };
 
+/** A recurring meeting in Alice's (organizer's) and Dan's (attendee's) calendars. */
+const hiringStandUp = {
+  subject: 'Northwind hiring stand-up',
+  organizer: 'alice.smith@contoso.com',
+  attendees: ['dan.morgan@contoso.com', 'tom.becker@northwind.example'],
+  startDaysFromNow: 1,
+  time: '08:30',
+  recurrence: { type: 'daily', count: 3 },
+  iCalUId: '040000008200E00074C5B7101A82E00800000000HIRINGSTANDUP',
+};
+
 function aliceCalendar(behaviour: CalendarDeltaBehaviour) {
   return {
     calendarDelta: behaviour,
@@ -60,6 +71,7 @@ function aliceCalendar(behaviour: CalendarDeltaBehaviour) {
         exceptions: [{ occurrence: 1, time: '15:00', subject: 'Check-in (moved)' }],
       },
       shortlistReview,
+      hiringStandUp,
       {
         subject: 'Interview: Sofia Rossi',
         organizer: 'alice.smith@contoso.com',
@@ -89,7 +101,7 @@ for (const dialect of DIALECTS) {
         );
         for (const [user, seed] of [
           [DEMO.alice, aliceCalendar(behaviour)],
-          [DEMO.dan, { calendarDelta: behaviour, events: [shortlistReview] }],
+          [DEMO.dan, { calendarDelta: behaviour, events: [shortlistReview, hiringStandUp] }],
         ] as const) {
           const res = await env.control('PUT', `/mailboxes/${user.id}/seed`, seed);
           assert.equal(res.status, 200, await res.text());
@@ -182,6 +194,25 @@ for (const dialect of DIALECTS) {
           'alice:organizer',
           'dan:attendee',
         ]);
+        const standUps = await env.db
+          .selectFrom('diary_items as d')
+          .innerJoin('diary_item_owners as o', 'o.diary_item_id', 'd.id')
+          .select(['d.id', 'o.account_id', 'o.role'])
+          .where('d.ical_uid', '=', hiringStandUp.iCalUId)
+          .execute();
+        assert.equal(new Set(standUps.map((r) => r.id)).size, 3, 'one entry per occurrence');
+        assert.deepEqual(
+          standUps.map((r) => `${r.account_id === alice ? 'alice' : 'dan'}:${r.role}`).sort(),
+          [
+            'alice:organizer',
+            'alice:organizer',
+            'alice:organizer',
+            'dan:attendee',
+            'dan:attendee',
+            'dan:attendee',
+          ],
+          'each occurrence owned by both calendars',
+        );
         const skips = await env.db.selectFrom('sync_skips').select(['reason', 'summary']).execute();
         assert.deepEqual(skips, [], 'nothing skipped: every occurrence was understood');
       });
