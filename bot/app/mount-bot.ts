@@ -1,6 +1,7 @@
 import type { Server } from 'restify';
 import { deriveKey } from '../auth/derived-keys.js';
 import { registerSignInRoutes } from '../auth/sign-in-routes.js';
+import { createConsentCheck } from '../auth/consent-check.js';
 import { CloudSyncBotAuthentication } from '../bot/bot-auth.js';
 import { createActivation } from '../bot/activation.js';
 import { createApprovalFlow } from '../bot/approval-flow.js';
@@ -195,6 +196,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     scopes: config.SYNC_SCOPES,
     ticketKey,
     adminConsentKey,
+    confirmConsent: createConsentCheck(msal),
     handlers: createSignInHandlers({ store, logger, service, approvals, graph }),
     identity: registerIdentitySignIn(server, {
       store,

@@ -10,6 +10,8 @@ import { signInTenant, type Tenancy } from './sign-in-tenant.js';
 import { signState, verifyState, SignedStateError } from './signed-state.js';
 import { startAttempt, completeAttempt } from './sign-in-attempts.js';
 import { renderResultPage, type ResultPage } from './result-page.js';
+import type { ConsentCheck } from './consent-check.js';
+import { useOnce } from './used-link-states.js';
 
 const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
@@ -52,6 +54,8 @@ export interface SignInRouteDeps {
   scopes: string[];
   ticketKey: Uint8Array;
   adminConsentKey: Uint8Array;
+  /** Asks Entra whether the app really has consent in a tenant (consent-check.ts). */
+  confirmConsent: ConsentCheck;
   handlers: SignInHandlers;
   /** Sign-ins that only read who a Teams user is (identity-sign-in.ts) share the callback. */
   identity?: {
@@ -225,15 +229,39 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
           'It did not come from an approval request of this service. Use "Open admin consent" on the request card.',
       });
     }
-    const tenant = stringParam(req, 'tenant');
+    // Each link answers once: a replayed or shared answer cannot decide anything again.
+    const first = await useOnce(deps.store, {
+      jti: claims.jti,
+      purpose: ADMIN_CONSENT_PURPOSE,
+      expiresAt: new Date(Date.now() + ADMIN_CONSENT_LIFETIME_SECONDS * 1000),
+    });
+    if (!first) {
+      return page(res, 409, {
+        tone: 'error',
+        title: 'This consent answer cannot be used',
+        message: 'It has already been used. The request card in the IT channel shows where things stand.',
+      });
+    }
     const error = entraErrorFrom(req);
     if (error) return page(res, 200, await deps.handlers.adminConsentFailed(claims.tid, claims.req, error));
-    if (stringParam(req, 'admin_consent')?.toLowerCase() !== 'true' || (tenant && tenant !== claims.tid)) {
-      return page(res, 400, {
-        tone: 'error',
-        title: 'Consent was not confirmed',
-        message: 'Microsoft did not confirm admin consent for the tenant of this request.',
-      });
+    const notConfirmed: ResultPage = {
+      tone: 'error',
+      title: 'Consent was not confirmed',
+      message:
+        'Microsoft 365 does not show admin consent for Cloud Sync in the organisation of this request. Nothing changed; use "Open admin consent" on the request card again.',
+    };
+    const tenant = stringParam(req, 'tenant');
+    if (stringParam(req, 'admin_consent')?.toLowerCase() !== 'true' || tenant !== claims.tid) {
+      return page(res, 400, notConfirmed);
+    }
+    // The redirect is only a browser's word: Entra itself must know the app in that tenant.
+    const confirmed = await deps.confirmConsent(claims.tid);
+    if (!confirmed.ok) {
+      deps.logger.warn(
+        { tenantId: claims.tid, requestId: claims.req, errorCode: confirmed.errorCode },
+        'admin consent answer not confirmed by Entra',
+      );
+      return page(res, 400, notConfirmed);
     }
     return page(res, 200, await deps.handlers.adminConsentGranted(claims.tid, claims.req));
   });

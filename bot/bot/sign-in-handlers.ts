@@ -162,11 +162,10 @@ export function createSignInHandlers(deps: SignInHandlerDeps): SignInHandlers {
       );
     },
 
-    async adminConsentGranted(tenantId: string, requestId: string): Promise<ResultPage> {
-      // The link may come from an older card; what matters is the tenant's request that is pending now.
-      const pending = (await deps.approvals.pendingId(tenantId)) ?? requestId;
+    async adminConsentGranted(_tenantId: string, requestId: string): Promise<ResultPage> {
+      // Only the request the link was made for: an old link cannot decide a newer request.
       const result = await deps.approvals.decide(
-        pending,
+        requestId,
         { outcome: 'granted' },
         {
           name: 'Microsoft admin consent',
@@ -175,7 +174,11 @@ export function createSignInHandlers(deps: SignInHandlerDeps): SignInHandlers {
         },
       );
       if (!result.ok) {
-        return continueInTeams('Consent recorded', `Consent was given. ${result.error}`, 'success');
+        return continueInTeams(
+          'This approval request was already answered',
+          `${result.error} Nothing else changed; the IT channel's card for the current request has its own link.`,
+          'error',
+        );
       }
       return continueInTeams(
         'Thank you — Cloud Sync is approved',

@@ -353,6 +353,14 @@ export interface IdentityRequestsTable {
   updated_at: IsoTimestamp;
 }
 
+/** A single-use signed link already used (migration 0006), by its jti. */
+export interface UsedLinkStatesTable {
+  jti: string;
+  purpose: string;
+  used_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+}
+
 export interface JobLeasesTable {
   account_id: string;
   owner: string;
@@ -385,4 +393,5 @@ export interface Database {
   sign_in_attempts: SignInAttemptsTable;
   identity_sign_in_attempts: IdentitySignInAttemptsTable;
   identity_requests: IdentityRequestsTable;
+  used_link_states: UsedLinkStatesTable;
 }

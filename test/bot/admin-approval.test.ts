@@ -174,6 +174,111 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     assert.ok(stack.cardsIn(channel).some((c) => textOf(c).includes('erin.lee@fabrikam.com')));
   });
 
+  /**
+   * Issue 13 finding 1: Microsoft's answer at /auth/admin-consent/callback is believed only when the
+   * state is IT's, unused, names a pending request, the returned tenant is that request's, and the
+   * app can get a token in that tenant (client credentials: without consent Entra has no service
+   * principal for it and answers AADSTS7000229 or 700016; see "Authentication Troubleshooting",
+   * learn.microsoft.com/microsoftteams/platform/teams-sdk/teams/app-authentication/troubleshooting).
+   */
+  describe('the admin consent answer', () => {
+    /** Microsoft's redirect back to us for a consent link, with the query Entra would add. */
+    function answerTo(consentUrl: string, query: Record<string, string>): string {
+      const link = new URL(consentUrl);
+      const back = new URL(link.searchParams.get('redirect_uri')!);
+      back.search = new URLSearchParams({ ...query, state: link.searchParams.get('state')! }).toString();
+      return back.toString();
+    }
+    const consentGivenInEntra = () =>
+      stack.emu.ctx.directory.addGrant({
+        clientId: DEMO.clientId,
+        tenantId: DEMO.fabrikam,
+        consentType: 'AllPrincipals',
+        resourceId: '00000003-0000-0000-c000-000000000000',
+        scopes: ['User.Read', 'Mail.Read'],
+        roles: [],
+      });
+    const statusOfRequests = async () =>
+      (
+        await stack.store.db
+          .selectFrom('approval_requests')
+          .select(['status'])
+          .orderBy('created_at')
+          .execute()
+      ).map((r) => r.status);
+
+    async function pendingRequestCard() {
+      await stack.say(PEOPLE.frank, 'set it channel', channel);
+      await blockedByAdminApproval(stack);
+      return stack.cardsIn(channel).at(-1)!;
+    }
+
+    it('records nothing when Microsoft 365 shows no consent, whatever the query says', async () => {
+      const url = openUrlOf(await pendingRequestCard(), 'admin consent');
+      const res = await fetch(answerTo(url, { admin_consent: 'True', tenant: DEMO.fabrikam }));
+      assert.doesNotMatch(await res.text(), /approved/);
+      assert.deepEqual(await statusOfRequests(), ['pending']);
+      assert.equal(await stateOf(stack, PEOPLE.erin), 'awaiting_admin_consent');
+      const granted = await stack.store.db
+        .selectFrom('tenants')
+        .select('consent_granted_at')
+        .where('id', '=', DEMO.fabrikam)
+        .executeTakeFirstOrThrow();
+      assert.equal(granted.consent_granted_at, null);
+    });
+
+    it('needs the returned tenant to be the request’s, and takes each answer once', async () => {
+      const url = openUrlOf(await pendingRequestCard(), 'admin consent');
+      consentGivenInEntra();
+      const queries: Record<string, string>[] = [
+        { admin_consent: 'True' },
+        { admin_consent: 'True', tenant: DEMO.contoso },
+      ];
+      for (const query of queries) {
+        const res = await fetch(answerTo(url, query));
+        assert.doesNotMatch(await res.text(), /approved/, JSON.stringify(query));
+        assert.deepEqual(await statusOfRequests(), ['pending'], JSON.stringify(query));
+      }
+      // Erin adds her reason: IT's card is redrawn with a fresh link, which is believed, once.
+      const waiting = stack.cardsIn(personalChat(PEOPLE.erin)).at(-1)!;
+      const justify = executeAction(waiting, 'submit_justification');
+      await stack.invoke(PEOPLE.erin, { ...justify, data: { ...justify.data, justification: 'Candidates' } });
+      const redrawn = stack
+        .activitiesIn(channel)
+        .filter((a) => a.method === 'PUT')
+        .at(-1)!;
+      const fresh = openUrlOf(redrawn.activity.attachments![0]!.content, 'admin consent');
+      const answer = answerTo(fresh, { admin_consent: 'True', tenant: DEMO.fabrikam });
+      assert.match(await (await fetch(answer)).text(), /Cloud Sync is approved/);
+      assert.deepEqual(await statusOfRequests(), ['granted']);
+      const replay = await fetch(answer);
+      assert.match(await replay.text(), /already been used/);
+      assert.equal(replay.status, 409);
+    });
+
+    it('grants only the request its link was made for', async () => {
+      const { erin, frank } = PEOPLE;
+      const first = await pendingRequestCard();
+      const oldLink = openUrlOf(first, 'admin consent');
+      const decline = executeAction(first, 'consent_declined');
+      await stack.invoke(frank, { ...decline, data: { ...decline.data, declineReason: 'Not yet' } }, channel);
+      // Erin asks again: a new request is pending, with its own card.
+      await stack.say(erin, 'enable sync');
+      await stack.signInFromCard(
+        stack.cardsIn(personalChat(erin)).at(-1)!,
+        { username: erin.email, password: erin.password },
+        async (browser, step) =>
+          browser.submit(expectPage(step), { justification: 'now' }, '/request-approval'),
+      );
+      assert.deepEqual(await statusOfRequests(), ['declined', 'pending']);
+      consentGivenInEntra();
+      const res = await fetch(answerTo(oldLink, { admin_consent: 'True', tenant: DEMO.fabrikam }));
+      assert.doesNotMatch(await res.text(), /Cloud Sync is approved/);
+      assert.deepEqual(await statusOfRequests(), ['declined', 'pending']);
+      assert.equal(await stateOf(stack, erin), 'awaiting_admin_consent');
+    });
+  });
+
   it('a user’s repeated attempts update the one request and its card', async () => {
     const { erin, frank } = PEOPLE;
     await stack.say(frank, 'set it channel', channel);

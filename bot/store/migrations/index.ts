@@ -4,6 +4,7 @@ import * as syncPageVersions from './0002-sync-page-versions.js';
 import * as signInAttempts from './0003-sign-in-attempts.js';
 import * as baselineGenerations from './0004-baseline-generations.js';
 import * as identityRequests from './0005-identity-requests.js';
+import * as usedLinkStates from './0006-used-link-states.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003-sign-in-attempts': signInAttempts,
   '0004-baseline-generations': baselineGenerations,
   '0005-identity-requests': identityRequests,
+  '0006-used-link-states': usedLinkStates,
 };
 
 export const migrationProvider: MigrationProvider = {
