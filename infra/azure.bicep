@@ -66,8 +66,8 @@ param botAadAppClientSecret string
 @description('32 random bytes as base64: encrypts stored refresh tokens.')
 param tokenEncryptionKey string
 
-@description('Comma-separated addresses allowed to register the IT channel besides CRM administrators.')
-param itAdminEmails string = ''
+@description('IT administrators besides CRM administrators and Entra consent admins: comma-separated <tenant id>/<object id> pairs.')
+param itAdmins string = ''
 
 var serverAppName = '${resourceBaseName}-server'
 var publicHostName = '${serverAppName}.azurewebsites.net'
@@ -267,8 +267,8 @@ var sharedSettings = [
     value: '@Microsoft.KeyVault(SecretUri=${databaseUrlSecret.properties.secretUri})'
   }
   {
-    name: 'IT_ADMIN_EMAILS'
-    value: itAdminEmails
+    name: 'IT_ADMINS'
+    value: itAdmins
   }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

@@ -62,7 +62,7 @@ export function mountTabSurface(server: Server, deps: TabSurfaceDeps): void {
             },
           )
       : undefined,
-    itAdminEmails: config.IT_ADMIN_EMAILS,
+    itAdmins: config.IT_ADMINS,
     commands: createAccountCommands({
       store,
       onEffects: deps.onEffects,

@@ -175,7 +175,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     logger,
     db: store.db,
     store,
-    itAdminEmails: config.IT_ADMIN_EMAILS,
+    itAdmins: config.IT_ADMINS,
     service,
     cards,
     cardKey,

@@ -1,5 +1,6 @@
 import { TurnContext, type ChannelAccount, type ConversationReference } from 'botbuilder';
 import type { Kysely } from 'kysely';
+import { isItAdmin, type ItAdminRef } from '../auth/it-admin.js';
 import type { Actor } from '../enablement/states.js';
 import type { Logger } from '../logging/logger.js';
 import type { Database } from '../store/schema.js';
@@ -37,7 +38,8 @@ export interface Speaker {
 export interface SpeakerDeps {
   db: Kysely<Database>;
   logger: Logger;
-  itAdminEmails: readonly string[];
+  /** IT_ADMINS: (tenant id, object id) pairs. */
+  itAdmins: readonly ItAdminRef[];
 }
 
 function conversationKind(context: TurnContext): Speaker['conversation'] {
@@ -75,31 +77,27 @@ export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): P
           stateReason: null,
         }
       : undefined);
-  const isItAdmin = isItAdministrator(deps, person);
+  // Teams activities carry no directory roles: the CRM and the configured list decide here.
+  const itAdmin = isItAdmin(
+    { tenantId: person.tenantId, objectId: person.aadObjectId, crmAdmin: crmUser?.isAdmin ?? false },
+    deps.itAdmins,
+  );
   return {
     person,
     tenant,
     crmUser,
     owner: crmUser && account ? { account, user: crmUser } : undefined,
     persisted: stored !== undefined && found?.teamsAadObjectId === person.aadObjectId,
-    isItAdmin,
+    isItAdmin: itAdmin,
     conversation: conversationKind(context),
     actor: {
       kind: 'person',
       aadObjectId: person.aadObjectId,
       crmAdmin: crmUser?.isAdmin ?? false,
-      itAdmin: isItAdmin,
+      itAdmin,
     },
     auditActor: crmUser?.id ?? person.aadObjectId,
   };
-}
-
-/**
- * Whether the speaker is one of their organisation's IT administrators. The one place the bot decides
- * it, so a change in how IT administrators are identified applies to the greeting and to every command.
- */
-export function isItAdministrator(deps: Pick<SpeakerDeps, 'itAdminEmails'>, person: TeamsPerson): boolean {
-  return person.addresses.some((a) => deps.itAdminEmails.includes(a));
 }
 
 /** Binds the CRM user to the speaker and creates their account, before the first step is applied. */

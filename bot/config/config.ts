@@ -50,10 +50,22 @@ const list = (fallback: string[]) =>
             .filter(Boolean),
     );
 
-const emailList = list([]).pipe(
-  z
-    .array(z.string().email('each entry must be an e-mail address'))
-    .transform((a) => a.map((e) => e.toLowerCase())),
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `<tenant id>/<object id>` pairs: IT rights are per person per tenant, never per e-mail address. */
+const itAdminList = list([]).pipe(
+  z.array(
+    z
+      .string()
+      .refine((v) => {
+        const [tenant, object, extra] = v.split('/');
+        return extra === undefined && GUID.test(tenant ?? '') && GUID.test(object ?? '');
+      }, 'each entry must be <tenant id>/<object id>, two GUIDs')
+      .transform((v) => {
+        const [tenantId, objectId] = v.toLowerCase().split('/') as [string, string];
+        return { tenantId, objectId };
+      }),
+  ),
 );
 
 /** 32 random bytes, base64: the AES-256-GCM key of the token vault. */
@@ -155,7 +167,7 @@ const variables = z.object({
   BOT_OPENID_METADATA_URL: httpsUrl.optional(),
   BOT_TOKEN_ISSUER: z.string().min(1).optional(),
   BOT_OAUTH_TOKEN_URL: httpsUrl.optional(),
-  IT_ADMIN_EMAILS: emailList,
+  IT_ADMINS: itAdminList,
 
   USE_EMULATOR: bool(true),
   EMULATOR_PORT: int(4433, 1, 65535),

@@ -8,7 +8,7 @@ export interface ConversationContext {
   /** The CRM user mapped by e-mail/UPN and their enablement state; undefined when unmapped. */
   crmUser: { state: EnablementState } | undefined;
   isCrmAdmin: boolean;
-  /** On the configured IT-admin list. */
+  /** An IT administrator of this tenant (auth/it-admin.ts). */
   isItAdmin: boolean;
 }
 
@@ -77,7 +77,7 @@ export function decideCommand(command: Command, ctx: ConversationContext): Conve
         ? { kind: 'register_it_channel' }
         : {
             kind: 'message',
-            text: 'Only a CRM administrator or someone on the IT administrators list can choose the IT channel.',
+            text: 'Only a CRM administrator or an IT administrator of your organisation can choose the IT channel.',
           };
     case 'list_users':
       return adminOnly(ctx, { kind: 'list_users' });

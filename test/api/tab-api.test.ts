@@ -20,6 +20,9 @@ const CAROL = 'carol.white@contoso.com';
 const DAN = 'dan.morgan@contoso.com';
 const ERIN = 'erin.lee@fabrikam.com';
 const FRANK = 'frank.ortiz@fabrikam.com';
+// docs/demo-identities.md
+const BEN_OID = 'a1000000-0000-4000-8000-000000000002';
+const ERIN_OID = 'b2000000-0000-4000-8000-000000000001';
 
 const ROUTES: { method: string; path: string; body?: unknown }[] = [
   { method: 'GET', path: '/api/me' },
@@ -77,7 +80,8 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
     stack.store.db.selectFrom('sync_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   before(async function () {
-    stack = await startTabStack({ itAdminEmails: [BEN] });
+    // Ben is listed as Contoso's IT admin; Erin's object id is listed under Contoso, not her tenant.
+    stack = await startTabStack({ itAdmins: [`${CONTOSO}/${BEN_OID}`, `${CONTOSO}/${ERIN_OID}`] });
     const now = new Date();
     aliceAccount = await addAccount(stack.store, ALICE, 'active', {
       nextRunAt: new Date(now.getTime() + 5 * 60_000).toISOString(),
@@ -231,11 +235,30 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
       assert.deepEqual(alice.json.tenant, { id: CONTOSO, name: 'Contoso Recruitment' });
 
       const dan = await as(DAN, 'GET', '/api/me');
-      assert.deepEqual(dan.json.roles, { crmAdmin: true, itAdmin: false, tenantViewer: true });
+      assert.deepEqual(dan.json.roles, { crmAdmin: true, itAdmin: true, tenantViewer: true });
       const ben = await as(BEN, 'GET', '/api/me');
       assert.deepEqual(ben.json.roles, { crmAdmin: false, itAdmin: true, tenantViewer: true });
       const erin = await as(ERIN, 'GET', '/api/me');
       assert.equal(erin.json.tenant.id, FABRIKAM);
+      // Issue 13 finding 2: a listing is for one tenant; Erin's object id listed under Contoso is nothing here.
+      assert.deepEqual(erin.json.roles, { crmAdmin: false, itAdmin: false, tenantViewer: false });
+    });
+
+    // Issue 13 finding 2: a directory role that may grant tenant-wide consent, in the token the tenant
+    // issued (`wids`), makes someone IT for that tenant ("Microsoft Entra built-in roles").
+    it('counts an Entra Global Administrator of the tenant as IT, from the token', async function () {
+      const alice = stack.emu.ctx.directory.findUserByUpn(ALICE)!;
+      alice.isAdmin = true;
+      try {
+        const token = await stack.ssoToken(ALICE);
+        const res = await fetch(new URL('/api/me', stack.baseUrl), {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const me = (await res.json()) as { roles: unknown };
+        assert.deepEqual(me.roles, { crmAdmin: false, itAdmin: true, tenantViewer: true });
+      } finally {
+        alice.isAdmin = false;
+      }
     });
 
     it('tells an unmapped user they are not a CRM user (Carol signs in with another address)', async function () {

@@ -11,6 +11,7 @@ import {
   type BotStack,
   type DemoPerson,
 } from './support/bot-stack.js';
+import { DEMO } from '../support/emulator-msal.js';
 import { accountOf, auditActions, startEnabling } from './support/journeys.js';
 
 /**
@@ -83,7 +84,10 @@ const lastCard = (stack: BotStack, person: DemoPerson) => stack.cardsIn(personal
 describe('bot: Teams user → CRM user (issue 11, point 4)', function () {
   let stack: BotStack;
   beforeEach(async () => {
-    stack = await startBotStack({ itAdminEmails: 'dan.morgan@contoso.com,henry.it@contoso.com' });
+    // Henry (below) is listed as Contoso's IT administrator by tenant id and object id.
+    stack = await startBotStack({
+      env: { IT_ADMINS: `${DEMO.contoso}/a1000000-0000-4000-8000-000000000011` },
+    });
   });
   afterEach(() => stack.close());
 

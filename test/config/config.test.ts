@@ -44,14 +44,14 @@ describe('configuration', () => {
       DATABASE_URL: 'mysql://x',
       TOKEN_ENCRYPTION_KEY: 'short',
       M365_AUTHORITY_HOST: 'http://login.example',
-      IT_ADMIN_EMAILS: 'it@contoso.com, not-an-email',
+      IT_ADMINS: '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51/a1000000-0000-4000-8000-000000000004, it@contoso.com',
     });
     const text = problems.join('\n');
     assert.match(text, /^PORT must be a whole number/m);
     assert.match(text, /^DATABASE_URL must be a PostgreSQL URL/m);
     assert.match(text, /^TOKEN_ENCRYPTION_KEY must be 32 bytes/m);
     assert.match(text, /^M365_AUTHORITY_HOST must start with https:\/\//m);
-    assert.match(text, /^IT_ADMIN_EMAILS\.1 each entry must be an e-mail address/m);
+    assert.match(text, /^IT_ADMINS\.1 each entry must be <tenant id>\/<object id>/m);
     assert.equal(problems.length, 5);
   });
 

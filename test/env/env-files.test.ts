@@ -13,7 +13,7 @@ const SECRETS = [
 
 // The schema lets these be empty (the emulator needs none of them), but a real tenant does: the
 // manifest, tab SSO and bot authentication are built from them.
-const NEEDED_FOR_TEAMS = ['PUBLIC_URL', 'AAD_APP_ID_URI', 'BOT_ID', 'M365_TENANT_ID', 'IT_ADMIN_EMAILS'];
+const NEEDED_FOR_TEAMS = ['PUBLIC_URL', 'AAD_APP_ID_URI', 'BOT_ID', 'M365_TENANT_ID', 'IT_ADMINS'];
 
 /** Variables the schema itself demands once the emulator is off in production. */
 function requiredByConfigForRealTenant(): string[] {

@@ -1,4 +1,5 @@
 import type { Store } from '../../store/store.js';
+import { isItAdmin, type ItAdminRef } from '../../auth/it-admin.js';
 import { ApiHttpError } from '../http-errors.js';
 import { TokenRejectedError, type TokenValidator } from './token-validator.js';
 
@@ -16,8 +17,8 @@ export interface Principal {
 export interface PrincipalDeps {
   store: Store;
   validator: TokenValidator;
-  /** Lowercased addresses allowed to see every user of their own tenant (IT_ADMIN_EMAILS). */
-  itAdminEmails: readonly string[];
+  /** IT administrators named in configuration (IT_ADMINS), each for one tenant. */
+  itAdmins: readonly ItAdminRef[];
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9\-_.]+)$/;
@@ -85,7 +86,15 @@ export async function resolvePrincipal(
     email: caller.username,
     crmUser,
     crmAdmin: crmUser?.isAdmin ?? false,
-    itAdmin: deps.itAdminEmails.includes(caller.username),
+    itAdmin: isItAdmin(
+      {
+        tenantId: tenant.id,
+        objectId: caller.objectId,
+        crmAdmin: crmUser?.isAdmin ?? false,
+        directoryRoles: caller.directoryRoles,
+      },
+      deps.itAdmins,
+    ),
   };
 }
 

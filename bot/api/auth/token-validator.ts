@@ -18,6 +18,8 @@ export interface VerifiedCaller {
   objectId: string;
   /** preferred_username, lowercased: the UPN the CRM user is matched on. */
   username: string;
+  /** `wids`: the caller's directory role template ids in that tenant (empty when not emitted). */
+  directoryRoles: string[];
 }
 
 export class TokenRejectedError extends Error {
@@ -97,7 +99,8 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
       if (typeof payload.oid !== 'string' || typeof username !== 'string' || !username.includes('@')) {
         throw new TokenRejectedError('the token does not name a user (oid, preferred_username)');
       }
-      return { tenantId, objectId: payload.oid, username: username.toLowerCase() };
+      const wids = Array.isArray(payload.wids) ? payload.wids.filter((w) => typeof w === 'string') : [];
+      return { tenantId, objectId: payload.oid, username: username.toLowerCase(), directoryRoles: wids };
     },
   };
 }

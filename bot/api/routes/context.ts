@@ -2,6 +2,7 @@ import type { Request, Server } from 'restify';
 import type { Logger } from '../../logging/logger.js';
 import type { Store } from '../../store/store.js';
 import type { AccountCommands } from '../account-commands.js';
+import type { ItAdminRef } from '../../auth/it-admin.js';
 import { isTenantViewer, resolvePrincipal, type Principal } from '../auth/principal.js';
 import type { TokenValidator } from '../auth/token-validator.js';
 import { handle, type Reply } from '../handler.js';
@@ -19,8 +20,8 @@ export interface TabApiDeps {
   store: Store;
   logger: Logger;
   validator: TokenValidator;
-  /** IT_ADMIN_EMAILS, lowercased. */
-  itAdminEmails: readonly string[];
+  /** IT_ADMINS: (tenant id, object id) pairs. */
+  itAdmins: readonly ItAdminRef[];
   commands: AccountCommands;
   /** Mints the enablement sign-in link "Reconnect" opens; without it the tab offers no link. */
   reconnectLink?: (input: ReconnectLinkInput) => Promise<string>;

@@ -154,8 +154,8 @@ export async function startBotStack(
      * app"), instead of the seed's multi-tenant demo app.
      */
     singleTenantApp?: { tenantId: string };
-    /** IT_ADMIN_EMAILS; Dan by default. */
-    itAdminEmails?: string;
+    /** Configuration on top of the stack's own (e.g. who is listed as an IT administrator). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<BotStack> {
   const cleanups: (() => Promise<void>)[] = [];
@@ -238,7 +238,7 @@ export async function startBotStack(
       ...(options.unauthenticated ? {} : { BOT_ID: botId, BOT_PASSWORD: botPassword }),
       BOT_OPENID_METADATA_URL: `${emu.origin}/botframework/v1/.well-known/openidconfiguration`,
       BOT_OAUTH_TOKEN_URL: `${emu.origin}/botframework/oauth2/v2.0/token`,
-      IT_ADMIN_EMAILS: options.itAdminEmails ?? 'dan.morgan@contoso.com',
+      ...options.env,
     });
     // Like registering the redirect URIs in the app registration: this server's port is random.
     const app = emu.ctx.directory.getApplication(DEMO.clientId)!;
