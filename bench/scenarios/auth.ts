@@ -9,6 +9,7 @@ import { startTabSurface, TAB_ROUTES } from '../fuzz/tab-api.js';
 import { startBotStack } from '../../test/bot/support/bot-stack.js';
 import { startBenchEnv } from '../support/bench-env.js';
 import { capturingConsole } from '../support/console-capture.js';
+import { FINDINGS_STACK_ENV, probeFindings, type FindingProbe } from './security-findings.js';
 
 /**
  * Bad tokens against the bot endpoint (bench/fuzz/bot-tokens.ts) and every tab API route: forged (right kid, wrong key), unsigned (alg none),
@@ -26,6 +27,8 @@ export interface AuthResult {
   examples: string[];
   /** The bot endpoint, POST /api/messages, with its own kinds of bad channel token. */
   botEndpoint: { attempts: number; accepted: number; kinds: string[]; genuineAccepted: boolean };
+  /** The security review's findings (issue 13), each attack replayed; every one must be `held`. */
+  findings: FindingProbe[];
 }
 
 type Kind = (typeof BAD_TOKENS)[number] | 'unsigned' | 'otherTenantUser' | 'none';
@@ -90,9 +93,13 @@ export async function runAuth(): Promise<AuthResult> {
       await res.arrayBuffer();
       if (res.status < 400 || res.status === 409) genuineAccepted += 1;
     }
-    const botStack = await startBotStack();
-    const bot = (await capturingConsole(() => attackBotEndpoint(botStack)).finally(() => botStack.close()))
-      .value;
+    const botStack = await startBotStack({ env: FINDINGS_STACK_ENV });
+    const { bot, findings } = (
+      await capturingConsole(async () => ({
+        bot: await attackBotEndpoint(botStack),
+        findings: await probeFindings(botStack),
+      })).finally(() => botStack.close())
+    ).value;
     return {
       attempts: attempts + bot.attempts,
       accepted: accepted + bot.accepted,
@@ -106,6 +113,7 @@ export async function runAuth(): Promise<AuthResult> {
         kinds: bot.kinds,
         genuineAccepted: bot.genuineAccepted,
       },
+      findings,
     };
   } finally {
     await surface.close();

@@ -23,6 +23,11 @@ export interface RunningServer {
   shutdown(): Promise<boolean>;
 }
 
+/** Without BOT_ID, /api/messages trusts any caller: only this machine may reach it (SECURITY.md). */
+export function bindAddress(config: Pick<Config, 'BOT_ID'>): string {
+  return config.BOT_ID ? '0.0.0.0' : '127.0.0.1';
+}
+
 /** The authority answers its discovery document: the emulator (or Entra) can sign users in. */
 function authorityCheck(config: Config, caPem: string | undefined): HealthCheck {
   const fetch = trustedFetch(caPem);
@@ -90,8 +95,7 @@ export async function composeServer(
   });
 
   steps.push({ name: 'store', run: () => store.close() });
-  // Without BOT_ID, /api/messages trusts any caller: only this machine may reach it (SECURITY.md).
-  const port = await http.listen(config.PORT, config.BOT_ID ? '0.0.0.0' : '127.0.0.1');
+  const port = await http.listen(config.PORT, bindAddress(config));
   worker?.start();
   logger.info({ port, dialect: store.dialect, worker: worker?.owner ?? 'separate' }, 'server listening');
   return {

@@ -1,3 +1,4 @@
+import { TEAMS_CLIENT_IDS } from '../../bot/api/auth/token-validator.js';
 import { strict as assert } from 'node:assert';
 import { parseConfig } from '../../bot/config/config.js';
 import { read } from '../env/project-files.js';
@@ -35,6 +36,8 @@ describe('aad.manifest.json', () => {
       assert.deepEqual(pre?.permissionIds, [scope.id], appId);
     }
     assert.deepEqual(aad.identifierUris, ['api://${{PUBLIC_HOSTNAME}}/${{AAD_APP_CLIENT_ID}}']);
+    // The tab API accepts tokens requested by these clients (azp) besides ours, and no others.
+    assert.deepEqual([...TEAMS_CLIENT_IDS].sort(), Object.values(TEAMS_CLIENTS).sort());
   });
 
   it('accepts sign-in replies only at the server callbacks and the tab, all as Web (confidential) redirects', () => {

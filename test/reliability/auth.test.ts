@@ -13,5 +13,11 @@ describe('reliability: forged and misdirected tokens', function () {
     assert.equal(result.botEndpoint.accepted, 0);
     assert.ok(result.botEndpoint.genuineAccepted, 'a genuine channel token still works');
     assert.ok(result.genuineAccepted > 0, 'a genuine token still works');
+    // Issue 13: every finding of the security review, replayed as its attack.
+    assert.deepEqual(
+      result.findings.map((f) => f.finding),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    for (const f of result.findings) assert.ok(f.held, `finding ${f.finding} reopened: ${f.attack}`);
   });
 });

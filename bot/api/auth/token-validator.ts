@@ -41,6 +41,17 @@ export interface TokenValidatorOptions {
   clockToleranceSeconds?: number;
 }
 
+/**
+ * The clients whose tokens for our API are accepted (`azp`): ours (the tab's own browser sign-in) and
+ * Teams' desktop/mobile and web clients, which Teams SSO uses and aad.manifest.json pre-authorises
+ * ("Configure scope for access token", Teams tab SSO: learn.microsoft.com/microsoftteams/platform/tabs/
+ * how-to/authentication/tab-sso-register-aad).
+ */
+export const TEAMS_CLIENT_IDS = [
+  '1fec8e78-bce4-4aaf-ab1b-5451cc387264',
+  '5e3ce6c0-2b1f-4285-8d4b-75ee78787346',
+];
+
 export interface TokenValidator {
   validate(token: string): Promise<VerifiedCaller>;
 }
@@ -94,6 +105,15 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
       if (!scopes.includes(REQUIRED_SCOPE)) {
         throw new TokenRejectedError(`the token lacks the ${REQUIRED_SCOPE} scope`);
+      }
+      const client = typeof payload.azp === 'string' ? payload.azp : payload.appid;
+      if (
+        typeof client !== 'string' ||
+        ![options.clientId, ...TEAMS_CLIENT_IDS].includes(client.toLowerCase())
+      ) {
+        throw new TokenRejectedError(
+          'the token was requested by an application other than Cloud Sync or Teams',
+        );
       }
       const username = payload.preferred_username;
       if (typeof payload.oid !== 'string' || typeof username !== 'string' || !username.includes('@')) {
