@@ -57,7 +57,7 @@ export async function composeServer(
 
   const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.ping() }, ...extraChecks];
   if (config.USE_EMULATOR) healthChecks.push(authorityCheck(config, caPem));
-  const http = createHttpServer({ logger, healthChecks });
+  const http = createHttpServer({ logger, healthChecks, hsts: config.PUBLIC_URL.startsWith('https://') });
   // Shutdown runs these in order: the worker finishes its page and releases leases before the store closes.
   const steps: ShutdownStep[] = [];
 

@@ -58,7 +58,14 @@ function disable(state: EnablementState): ConversationDecision {
   return { kind: 'message', text: 'Cloud Sync isn’t switched on, so there is nothing to switch off.' };
 }
 
+/** Administration answers only in a personal chat: a channel or group chat has other readers. */
 function adminOnly(ctx: ConversationContext, decision: ConversationDecision): ConversationDecision {
+  if (ctx.conversation !== 'personal') {
+    return {
+      kind: 'message',
+      text: 'Send me that in a personal chat: the answer is for administrators only.',
+    };
+  }
   return ctx.isCrmAdmin
     ? decision
     : { kind: 'message', text: 'Only a CRM administrator can do that. Type "help" to see what you can do.' };

@@ -5,6 +5,8 @@ import { runHealthChecks, type HealthCheck } from './health.js';
 export interface HttpServerOptions {
   logger: Logger;
   healthChecks: HealthCheck[];
+  /** Strict-Transport-Security on every answer: set when the public address is https. */
+  hsts?: boolean;
 }
 
 export interface HttpServer {
@@ -30,13 +32,25 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     };
     res.once('finish', finish);
     res.once('close', finish);
+    if (options.hsts) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
     next();
   });
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
   server.get('/healthz', async (_req, res) => {
     const report = await runHealthChecks(options.healthChecks);
-    res.json(report.status === 'ok' ? 200 : 503, report);
+    // Anyone may ask: which dependency fails is shown, why only in the log.
+    const failing = Object.entries(report.checks).filter(([, c]) => !c.ok);
+    if (failing.length) {
+      options.logger.warn(
+        { checks: Object.fromEntries(failing.map(([name, c]) => [name, c.error])) },
+        'health check failing',
+      );
+    }
+    const checks = Object.fromEntries(
+      Object.entries(report.checks).map(([name, c]) => [name, { ok: c.ok, ms: c.ms }]),
+    );
+    res.json(report.status === 'ok' ? 200 : 503, { ...report, checks });
   });
 
   server.on('restifyError', (req, _res, err, cb) => {

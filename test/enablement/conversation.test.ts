@@ -85,6 +85,24 @@ describe('decideCommand', () => {
     assert.match(refused.kind === 'message' ? refused.text : '', /Only a CRM administrator/);
   });
 
+  // Issue 13 (from reading): the user list names everyone of the tenant; a channel or group chat is
+  // seen by people who are not administrators.
+  it('answers "list users" and visibility commands in a personal chat only', () => {
+    for (const conversation of ['channel', 'group_chat'] as const) {
+      const ctx: ConversationContext = {
+        conversation,
+        crmUser: { state: 'active' },
+        isCrmAdmin: true,
+        isItAdmin: true,
+      };
+      for (const text of ['list users', 'grant ben.jones@contoso.com']) {
+        const d = decide(text, ctx);
+        assert.equal(d.kind, 'message', `${text} in ${conversation}`);
+        assert.match(d.kind === 'message' ? d.text : '', /personal chat/);
+      }
+    }
+  });
+
   it('registers an IT channel only in a channel and only for CRM or IT administrators', () => {
     const channel = (crm: boolean, it: boolean): ConversationContext => ({
       conversation: 'channel',

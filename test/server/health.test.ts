@@ -27,8 +27,16 @@ describe('health checks', () => {
 
   it('GET /healthz answers 200 when healthy and 503 when a dependency fails', async () => {
     let storeUp = true;
+    const logged: string[] = [];
     const http = createHttpServer({
-      logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+      logger: createLogger({
+        destination: new Writable({
+          write: (c, _e, cb) => {
+            logged.push(String(c));
+            cb();
+          },
+        }),
+      }),
       healthChecks: [
         {
           name: 'store',
@@ -44,10 +52,34 @@ describe('health checks', () => {
       storeUp = false;
       const down = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(down.status, 503);
-      const body = (await down.json()) as { checks: Record<string, { error?: string }> };
-      assert.equal(body.checks.store?.error, 'database is locked');
+      // Issue 13 (from reading): anyone may call /healthz; dependency errors go to the log only.
+      const text = await down.text();
+      const body = JSON.parse(text) as { checks: Record<string, { ok: boolean }> };
+      assert.equal(body.checks.store?.ok, false);
+      assert.doesNotMatch(text, /database is locked/);
+      assert.match(logged.join(''), /database is locked/);
     } finally {
       http.server.close();
+    }
+  });
+
+  // Issue 13 (from reading): browsers must not fall back to http once they have seen the https address.
+  it('sends HSTS when the public address is https, and not on a plain-http local run', async () => {
+    for (const hsts of [true, false]) {
+      const http = createHttpServer({
+        logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+        healthChecks: [],
+        hsts,
+      });
+      const port = await http.listen(0, '127.0.0.1');
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        const header = res.headers.get('strict-transport-security');
+        if (hsts) assert.match(header ?? '', /^max-age=\d{8,}; includeSubDomains$/);
+        else assert.equal(header, null);
+      } finally {
+        http.server.close();
+      }
     }
   });
 });
