@@ -8,10 +8,10 @@ import type { EntraError } from '../enablement/consent-errors.js';
 import { msalClientFor, type MsalSettings } from './msal-client-factory.js';
 import { signInTenant, type Tenancy } from './sign-in-tenant.js';
 import { signState, verifyState, SignedStateError } from './signed-state.js';
-import { startAttempt, completeAttempt } from './sign-in-attempts.js';
+import { startAttempt, completeAttempt, purgeExpiredAttempts } from './sign-in-attempts.js';
 import { renderResultPage, type ResultPage } from './result-page.js';
 import type { ConsentCheck } from './consent-check.js';
-import { useOnce } from './used-link-states.js';
+import { purgeExpiredLinkStates, useOnce } from './used-link-states.js';
 
 const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
@@ -143,6 +143,9 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
         err instanceof SignedStateError && err.reason === 'expired' ? 'It has expired.' : 'It is not valid.';
       return page(res, 400, linkProblem(reason));
     }
+    // Housekeeping rides on sign-ins: records of long-expired links go, so the tables follow traffic.
+    await purgeExpiredAttempts(deps.store);
+    await purgeExpiredLinkStates(deps.store);
     const pkce = await new CryptoProvider().generatePkceCodes();
     const started = await startAttempt(deps.store, deps.cipher, {
       ticketJti: claims.jti,
