@@ -32,7 +32,7 @@ export interface InitialSyncOptions {
 export interface InitialSyncResult {
   messages: number;
   events: number;
-  /** Items Graph returned: messages in the history window plus calendar instances in the diary window. */
+  /** Items Graph returned: the folders' messages (the whole folder, see delta-cursor.ts) plus calendar instances in the diary window. */
   items: number;
   seconds: number;
   itemsPerSecond: number;
@@ -64,8 +64,7 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
         nextMailRequest(null, {
           graphBaseUrl: apiRoot,
           folder,
-          historyDays: 90,
-          now,
+          expandSensitivity: true,
           pageSize: options.pageSize,
         }),
       ),

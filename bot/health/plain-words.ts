@@ -6,6 +6,7 @@
 const SKIP_REASONS: Record<string, string> = {
   private: 'Marked private in Outlook, so it stays out of the CRM',
   confidential: 'Marked confidential in Outlook, so it stays out of the CRM',
+  sensitivity_unknown: 'Microsoft 365 did not say whether it is private, so it stays out of the CRM for now',
   blocklisted: 'An address or domain in it is on your or your organisation’s blocklist',
   no_crm_contact: 'Nobody in it is a candidate or client in the CRM',
   internal: 'Everyone in it works at your organisation',

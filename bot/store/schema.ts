@@ -61,7 +61,14 @@ export type SyncRunStatus = (typeof SYNC_RUN_STATUSES)[number];
 
 /** Why an item was not filed; the sync worker may add reasons here. Not constrained in the database. */
 export type SyncSkipReason =
-  'private' | 'confidential' | 'blocklisted' | 'no_crm_contact' | 'internal' | 'outside_window' | 'invalid';
+  | 'private'
+  | 'confidential'
+  | 'sensitivity_unknown'
+  | 'blocklisted'
+  | 'no_crm_contact'
+  | 'internal'
+  | 'outside_window'
+  | 'invalid';
 
 /** 'mail:<folder>' (e.g. 'mail:inbox', 'mail:sentitems') or 'diary'. */
 export type SyncResource = string;

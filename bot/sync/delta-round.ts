@@ -44,6 +44,13 @@ export interface RoundSpec<T> {
     filing: AccountFilingContext,
     round: { incremental: boolean },
   ): ReconciledPage | Promise<ReconciledPage>;
+  /** Reads what a page's items lack before they are reconciled (mail: sensitivity-lookup.ts). */
+  complete?(page: DeltaPage<T>): Promise<DeltaPage<T>>;
+  /**
+   * Graph refused the round's initial request: true when the spec now asks in a form Graph accepts
+   * (mail: without the $expand some tenants refuse on delta), so the request is sent again.
+   */
+  initialRequestRefused?(failure: { status: number; code: string | null }): boolean;
   /** The diary's window the cursor belongs to; null for mail. */
   window: CalendarWindow | null;
   /** What a baseline of this resource lists, for detaching what it did not (core/baseline.ts). */
@@ -148,6 +155,10 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
           await openRun();
           continue;
         }
+        if (failure && cursor === null && spec.initialRequestRefused?.(failure) === true) {
+          prefetched = null;
+          continue;
+        }
         throw err;
       }
       prefetched = null;
@@ -161,7 +172,9 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
       const reconciled =
         page.entries.length === 0 && page.rejected.length === 0
           ? null
-          : await spec.reconcile(page, await deps.filing(), { incremental });
+          : await spec.reconcile(spec.complete ? await spec.complete(page) : page, await deps.filing(), {
+              incremental,
+            });
       await commitPage(db, {
         owner: deps.owner,
         accountId,

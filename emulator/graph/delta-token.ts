@@ -25,6 +25,8 @@ export const messageDeltaState = z.object({
   since: z.number().nullable(),
   incl: z.boolean(),
   exp: z.boolean(),
+  /** Last key a filtered initial round may list (its 5,000th match); null when uncapped. */
+  cap: z.number().int().min(0).nullable().default(null),
   pos: z.number().int().min(0),
 });
 export type MessageDeltaState = z.infer<typeof messageDeltaState>;

@@ -10,7 +10,14 @@ import { project } from './select.js';
  * Per-folder message delta. An initial round lists the folder's messages in key order; once it ends,
  * the delta link's cursor is the change sequence at the round's start, so anything that changed while
  * the client paged comes again in the next round (a harmless replay, never a loss).
+ *
+ * "Applying $filter in a delta query returns only up to 5,000 messages" (Microsoft Graph docs, "Get
+ * incremental changes to messages in a folder", query parameters): a filtered initial round ends with
+ * its deltaLink after the first 5,000 matches in its enumeration order. Graph does not say which 5,000,
+ * so a client must not rely on the choice; later rounds report changes as for any round.
  */
+export const FILTERED_DELTA_CAP = 5000;
+
 export interface MessageDeltaQuery {
   select: string[] | null;
   /** receivedDateTime lower bound (epoch ms), inclusive for `ge`. */
@@ -39,6 +46,7 @@ export function initialMessageState(
   q: MessageDeltaQuery,
 ): MessageDeltaState {
   return {
+    cap: q.since === null ? null : capKey(mailbox, folder, q),
     k: 'm',
     u: mailbox.userId,
     e: mailbox.epoch,
@@ -59,11 +67,7 @@ export function messageDeltaPage(
   state: MessageDeltaState,
   options: DeltaOptions,
 ): DeltaResult<MessageDeltaState> {
-  const matches = (r: MessageRecord): boolean => {
-    if (state.since === null) return true;
-    const received = Date.parse(r.fields.receivedDateTime ?? '');
-    return state.incl ? received >= state.since : received > state.since;
-  };
+  const matches = (r: MessageRecord): boolean => receivedSince(r, state.since, state.incl);
   const render = (r: MessageRecord): object =>
     project(messageResource(mailbox, r, options.immutable, state.exp), state.sel);
 
@@ -86,6 +90,23 @@ export function messageDeltaPage(
   return { value: page.items, next: { ...state, upTo, pos: page.next } };
 }
 
+/** The key of the filter's 5,000th match, fixed when the round starts; null when fewer match. */
+function capKey(mailbox: Mailbox, folder: WellKnownFolder, q: MessageDeltaQuery): number | null {
+  let matched = 0;
+  for (const key of mailbox.messages.keysIn(folder)) {
+    if (!receivedSince(mailbox.messages.get(key)!, q.since, q.inclusive)) continue;
+    matched += 1;
+    if (matched === FILTERED_DELTA_CAP) return key;
+  }
+  return null;
+}
+
+function receivedSince(r: MessageRecord, since: number | null, inclusive: boolean): boolean {
+  if (since === null) return true;
+  const received = Date.parse(r.fields.receivedDateTime ?? '');
+  return inclusive ? received >= since : received > since;
+}
+
 function initialPage(
   mailbox: Mailbox,
   state: MessageDeltaState,
@@ -93,7 +114,9 @@ function initialPage(
   matches: (r: MessageRecord) => boolean,
   render: (r: MessageRecord) => object,
 ): BuiltPage<number> {
-  const keys = mailbox.messages.keysIn(state.f);
+  const all = mailbox.messages.keysIn(state.f);
+  // A capped round ends after its last listable key, as if the folder ended there.
+  const keys = state.cap === null ? all : all.slice(0, firstIndexAfter(all, state.cap));
   const items: object[] = [];
   const positions: number[] = [];
   let i = firstIndexAfter(keys, state.pos);

@@ -6,6 +6,7 @@ describe('plain words for sync codes (bot/health/plain-words)', function () {
     for (const reason of [
       'private',
       'confidential',
+      'sensitivity_unknown',
       'blocklisted',
       'no_crm_contact',
       'internal',

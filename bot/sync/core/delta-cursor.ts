@@ -41,21 +41,31 @@ export interface MailRequestOptions {
   graphBaseUrl: string;
   /** A well-known folder name (`inbox`, `sentitems`) or folder id. */
   folder: string;
-  /** Only the first round is limited: later rounds follow the deltaLink, which encodes the filter. */
-  historyDays: number;
-  now: number;
+  /**
+   * Ask for PidTagSensitivity with the page. Off for a round Graph refused it in: the worker then reads
+   * it per message (sensitivity-lookup.ts) rather than file mail of unknown sensitivity.
+   */
+  expandSensitivity: boolean;
   pageSize?: number;
 }
 
+/**
+ * The initial request lists the WHOLE folder: no `$filter`. Graph documents that a filtered messages
+ * delta "returns only up to 5,000 messages" (Get incremental changes to messages in a folder), and
+ * does not say which 5,000, so a `receivedDateTime ge` filter would leave a busy mailbox's import short
+ * and make a re-baseline's sweep detach mail that is still there. An unfiltered round costs one request
+ * per page of older mail too (1,000 messages a page with headers only), and its changes are tracked
+ * without a cap; the history window is applied by the reconciliation (mail-reconcile.ts). The
+ * alternative, a capped delta plus a filtered `messages` listing for the rest, is cheaper for old
+ * mailboxes but leaves the listed-only messages' later changes and deletions to a guess about what a
+ * capped deltaLink tracks, which Graph does not document.
+ */
 export function nextMailRequest(cursor: DeltaCursor | null, options: MailRequestOptions): DeltaRequest {
   const headers = { Prefer: prefer(options.pageSize) };
   if (cursor !== null) return { url: cursor.link, headers };
-  const since = new Date(options.now - options.historyDays * 86_400_000).toISOString();
   const query = [
     `$select=${MESSAGE_SELECT.join(',')}`,
-    `$expand=${encodeURIComponent(MESSAGE_EXPAND)}`,
-    // The only $filter messages/delta supports is on receivedDateTime (ge/gt).
-    `$filter=${encodeURIComponent(`receivedDateTime ge ${since}`)}`,
+    ...(options.expandSensitivity ? [`$expand=${encodeURIComponent(MESSAGE_EXPAND)}`] : []),
   ].join('&');
   const folder = encodeURIComponent(options.folder);
   return { url: `${base(options.graphBaseUrl)}/me/mailFolders/${folder}/messages/delta?${query}`, headers };

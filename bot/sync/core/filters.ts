@@ -17,13 +17,20 @@ import { type DeltaMessage, messageSensitivity } from './graph-items.js';
 /**
  * Whether a message or event is filed in the CRM, and if not, why. The reasons are checked in a fixed
  * precedence so that an item excluded for several reasons always reports the same one, the most
- * fundamental first: invalid (drafts included: never sent, not correspondence yet) → private/confidential
+ * fundamental first: invalid (drafts included: never sent, not correspondence yet) → sensitivity
+ * unknown (fail closed: it might be private) → private/confidential
  * → tenant blocklist → personal blocklist → all-internal → no CRM contact. Reason names are the
  * store's `sync_skips.reason` values.
  */
 
 export type SkipReason =
-  'invalid' | 'private' | 'confidential' | 'blocklisted' | 'internal' | 'no_crm_contact';
+  | 'invalid'
+  | 'sensitivity_unknown'
+  | 'private'
+  | 'confidential'
+  | 'blocklisted'
+  | 'internal'
+  | 'no_crm_contact';
 
 /** `exclude` skips private/confidential items (the default); `include` files them, headers only (no body is ever stored). */
 export type PrivateItemPolicy = 'exclude' | 'include';
@@ -67,7 +74,9 @@ export function decideMessage(message: MessageFields, ctx: FilingContext): Filin
   const participants = messageParticipants(message);
   if (participants.author === null) return skip('invalid', 'no sender address');
   if (message.isDraft === true) return skip('invalid', 'draft, never sent');
-  return decide(participants, messageSensitivity(message), ctx, () => messageDirection(message, ctx.own));
+  const sensitivity = messageSensitivity(message);
+  if (sensitivity === null) return skip('sensitivity_unknown', 'Graph did not say how sensitive it is');
+  return decide(participants, sensitivity, ctx, () => messageDirection(message, ctx.own));
 }
 
 type EventFields = Pick<Event, 'isDraft' | 'sensitivity' | 'organizer' | 'attendees' | 'isOrganizer'>;

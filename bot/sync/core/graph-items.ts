@@ -115,16 +115,23 @@ export const MESSAGE_EXPAND = `${EXPANDED}($filter=id eq 'Integer 0x0036')`;
 const SENSITIVITY_BY_MAPI_VALUE = ['normal', 'personal', 'private', 'confidential'] as const;
 export type Sensitivity = (typeof SENSITIVITY_BY_MAPI_VALUE)[number];
 
+/** Matches the property's id in Graph's own spelling too (e.g. `Integer 0x36`). */
+export function isSensitivityProperty(id: string): boolean {
+  return /^integer\s+0x0*36$/i.test(id.trim());
+}
+
 /**
- * The message's sensitivity from PidTagSensitivity. Absent means normal (Outlook omits it for normal
- * mail); a present but unreadable value counts as confidential, so an unknown marking is never filed
- * as ordinary mail.
+ * The message's sensitivity from PidTagSensitivity, or null when it is unknown. Unknown is a message
+ * whose `singleValueExtendedProperties` did not come at all: Graph may answer a delta request with the
+ * $expand dropped (docs/real-tenant-differences.md), so absence proves nothing and such a message is
+ * never filed until a follow-up read (sensitivity-lookup.ts) sets the list. A list without the property
+ * means it is not set on the item, which MAPI reads as normal. A present but unreadable value counts
+ * as confidential, so an unknown marking is never filed as ordinary mail.
  */
-export function messageSensitivity(message: Pick<DeltaMessage, typeof EXPANDED>): Sensitivity {
-  // Graph echoes the id in its own spelling (e.g. `Integer 0x36`), so match it numerically.
-  const property = message.singleValueExtendedProperties?.find((p) =>
-    /^integer\s+0x0*36$/i.test(p.id.trim()),
-  );
+export function messageSensitivity(message: Pick<DeltaMessage, typeof EXPANDED>): Sensitivity | null {
+  const properties = message.singleValueExtendedProperties;
+  if (properties === undefined || properties === null) return null;
+  const property = properties.find((p) => isSensitivityProperty(p.id));
   if (property === undefined) return 'normal';
   const value = Number(property.value);
   return SENSITIVITY_BY_MAPI_VALUE[value] ?? 'confidential';

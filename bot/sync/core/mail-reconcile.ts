@@ -21,6 +21,9 @@ import { type ReconciledPage, type SyncResource, startPage } from './store-ops.j
  *   record. A move between synced folders is an arrival in the other folder, which wins by version.
  * - A message that is skipped after having been filed (e.g. marked private later) keeps its CRM
  *   e-mail; the skip is recorded so the health view shows it.
+ * - Mail received before the history window is passed over without a trace: the folder's delta lists
+ *   every message (delta-cursor.ts says why it is not filtered), and an old mailbox would otherwise
+ *   fill the skip list with every message it ever had. A link filed earlier stays as it is.
  */
 
 export interface MailPageContext extends FilingContext {
@@ -28,6 +31,8 @@ export interface MailPageContext extends FilingContext {
   accountId: string;
   /** The well-known name or id used in the delta request, e.g. `inbox`. */
   folder: string;
+  /** The history window's start (ISO): mail received earlier is not filed. */
+  receivedFrom: string;
 }
 
 export function reconcileMailPage(page: DeltaPage<DeltaMessage>, ctx: MailPageContext): ReconciledPage {
@@ -54,6 +59,8 @@ export function reconcileMailPage(page: DeltaPage<DeltaMessage>, ctx: MailPageCo
       continue;
     }
     const message = entry.item;
+    const received = graphTimestampToIso(message.receivedDateTime);
+    if (received !== null && received < ctx.receivedFrom) continue;
     const version = graphTimestampToIso(message.lastModifiedDateTime);
     const author = messageParticipants(message).author;
     const when = graphTimestampToIso(message.sentDateTime ?? message.receivedDateTime) ?? 'unknown date';
@@ -82,7 +89,8 @@ export function reconcileMailPage(page: DeltaPage<DeltaMessage>, ctx: MailPageCo
         fromAddress: author,
         toAddresses: addresses(message.toRecipients),
         ccAddresses: addresses(message.ccRecipients),
-        sensitivity: messageSensitivity(message),
+        // Known here: decideMessage skips a message whose sensitivity is unknown.
+        sensitivity: messageSensitivity(message) ?? 'confidential',
       },
     });
     ops.push({

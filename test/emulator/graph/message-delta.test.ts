@@ -3,6 +3,7 @@ import type { MessageDeltaState } from '../../../emulator/graph/delta-token.js';
 import type { Mailbox } from '../../../emulator/graph/mailbox.js';
 import { MailboxStore } from '../../../emulator/graph/mailbox-store.js';
 import {
+  FILTERED_DELTA_CAP,
   initialMessageState,
   messageDeltaPage,
   type DeltaOptions,
@@ -107,6 +108,38 @@ describe('message delta', () => {
         'subject',
       ]);
     }
+  });
+
+  // "Applying $filter in a delta query returns only up to 5,000 messages": Microsoft Graph docs, "Get
+  // incremental changes to messages in a folder" (learn.microsoft.com/graph/delta-query-messages).
+  it('ends a $filter-ed initial round after 5,000 messages, and lists every message without a filter', () => {
+    const box = mailbox(9000);
+    const since = NOW - 300 * 86_400_000;
+    const inbox = box.messages.keysIn('inbox');
+    const matching = inbox.filter((k) => Date.parse(box.messages.get(k)!.fields.receivedDateTime!) >= since);
+    assert.ok(matching.length > FILTERED_DELTA_CAP, 'more messages match than the cap');
+    const big = { ...OPTIONS, pageSize: 1000 };
+
+    const filtered = round(box, initialMessageState(box, 'inbox', { ...query, since }), big);
+    assert.equal(filtered.items.length, 5000);
+    assert.equal(new Set(filtered.items.map((i) => i.id)).size, 5000);
+    assert.ok(filtered.items.every((i) => matching.includes(box.messages.find(i.id)!.key)));
+
+    const unfiltered = round(box, initialMessageState(box, 'inbox', query), big);
+    assert.equal(unfiltered.items.length, inbox.length);
+
+    const added = box.messages.add(
+      'inbox',
+      { subject: 'new', receivedDateTime: new Date(NOW).toISOString() },
+      'normal',
+      NOW,
+    );
+    const next = round(box, filtered.delta, big);
+    assert.deepEqual(
+      next.items.map((i) => i.id),
+      [box.messages.immutableId(added.key)],
+      'the capped round still tracks changes afterwards',
+    );
   });
 
   it('replays items across pages when asked, without losing any', () => {

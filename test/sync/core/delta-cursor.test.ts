@@ -35,23 +35,27 @@ describe('sync/core/delta-cursor', () => {
     }
   });
 
-  it('starts a mail round with $select, sensitivity, the history window and the Prefer headers', () => {
+  it('starts a mail round over the whole folder with $select, sensitivity and the Prefer headers', () => {
     const request = nextMailRequest(null, {
       graphBaseUrl: BASE,
       folder: 'inbox',
-      historyDays: 90,
-      now: Date.parse('2025-06-15T00:00:00Z'),
+      expandSensitivity: true,
       pageSize: 500,
     });
     const url = new URL(request.url);
     assert.equal(url.pathname, '/v1.0/me/mailFolders/inbox/messages/delta');
-    assert.equal(url.searchParams.get('$filter'), 'receivedDateTime ge 2025-03-17T00:00:00.000Z');
+    assert.equal(url.searchParams.get('$filter'), null, 'a filtered delta stops at 5,000 messages');
     assert.ok(url.searchParams.get('$select')?.split(',').includes('internetMessageId'));
+    assert.ok(url.searchParams.get('$select')?.split(',').includes('receivedDateTime'));
     assert.equal(
       url.searchParams.get('$expand'),
       "singleValueExtendedProperties($filter=id eq 'Integer 0x0036')",
     );
     assert.equal(request.headers.Prefer, 'odata.maxpagesize=500, IdType="ImmutableId"');
+    const plain = new URL(
+      nextMailRequest(null, { graphBaseUrl: BASE, folder: 'inbox', expandSensitivity: false }).url,
+    );
+    assert.equal(plain.searchParams.get('$expand'), null);
   });
 
   it('continues from the cursor with the same headers, and asks events for UTC', () => {
@@ -69,6 +73,7 @@ describe('sync/core/delta-cursor', () => {
   it('re-baselines on 410 or a lost sync state and keeps the cursor otherwise', () => {
     assert.deepEqual(planAfterFailure(410, null), { action: 'rebaseline', cursor: null });
     assert.deepEqual(planAfterFailure(400, 'SyncStateNotFound'), { action: 'rebaseline', cursor: null });
+    assert.deepEqual(planAfterFailure(404, 'syncStateNotFound'), { action: 'rebaseline', cursor: null });
     assert.deepEqual(planAfterFailure(503, null), { action: 'keep-cursor' });
     assert.deepEqual(planAfterFailure(429, 'TooManyRequests'), { action: 'keep-cursor' });
   });

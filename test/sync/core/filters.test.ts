@@ -21,6 +21,7 @@ describe('sync/core/filters', () => {
       ['invalid', message({ id: 'a', internetMessageId: '  ' }), ctx],
       ['invalid', message({ id: 'b', from: null, sender: null }), ctx],
       ['invalid', message({ id: 'c', isDraft: true }), ctx],
+      ['sensitivity_unknown', message({ id: 'u', singleValueExtendedProperties: undefined }), ctx],
       ['private', message({ id: 'd', ...sensitivity('2') }), ctx],
       ['confidential', message({ id: 'e', ...sensitivity('3') }), ctx],
       [

@@ -40,6 +40,8 @@ export function message(overrides: Partial<DeltaMessage> & { id: string }): Delt
     subject: 'Interview on Tuesday',
     from: to('priya.patel@example.com', 'Priya Patel'),
     toRecipients: [to('alice.smith@contoso.com')],
+    // What Graph sends for normal mail when the delta request's $expand is served.
+    singleValueExtendedProperties: [{ id: 'Integer 0x36', value: '0' }],
     ...overrides,
   };
 }

@@ -15,11 +15,13 @@ describe('sync/core/graph-items', () => {
     assert.equal(MESSAGE_EXPAND, "singleValueExtendedProperties($filter=id eq 'Integer 0x0036')");
   });
 
-  it('maps PidTagSensitivity, treating an unreadable value as confidential', () => {
+  it('maps PidTagSensitivity, treating an unreadable value as confidential and a missing list as unknown', () => {
     const withValue = (id: string, value: string | null) => ({
       singleValueExtendedProperties: [{ id, value }],
     });
-    assert.equal(messageSensitivity({}), 'normal');
+    assert.equal(messageSensitivity({}), null, 'the $expand was dropped: nothing is known');
+    assert.equal(messageSensitivity({ singleValueExtendedProperties: null }), null);
+    assert.equal(messageSensitivity({ singleValueExtendedProperties: [] }), 'normal', 'not set: normal');
     assert.equal(messageSensitivity(withValue('Integer 0x36', '2')), 'private');
     assert.equal(messageSensitivity(withValue('Integer 0x0036', '3')), 'confidential');
     assert.equal(messageSensitivity(withValue('Integer 0x36', '1')), 'personal');

@@ -16,7 +16,13 @@ const item = (m: DeltaMessage): DeltaEntry<DeltaMessage> => ({ kind: 'item', id:
 const removed = (id: string): DeltaEntry<DeltaMessage> => ({ kind: 'removed', id, reason: 'deleted' });
 
 function ctx(folder = 'inbox', account = 'acct-alice', own = 'alice.smith@contoso.com'): MailPageContext {
-  return { ...filingContext(own), tenantId: 'contoso', accountId: account, folder };
+  return {
+    ...filingContext(own),
+    tenantId: 'contoso',
+    accountId: account,
+    folder,
+    receivedFrom: '2025-01-01T00:00:00.000Z',
+  };
 }
 
 describe('sync/core/mail-reconcile', () => {
@@ -157,11 +163,40 @@ describe('sync/core/mail-reconcile', () => {
     const store = new StoreModel().apply(result.ops);
     const relabelled = {
       ...confidential,
-      singleValueExtendedProperties: null,
+      // The property removed: Graph answers an expand of an unset property with an empty list.
+      singleValueExtendedProperties: [],
       lastModifiedDateTime: '2025-03-05T00:00:00Z',
     };
     store.apply(reconcileMailPage(page([item(relabelled)]), ctx()).ops);
     assert.deepEqual([...store.skips.keys()], ['acct-alice|mail:inbox|y']);
+  });
+
+  it('never files a message whose sensitivity Graph did not send, and records why', () => {
+    const unknown = message({ id: 'u', singleValueExtendedProperties: undefined });
+    const result = reconcileMailPage(page([item(unknown)]), ctx());
+    assert.deepEqual(result.counts, {
+      filed: 0,
+      removed: 0,
+      skipped: { sensitivity_unknown: 1 },
+      rejected: 0,
+    });
+    assert.deepEqual(
+      result.ops.map((op) => op.kind),
+      ['sync_skip.record'],
+    );
+  });
+
+  it('passes over mail received before the history window without filing or recording it', () => {
+    const old = message({ id: 'old', receivedDateTime: '2024-12-31T23:59:59Z' });
+    const edge = message({ id: 'edge', receivedDateTime: '2025-01-01T00:00:00Z' });
+    const result = reconcileMailPage(page([item(old), item(edge)]), ctx());
+    assert.equal(result.counts.filed, 1);
+    assert.deepEqual(result.counts.skipped, {});
+    const owners = result.ops.filter((op) => op.kind === 'mail_item_owner.upsert');
+    assert.deepEqual(
+      owners.map((op) => op.kind === 'mail_item_owner.upsert' && op.graphMessageId),
+      ['edge'],
+    );
   });
 
   it('refuses an item without a usable version instead of guessing its order', () => {
