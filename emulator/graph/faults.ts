@@ -13,8 +13,21 @@ export const faultSettingsSchema = z
     throttleRetryAfterSeconds: z.number().int().min(0).max(300).default(1),
     unavailableRate: z.number().min(0).max(1).default(0),
     unavailableRetryAfterSeconds: z.number().int().min(0).max(300).default(1),
-    /** The next N requests that carry a $skiptoken or $deltatoken answer 410. */
+    /** The next N requests that carry a $skiptoken or $deltatoken answer syncStateNotFound. */
     syncStateGone: z.number().int().min(0).max(1000).default(0),
+    /**
+     * The status of that answer: "a 40X-series error with error codes such as syncStateNotFound" for an
+     * expired Outlook delta token (Microsoft Graph docs, "Use delta query", Token duration), or 410.
+     */
+    syncStateGoneStatus: z.union([z.literal(400), z.literal(404), z.literal(410)]).default(410),
+    /**
+     * How a messages delta request answers `$expand=singleValueExtendedProperties(...)`: `served`;
+     * `refused` with HTTP 500 "Value cannot be null. Parameter name: type", as reported for delta with
+     * $expand (microsoftgraph/microsoft-graph-docs-contrib issues 8029 and 7929); or `dropped`, items
+     * without the property, as delta items were reported to arrive without requested properties
+     * (microsoftgraph/msgraph-sdk-dotnet-core issue 40). A GET of one message still serves it.
+     */
+    deltaExpand: z.enum(['served', 'refused', 'dropped']).default('served'),
     latencyMs: z.number().int().min(0).max(60_000).default(0),
     perItemLatencyMs: z.number().min(0).max(1000).default(0),
     /** Every delta page that has a next page starts the next one this many items back. */
@@ -94,9 +107,9 @@ export class Faults {
   }
 }
 
-export function syncStateNotFound(): EmuResponse {
+export function syncStateNotFound(status = 410): EmuResponse {
   return graphError(
-    410,
+    status,
     'SyncStateNotFound',
     'The sync state generation is not found. Restart the synchronization with an initial delta request.',
   );

@@ -23,7 +23,7 @@ const calendarViewDelta: GraphHandler = (req) => {
   const token = stateToken(req);
   let state;
   if (token) {
-    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound();
+    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound(faults.get(user.id).syncStateGoneStatus);
     const checked = checkState(token, 'c', mailbox);
     if ('status' in checked) return checked;
     state = checked;

@@ -70,7 +70,7 @@ const messagesDelta: GraphHandler = (req) => {
   const token = stateToken(req);
   let state;
   if (token) {
-    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound();
+    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound(faults.get(user.id).syncStateGoneStatus);
     const checked = checkState(token, 'm', mailbox);
     if ('status' in checked) return checked;
     if (checked.f !== folder)
@@ -103,7 +103,11 @@ const messagesDelta: GraphHandler = (req) => {
       expandSensitivity: expand,
     });
   }
-  const round = state; // const, so the page callback sees the narrowed type
+  const expandAnswer = faults.get(user.id).deltaExpand;
+  if (state.exp && expandAnswer === 'refused')
+    return graphError(500, 'InternalServerError', 'Value cannot be null.\r\nParameter name: type');
+  // const, so the page callback sees the narrowed type
+  const round = state.exp && expandAnswer === 'dropped' ? { ...state, exp: false } : state;
   return deltaResponse(req, 'message', round, (options) => messageDeltaPage(mailbox, round, options));
 };
 
