@@ -5,6 +5,7 @@ import * as signInAttempts from './0003-sign-in-attempts.js';
 import * as baselineGenerations from './0004-baseline-generations.js';
 import * as identityRequests from './0005-identity-requests.js';
 import * as usedLinkStates from './0006-used-link-states.js';
+import * as unfilteredMailBaselines from './0007-unfiltered-mail-baselines.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004-baseline-generations': baselineGenerations,
   '0005-identity-requests': identityRequests,
   '0006-used-link-states': usedLinkStates,
+  '0007-unfiltered-mail-baselines': unfilteredMailBaselines,
 };
 
 export const migrationProvider: MigrationProvider = {
