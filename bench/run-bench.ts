@@ -4,6 +4,7 @@
  * printed as a table. Sizes come from the environment (see bench/README.md); defaults are the issue's.
  */
 import type { BotOptions, BotResult } from './scenarios/bot.js';
+import { runBusyMailbox } from './scenarios/busy-mailbox.js';
 import { runFreshness } from './scenarios/freshness.js';
 import { runInitialSync } from './scenarios/initial-sync.js';
 import { runScale } from './scenarios/scale.js';
@@ -30,6 +31,12 @@ async function main(): Promise<void> {
       runInitialSync({ messages, events, latency: false, pageSize }),
     );
     if (withLatency) results.initialSync = { ...withLatency, withoutLatency };
+    results.busyMailbox = await section('busyMailbox', selected('busyMailbox'), () =>
+      runBusyMailbox({
+        inWindow: option('BENCH_BUSY_IN_WINDOW', 50_000, 100_000),
+        older: option('BENCH_BUSY_OLDER', 200_000, 250_000),
+      }),
+    );
     results.freshness = await section('freshness', selected('freshness'), () =>
       runFreshness({
         samples: option('BENCH_FRESHNESS_SAMPLES', 100, 1000),

@@ -70,7 +70,7 @@ const exceptionBody = z
 
 const generateBody = z
   .object({
-    messages: z.number().int().min(0).max(200_000),
+    messages: z.number().int().min(0).max(350_000),
     events: z.number().int().min(0).max(10_000).default(0),
     seed: z.number().int().default(1),
     days: z.number().int().min(1).max(3650).optional(),
