@@ -31,7 +31,8 @@ const messagePatch = z
   })
   .strict();
 
-const moveBody = z.object({ folder: z.enum(WELL_KNOWN_FOLDERS) }).strict();
+/** A well-known name or the id of a folder created through Graph. */
+const moveBody = z.object({ folder: z.string().min(1) }).strict();
 
 const eventPatch = z
   .object({
@@ -89,6 +90,10 @@ function ownerAddresses(user: DirectoryUser): string[] {
   return [user.mail, user.userPrincipalName];
 }
 
+function isWellKnown(folder: string): boolean {
+  return (WELL_KNOWN_FOLDERS as readonly string[]).includes(folder);
+}
+
 function owner(ctx: EmulatorContext, req: EmuRequest): DirectoryUser {
   const named = req.params['user']!;
   const user = ctx.directory.findUserById(named) ?? ctx.directory.findUserByUpn(named);
@@ -139,7 +144,10 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
         return json(200, {
           userId: user.id,
           userPrincipalName: user.userPrincipalName,
-          folders: mailbox.folders().map((f) => ({ ...f, wellKnownName: mailbox.resolveFolder(f.id!) })),
+          folders: mailbox.folders().map((f) => {
+            const key = mailbox.resolveFolder(f.id!);
+            return { ...f, ...(key && isWellKnown(key) ? { wellKnownName: key } : {}) };
+          }),
           events: mailbox.calendar.size,
           sequence: mailbox.sequence.current,
         });
@@ -209,7 +217,9 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
         const { mailbox } = box(req);
         const record = mailbox.messages.find(req.params['id']!);
         if (!record) return notFound('message');
-        mailbox.messages.move(record.key, parseBody(moveBody, req).folder, store.now());
+        const folder = mailbox.resolveFolder(parseBody(moveBody, req).folder);
+        if (!folder) return notFound('folder');
+        mailbox.messages.move(record.key, folder, store.now());
         return json(200, messageOut(mailbox, record.key));
       }),
     )

@@ -79,6 +79,7 @@ export function hasPermission(caller: Caller, scopes: readonly string[], roles: 
 
 export const PERMISSIONS = {
   readMail: { scopes: ['Mail.Read', 'Mail.ReadWrite'], roles: ['Mail.Read', 'Mail.ReadWrite'] },
+  writeMail: { scopes: ['Mail.ReadWrite'], roles: ['Mail.ReadWrite'] },
   sendMail: { scopes: ['Mail.Send'], roles: ['Mail.Send'] },
   readCalendar: {
     scopes: ['Calendars.Read', 'Calendars.ReadWrite'],

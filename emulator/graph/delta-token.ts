@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { WELL_KNOWN_FOLDERS } from './seed-schema.js';
 
 /**
  * State tokens ($skiptoken / $deltatoken). Like Graph's they carry the whole query (folder or window,
@@ -20,7 +19,8 @@ const common = {
 export const messageDeltaState = z.object({
   k: z.literal('m'),
   ...common,
-  f: z.enum(WELL_KNOWN_FOLDERS),
+  /** Folder key: a well-known name or a created folder's key. */
+  f: z.string().min(1),
   /** receivedDateTime filter (epoch ms) and whether it is inclusive. */
   since: z.number().nullable(),
   incl: z.boolean(),

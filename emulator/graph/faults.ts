@@ -21,6 +21,12 @@ export const faultSettingsSchema = z
      */
     syncStateGoneStatus: z.union([z.literal(400), z.literal(404), z.literal(410)]).default(410),
     /**
+     * Limits `syncStateGone` to one mail folder's delta (a well-known name or folder id): Outlook delta
+     * is "a per-folder operation" ("Get incremental changes to messages in a folder"), so one folder's
+     * sync state can go while the others' stay.
+     */
+    syncStateGoneFolder: z.string().min(1).optional(),
+    /**
      * How a messages delta request answers `$expand=singleValueExtendedProperties(...)`: `served`;
      * `refused` with HTTP 500 "Value cannot be null. Parameter name: type", as reported for delta with
      * $expand (microsoftgraph/microsoft-graph-docs-contrib issues 8029 and 7929); or `dropped`, items
@@ -90,8 +96,13 @@ export class Faults {
     return undefined;
   }
 
-  /** Uses up one forced 410, if any is left. */
-  takeSyncStateGone(userId: string): boolean {
+  /**
+   * Uses up one forced lost sync state, if any is left and it applies here: `isFolder` tells whether a
+   * folder named in `syncStateGoneFolder` is the one asked for (absent for the calendar view).
+   */
+  takeSyncStateGone(userId: string, isFolder?: (named: string) => boolean): boolean {
+    const only = this.get(userId).syncStateGoneFolder;
+    if (only !== undefined && isFolder?.(only) !== true) return false;
     return this.take(userId, 'syncStateGone');
   }
 

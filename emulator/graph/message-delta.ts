@@ -3,7 +3,7 @@ import type { MessageDeltaState } from './delta-token.js';
 import type { Mailbox } from './mailbox.js';
 import { firstIndexAfter, type MessageRecord } from './message-store.js';
 import { messageResource, removedResource } from './message-view.js';
-import type { WellKnownFolder } from './seed-schema.js';
+import type { FolderKey } from './seed-schema.js';
 import { project } from './select.js';
 
 /**
@@ -42,7 +42,7 @@ export interface DeltaResult<S> {
 
 export function initialMessageState(
   mailbox: Mailbox,
-  folder: WellKnownFolder,
+  folder: FolderKey,
   q: MessageDeltaQuery,
 ): MessageDeltaState {
   return {
@@ -91,7 +91,7 @@ export function messageDeltaPage(
 }
 
 /** The key of the filter's 5,000th match, fixed when the round starts; null when fewer match. */
-function capKey(mailbox: Mailbox, folder: WellKnownFolder, q: MessageDeltaQuery): number | null {
+function capKey(mailbox: Mailbox, folder: FolderKey, q: MessageDeltaQuery): number | null {
   let matched = 0;
   for (const key of mailbox.messages.keysIn(folder)) {
     if (!receivedSince(mailbox.messages.get(key)!, q.since, q.inclusive)) continue;
@@ -162,7 +162,7 @@ function changesPage(
 /** What one change means for the folder: the message itself, or @removed under the id the client knows. */
 function changeItems(
   box: Mailbox,
-  folder: WellKnownFolder,
+  folder: FolderKey,
   key: number,
   knownRegularId: string,
   immutable: boolean,

@@ -1,7 +1,7 @@
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { ChangeLog } from './change-log.js';
 import { decodeId, encodeId } from './ids.js';
-import { WELL_KNOWN_FOLDERS, type SensitivityName, type WellKnownFolder } from './seed-schema.js';
+import type { FolderKey, SensitivityName } from './seed-schema.js';
 import type { ChangeSink, ItemIds, Sequence } from './sequence.js';
 
 /** The parts of a message that its content defines; ids, folder and timestamps belong to the store. */
@@ -13,7 +13,7 @@ export type MessageFields = Omit<
 /** One stored message. Records are replaced, never mutated, so a reader's copy stays consistent. */
 export interface MessageRecord {
   readonly key: number;
-  readonly folder: WellKnownFolder;
+  readonly folder: FolderKey;
   /** Bumped on every move: the regular id embeds it. */
   readonly generation: number;
   readonly version: number;
@@ -31,19 +31,14 @@ export interface FolderChange {
 export class MessageStore {
   private readonly records = new Map<number, MessageRecord>();
   /** Keys per folder, ascending, which is the order of an initial delta round. */
-  private readonly folderKeys = new Map<WellKnownFolder, number[]>();
-  private readonly logs = new Map<WellKnownFolder, ChangeLog<FolderChange>>();
+  private readonly folderKeys = new Map<FolderKey, number[]>();
+  private readonly logs = new Map<FolderKey, ChangeLog<FolderChange>>();
 
   constructor(
     private readonly tag: string,
     private readonly sequence: Sequence,
     private readonly sink: ChangeSink,
-  ) {
-    for (const f of WELL_KNOWN_FOLDERS) {
-      this.folderKeys.set(f, []);
-      this.logs.set(f, new ChangeLog());
-    }
-  }
+  ) {}
 
   get size(): number {
     return this.records.size;
@@ -74,24 +69,28 @@ export class MessageStore {
     return record;
   }
 
-  keysIn(folder: WellKnownFolder): readonly number[] {
-    return this.folderKeys.get(folder)!;
+  keysIn(folder: FolderKey): readonly number[] {
+    return this.keysOf(folder);
   }
 
-  log(folder: WellKnownFolder): ChangeLog<FolderChange> {
-    return this.logs.get(folder)!;
+  /** A folder's change log, begun the first time anything asks for it (an empty folder has no changes). */
+  log(folder: FolderKey): ChangeLog<FolderChange> {
+    let log = this.logs.get(folder);
+    if (!log) this.logs.set(folder, (log = new ChangeLog()));
+    return log;
+  }
+
+  private keysOf(folder: FolderKey): number[] {
+    let keys = this.folderKeys.get(folder);
+    if (!keys) this.folderKeys.set(folder, (keys = []));
+    return keys;
   }
 
   all(): IterableIterator<MessageRecord> {
     return this.records.values();
   }
 
-  add(
-    folder: WellKnownFolder,
-    fields: MessageFields,
-    sensitivity: SensitivityName,
-    nowMs: number,
-  ): MessageRecord {
+  add(folder: FolderKey, fields: MessageFields, sensitivity: SensitivityName, nowMs: number): MessageRecord {
     const key = this.sequence.nextKey();
     const at = new Date(nowMs).toISOString();
     const record: MessageRecord = {
@@ -105,7 +104,7 @@ export class MessageStore {
       fields,
     };
     this.records.set(key, record);
-    insertSorted(this.folderKeys.get(folder)!, key);
+    insertSorted(this.keysOf(folder), key);
     this.record(folder, record, 'created');
     return record;
   }
@@ -129,7 +128,7 @@ export class MessageStore {
     return record;
   }
 
-  move(key: number, folder: WellKnownFolder, nowMs: number): MessageRecord {
+  move(key: number, folder: FolderKey, nowMs: number): MessageRecord {
     const old = this.require(key);
     if (old.folder === folder) return old;
     const oldIds = this.ids(old);
@@ -141,10 +140,10 @@ export class MessageStore {
       lastModifiedDateTime: new Date(nowMs).toISOString(),
     };
     this.records.set(key, record);
-    removeSorted(this.folderKeys.get(old.folder)!, key);
-    insertSorted(this.folderKeys.get(folder)!, key);
+    removeSorted(this.keysOf(old.folder), key);
+    insertSorted(this.keysOf(folder), key);
     const seq = this.sequence.next();
-    this.logs.get(old.folder)!.append(seq, key, { regularId: oldIds.regular });
+    this.log(old.folder).append(seq, key, { regularId: oldIds.regular });
     this.sink({
       kind: 'message',
       changeType: 'deleted',
@@ -154,7 +153,7 @@ export class MessageStore {
     });
     const seq2 = this.sequence.next();
     const newIds = this.ids(record);
-    this.logs.get(folder)!.append(seq2, key, { regularId: newIds.regular });
+    this.log(folder).append(seq2, key, { regularId: newIds.regular });
     this.sink({ kind: 'message', changeType: 'created', folder, ids: newIds, version: record.version });
     return record;
   }
@@ -162,18 +161,14 @@ export class MessageStore {
   delete(key: number): MessageRecord {
     const old = this.require(key);
     this.records.delete(key);
-    removeSorted(this.folderKeys.get(old.folder)!, key);
+    removeSorted(this.keysOf(old.folder), key);
     this.record(old.folder, old, 'deleted');
     return old;
   }
 
-  private record(
-    folder: WellKnownFolder,
-    record: MessageRecord,
-    changeType: 'created' | 'updated' | 'deleted',
-  ) {
+  private record(folder: FolderKey, record: MessageRecord, changeType: 'created' | 'updated' | 'deleted') {
     const ids = this.ids(record);
-    this.logs.get(folder)!.append(this.sequence.next(), record.key, { regularId: ids.regular });
+    this.log(folder).append(this.sequence.next(), record.key, { regularId: ids.regular });
     this.sink({ kind: 'message', changeType, folder, ids, version: record.version });
   }
 

@@ -6,13 +6,19 @@ import { syncStateNotFound } from './faults.js';
 import { checkState, parseGraphDateTime, stateToken } from './graph-query.js';
 import { userOf, type GraphHandler, type GraphRequest } from './graph-request.js';
 import { bodyPreview } from './mailbox-seed.js';
+import { FolderExistsError } from './mailbox.js';
 import { initialMessageState, messageDeltaPage } from './message-delta.js';
 import { MESSAGE_PROPERTIES, messageResource, parseMessageExpand } from './message-view.js';
 import type { GraphPipeline } from './pipeline.js';
 import { preferenceApplied } from './prefer.js';
 import { parseSelect, project } from './select.js';
 
-/** Mail folders, per-folder message delta, single messages and sendMail. */
+/**
+ * Mail folders (list, get, create, child folders), per-folder message delta, single messages, message
+ * move and sendMail. Folder creation follows "Create mailFolder" / "Create child folder" (201, a
+ * sibling's name again is 409 ErrorFolderExists); move follows "message: move" (201 with the message in
+ * its new folder, `destinationId` a folder id or well-known name).
+ */
 
 function canReadMail(req: GraphRequest): boolean {
   return hasPermission(req.caller, PERMISSIONS.readMail.scopes, PERMISSIONS.readMail.roles);
@@ -60,6 +66,72 @@ const getFolder: GraphHandler = (req) => {
   });
 };
 
+function canWriteMail(req: GraphRequest): boolean {
+  return hasPermission(req.caller, PERMISSIONS.writeMail.scopes, PERMISSIONS.writeMail.roles);
+}
+
+const folderBody = z.object({
+  displayName: z.string().trim().min(1).max(255),
+  isHidden: z.boolean().optional(),
+});
+
+function createFolderUnder(req: GraphRequest, parentIdOrName: string): EmuResponse {
+  if (!canWriteMail(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const parent = mailbox.resolveParent(parentIdOrName);
+  if (!parent) return folderNotFound();
+  const body = folderBody.safeParse(parseJson(req.body));
+  if (!body.success)
+    return graphError(400, 'ErrorInvalidRequest', 'The request body must give a non-empty displayName.');
+  try {
+    const key = mailbox.createFolder(body.data.displayName, parent, body.data.isHidden ?? false);
+    return json(201, {
+      '@odata.context': `${req.ctx.origin}/v1.0/$metadata#mailFolders/$entity`,
+      ...mailbox.folder(key),
+    });
+  } catch (err) {
+    if (err instanceof FolderExistsError) return graphError(409, 'ErrorFolderExists', err.message);
+    throw err;
+  }
+}
+
+const createFolder: GraphHandler = (req) => createFolderUnder(req, 'msgfolderroot');
+
+const createChildFolder: GraphHandler = (req) => createFolderUnder(req, req.params['folder']!);
+
+const listChildFolders: GraphHandler = (req) => {
+  if (!canReadMail(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const folder = mailbox.resolveParent(req.params['folder']!);
+  if (!folder) return folderNotFound();
+  const value = mailbox.childFolders(folder);
+  req.itemCount = value.length;
+  return json(200, { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#mailFolders`, value });
+};
+
+const moveBody = z.object({ destinationId: z.string().min(1) });
+
+const moveMessage: GraphHandler = (req) => {
+  if (!canWriteMail(req)) return accessDenied();
+  const mailbox = req.ctx.mailboxes.mailbox(userOf(req).id);
+  const record = mailbox.messages.find(req.params['id']!);
+  if (!record) return folderNotFound();
+  const body = moveBody.safeParse(parseJson(req.body));
+  if (!body.success)
+    return graphError(400, 'ErrorInvalidRequest', 'The request body must give a destinationId.');
+  const destination = mailbox.resolveFolder(body.data.destinationId);
+  if (!destination) return folderNotFound();
+  const moved = mailbox.messages.move(record.key, destination, req.ctx.mailboxes.now());
+  return json(
+    201,
+    {
+      '@odata.context': `${req.ctx.origin}/v1.0/$metadata#messages/$entity`,
+      ...messageResource(mailbox, moved, req.prefs.immutableIds, false),
+    },
+    preferenceApplied([req.prefs.immutableIds ? 'IdType="ImmutableId"' : undefined]),
+  );
+};
+
 const messagesDelta: GraphHandler = (req) => {
   if (!canReadMail(req)) return accessDenied();
   const user = userOf(req);
@@ -70,7 +142,8 @@ const messagesDelta: GraphHandler = (req) => {
   const token = stateToken(req);
   let state;
   if (token) {
-    if (faults.takeSyncStateGone(user.id)) return syncStateNotFound(faults.get(user.id).syncStateGoneStatus);
+    if (faults.takeSyncStateGone(user.id, (named) => mailbox.resolveFolder(named) === folder))
+      return syncStateNotFound(faults.get(user.id).syncStateGoneStatus);
     const checked = checkState(token, 'm', mailbox);
     if ('status' in checked) return checked;
     if (checked.f !== folder)
@@ -219,7 +292,12 @@ const sendMail: GraphHandler = (req) => {
 export function registerMailRoutes(pipeline: GraphPipeline): void {
   pipeline
     .user('GET', '/mailFolders', listFolders)
+    .user('POST', '/mailFolders', createFolder)
     .user('GET', '/mailFolders/{folder}', getFolder)
+    .user('GET', '/mailFolders/{folder}/childFolders', listChildFolders)
+    .user('POST', '/mailFolders/{folder}/childFolders', createChildFolder)
+    .user('POST', '/messages/{id}/move', moveMessage)
+    .user('POST', '/mailFolders/{folder}/messages/{id}/move', moveMessage)
     .user('GET', '/mailFolders/{folder}/messages/delta', messagesDelta)
     .user('GET', '/messages/{id}', getMessage)
     .user('GET', '/mailFolders/{folder}/messages/{id}', getMessage)

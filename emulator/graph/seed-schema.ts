@@ -7,6 +7,8 @@ import { calendarDeltaBehaviourSchema } from './calendar-delta-behaviour.js';
  */
 export const WELL_KNOWN_FOLDERS = ['inbox', 'sentitems', 'drafts', 'deleteditems', 'archive'] as const;
 export type WellKnownFolder = (typeof WELL_KNOWN_FOLDERS)[number];
+/** A folder inside a mailbox: a well-known name, or the key of a folder created through Graph (`custom-1`). */
+export type FolderKey = string;
 
 export const SENSITIVITIES = ['normal', 'personal', 'private', 'confidential'] as const;
 export type SensitivityName = (typeof SENSITIVITIES)[number];

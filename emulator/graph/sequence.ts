@@ -1,4 +1,4 @@
-import type { WellKnownFolder } from './seed-schema.js';
+import type { FolderKey } from './seed-schema.js';
 
 /** One counter per mailbox orders every change (the delta cursor) and numbers every item (its key). */
 export class Sequence {
@@ -28,7 +28,7 @@ export interface MailboxChange {
   kind: 'message' | 'event';
   changeType: 'created' | 'updated' | 'deleted';
   /** Messages only: the folder the change happened in. */
-  folder?: WellKnownFolder;
+  folder?: FolderKey;
   ids: ItemIds;
   version: number;
 }

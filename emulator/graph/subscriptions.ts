@@ -14,7 +14,7 @@ import {
 } from './notification-delivery.js';
 import { nextReauthorizationAt, type AuthorizationState } from './reauthorization.js';
 import { isUser, resolvePrincipal } from './principal.js';
-import type { WellKnownFolder } from './seed-schema.js';
+import type { FolderKey } from './seed-schema.js';
 import type { MailboxChange } from './sequence.js';
 
 /**
@@ -55,7 +55,7 @@ interface Target {
   userId: string;
   kind: 'message' | 'event';
   /** Messages: one folder, or every folder. */
-  folder: WellKnownFolder | 'all';
+  folder: FolderKey | 'all';
 }
 
 interface Stored {
@@ -339,7 +339,7 @@ export class SubscriptionService {
         'Operation: Create; Exception: [Status Code: Forbidden; Reason: Access is denied. Check credentials and try again.]',
       );
     }
-    let folder: WellKnownFolder | 'all' = 'all';
+    let folder: FolderKey | 'all' = 'all';
     if (m[4]) {
       const resolved = this.ctx.mailboxes.mailbox(user.id).resolveFolder(m[4]);
       if (!resolved)

@@ -15,6 +15,13 @@ import {
  */
 
 type Item = { id: string; singleValueExtendedProperties?: { id: string; value: string }[] };
+type Folder = {
+  id: string;
+  displayName: string;
+  parentFolderId: string;
+  childFolderCount: number;
+  totalItemCount: number;
+};
 type Page = { value: Item[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
 
 const EXPAND = "singleValueExtendedProperties($filter=id eq 'Integer 0x0036')";
@@ -121,5 +128,80 @@ describe('Graph messages delta fidelity (emulator contract)', function () {
       .header('Prefer', 'IdType="ImmutableId"')
       .get()) as Item;
     assert.equal(one.singleValueExtendedProperties?.[0]?.id, 'Integer 0x36');
+  });
+
+  describe('mail folders', function () {
+    let writer: Client;
+    beforeEach(async () => {
+      writer = graphClient(emu, await graphToken(emu, ALICE, { scp: 'User.Read Mail.ReadWrite' }), 0);
+    });
+
+    it('creates a custom folder and a child folder; the same name twice under one parent is 409 ErrorFolderExists ("Create mailFolder", "Create child folder")', async () => {
+      const candidates = (await writer.api('/me/mailFolders').post({ displayName: 'Candidates' })) as Folder;
+      assert.equal(candidates.displayName, 'Candidates');
+      assert.equal(candidates.totalItemCount, 0);
+      const shortlist = (await writer
+        .api(`/me/mailFolders/${encodeURIComponent(candidates.id)}/childFolders`)
+        .post({ displayName: 'Shortlist' })) as Folder;
+      assert.equal(shortlist.parentFolderId, candidates.id);
+
+      const top = (await writer.api('/me/mailFolders').get()) as { value: Folder[] };
+      const listed = top.value.find((f) => f.id === candidates.id);
+      assert.equal(listed?.childFolderCount, 1);
+      assert.ok(!top.value.some((f) => f.id === shortlist.id), 'a child folder is not top-level');
+      const children = (await writer
+        .api(`/me/mailFolders/${encodeURIComponent(candidates.id)}/childFolders`)
+        .get()) as { value: Folder[] };
+      assert.deepEqual(
+        children.value.map((f) => f.displayName),
+        ['Shortlist'],
+      );
+
+      const twice = await failure(writer.api('/me/mailFolders').post({ displayName: 'candidates' }));
+      assert.equal(twice.statusCode, 409);
+      assert.equal(twice.code, 'ErrorFolderExists');
+      const readOnly = await failure(client.api('/me/mailFolders').post({ displayName: 'Other' }));
+      assert.equal(readOnly.statusCode, 403, 'creating needs Mail.ReadWrite');
+    });
+
+    it('moves a message into a custom folder: 201 with the message, @removed (changed) in the old folder\'s delta, listed in the new one ("message: move")', async () => {
+      const candidates = (await writer.api('/me/mailFolders').post({ displayName: 'Candidates' })) as Folder;
+      const inbox = await round(client, '/me/mailFolders/inbox/messages/delta?$select=subject');
+      const target = inbox.items[0]!;
+      const moved = (await writer
+        .api(`/me/messages/${encodeURIComponent(target.id)}/move`)
+        .header('Prefer', 'IdType="ImmutableId"')
+        .post({ destinationId: candidates.id })) as Item & { parentFolderId: string };
+      assert.equal(moved.parentFolderId, candidates.id);
+      assert.equal(moved.id, target.id, 'an immutable id survives the move');
+
+      const after = (await client.api(inbox.deltaLink).header('Prefer', PREFER).get()) as Page;
+      assert.deepEqual(
+        after.value.map((i) => [i.id, (i as { '@removed'?: { reason: string } })['@removed']?.reason]),
+        [[target.id, 'changed']],
+      );
+      const inCandidates = await round(
+        client,
+        `/me/mailFolders/${encodeURIComponent(candidates.id)}/messages/delta?$select=subject`,
+      );
+      assert.deepEqual(
+        inCandidates.items.map((i) => i.id),
+        [target.id],
+      );
+      const gone = await failure(
+        writer.api('/me/messages/AAkALgMbm9uZQ/move').post({ destinationId: candidates.id }),
+      );
+      assert.equal(gone.statusCode, 404);
+    });
+
+    it('loses one folder\'s sync state while the others keep theirs: delta is "a per-folder operation"', async () => {
+      const inbox = await round(client, '/me/mailFolders/inbox/messages/delta?$select=id');
+      const sent = await round(client, '/me/mailFolders/sentitems/messages/delta?$select=id');
+      await faults({ syncStateGone: 5, syncStateGoneFolder: 'inbox' });
+      assert.ok(Array.isArray(((await client.api(sent.deltaLink).get()) as Page).value));
+      const err = await failure(client.api(inbox.deltaLink).get());
+      assert.equal(err.statusCode, 410);
+      assert.equal(err.code, 'SyncStateNotFound');
+    });
   });
 });
