@@ -10,6 +10,7 @@ import {
   buildWelcomeCard,
 } from '../cards/user-cards.js';
 import { decideCommand } from '../enablement/conversation.js';
+import { addToBlocklist, parseBlocklistText } from '../privacy/personal-blocklist.js';
 import type { EnablementEvent } from '../enablement/states.js';
 import { mismatchFromReason } from './card-factory.js';
 import { accountById, accountOfUser, crmUserById } from './crm-directory.js';
@@ -141,8 +142,17 @@ async function act(
           isItAdmin: false,
         },
       );
-      if (decision.kind === 'transition') return step(decision.event);
-      return reply(await deps.cards.stateCard(owner));
+      if (decision.kind !== 'transition') return reply(await deps.cards.stateCard(owner));
+      const typed = action.data.blocklist?.trim() ?? '';
+      if (typed !== '') {
+        // Set before the first import starts, so nothing on the list is ever copied.
+        const parsed = parseBlocklistText(typed);
+        if (!parsed.ok) return refuse(parsed.error);
+        const stored = await ensureOwner(deps.db, speaker);
+        if (!stored) return refuse('Your TriSys user is linked to another Teams account.');
+        await addToBlocklist(deps.db, stored.account, parsed.entries, speaker.auditActor);
+      }
+      return step(decision.event);
     }
     case 'ask_admin':
       return step({ type: 'visibility_requested' }, async () =>

@@ -16,7 +16,14 @@ const text = (what: string) =>
 export const cardActionSchema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('help'), data: noData }),
   z.object({ verb: z.literal('status'), data: noData }),
-  z.object({ verb: z.literal('enable'), data: accountAction }),
+  z.object({
+    verb: z.literal('enable'),
+    // The enable card's optional blocklist box (checked entry by entry before anything changes).
+    data: z.object({
+      ref,
+      blocklist: z.string().max(5000, 'Please keep the list under 5,000 characters.').optional(),
+    }),
+  }),
   z.object({ verb: z.literal('ask_admin'), data: accountAction }),
   z.object({ verb: z.literal('grant_visibility'), data: z.object({ ref }) }),
   z.object({ verb: z.literal('decline_visibility'), data: z.object({ ref }) }),
