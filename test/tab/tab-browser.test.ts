@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
-import { addAccount, addRun, addSkip, minutesAgo } from '../api/fixtures/seed.js';
+import { addAccount, addMailItem, addRun, addSkip, CONTOSO, minutesAgo } from '../api/fixtures/seed.js';
 import { startTabStack, type TabStack } from '../api/fixtures/tab-stack.js';
 import { launchChromium } from '../support/chromium.js';
 
@@ -158,6 +158,27 @@ describe('health tab in Chromium (tab/)', function () {
     });
     await page.locator('[data-resource="mail"] [data-health="syncing"]').waitFor();
     await page.getByText('40 of about 100').waitFor();
+    await page.context().close();
+  });
+
+  it('privacy: adding an address offers to remove what was already copied from it, and removes it', async function () {
+    // What an earlier import copied: one e-mail from Priya (the fixture's sender) in Alice's mailbox only.
+    const copied = await addMailItem(stack.store, CONTOSO, [aliceAccount]);
+    const page = await signIn(ALICE);
+    const privacy = page.getByRole('form', { name: 'Privacy settings' });
+    await privacy.getByRole('textbox').fill('priya.patel@example.com');
+    await privacy.getByRole('button', { name: 'Save privacy settings' }).click();
+    await privacy
+      .getByText('1 e-mails and 0 appointments already copied to TriSys involve priya.patel@example.com')
+      .waitFor();
+    await privacy.getByRole('button', { name: 'Remove them from TriSys' }).click();
+    await privacy.getByText('Removed from TriSys: 1 e-mails and 0 appointments.').waitFor();
+    const left = await stack.store.db
+      .selectFrom('mail_items')
+      .select('id')
+      .where('id', '=', copied)
+      .execute();
+    assert.deepEqual(left, []);
     await page.context().close();
   });
 

@@ -145,14 +145,15 @@ export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
                 </Subtitle2>
                 <SkippedTable items={h.skipped} />
               </section>
-              <section className={styles.section} aria-labelledby="privacy-title">
-                <Subtitle2 as="h3" id="privacy-title">
-                  Privacy
-                </Subtitle2>
-                <PrivacyPanel api={api} />
-              </section>
             </>
           )}
+          {/* From `ready` on, before the first import: the API says when it is not available yet. */}
+          <section className={styles.section} aria-labelledby="privacy-title">
+            <Subtitle2 as="h3" id="privacy-title">
+              Privacy
+            </Subtitle2>
+            <PrivacyPanel api={api} />
+          </section>
           {health.data && (
             <Button appearance="subtle" onClick={() => void health.refresh()} aria-label="Refresh now">
               Updated {new Date(h.generatedAt).toLocaleTimeString()} — refresh

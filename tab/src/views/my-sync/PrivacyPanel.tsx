@@ -11,7 +11,12 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import type { PrivacySettings, PrivateMailChoice } from '../../../../bot/api/contract.js';
+import type {
+  PrivacySaveResult,
+  PrivacySettings,
+  PrivateMailChoice,
+  RemoveCopiedResult,
+} from '../../../../bot/api/contract.js';
 import type { ApiClient } from '../../api/client.js';
 
 const useStyles = makeStyles({
@@ -33,6 +38,8 @@ export function PrivacyPanel({ api }: { api: ApiClient }) {
   const [privateMail, setPrivateMail] = useState<PrivateMailChoice>('skip');
   const [message, setMessage] = useState<{ intent: 'success' | 'error'; text: string }>();
   const [saving, setSaving] = useState(false);
+  /** What was already copied from entries just added: offered for removal, never removed unasked. */
+  const [offer, setOffer] = useState<PrivacySaveResult['alreadyCopied']>();
 
   useEffect(() => {
     api
@@ -58,15 +65,34 @@ export function PrivacyPanel({ api }: { api: ApiClient }) {
     setSaving(true);
     setMessage(undefined);
     try {
-      const saved = await api.send<PrivacySettings>('PUT', '/api/me/privacy', {
+      const saved = await api.send<PrivacySaveResult>('PUT', '/api/me/privacy', {
         blocklist: parseEntries(text),
         privateMail,
       });
       setLoaded(saved);
       setText(saved.blocklist.join('\n'));
+      setOffer(saved.alreadyCopied.mail + saved.alreadyCopied.diary > 0 ? saved.alreadyCopied : undefined);
       setMessage({
         intent: 'success',
         text: 'Saved. New mail is filtered with these settings from the next sync.',
+      });
+    } catch (err) {
+      setMessage({ intent: 'error', text: (err as Error).message });
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const removeCopied = async (entries: string[]) => {
+    setSaving(true);
+    try {
+      const { removed } = await api.send<RemoveCopiedResult>('POST', '/api/me/privacy/remove-copied', {
+        entries,
+      });
+      setOffer(undefined);
+      setMessage({
+        intent: 'success',
+        text: `Removed from TriSys: ${removed.mail} e-mails and ${removed.diary} appointments.`,
       });
     } catch (err) {
       setMessage({ intent: 'error', text: (err as Error).message });
@@ -99,6 +125,17 @@ export function PrivacyPanel({ api }: { api: ApiClient }) {
       {message && (
         <MessageBar intent={message.intent}>
           <MessageBarBody>{message.text}</MessageBarBody>
+        </MessageBar>
+      )}
+      {offer && (
+        <MessageBar intent="warning" role="status">
+          <MessageBarBody>
+            {offer.mail} e-mails and {offer.diary} appointments already copied to TriSys involve{' '}
+            {offer.entries.join(', ')}.{' '}
+            <Button size="small" disabled={saving} onClick={() => void removeCopied(offer.entries)}>
+              Remove them from TriSys
+            </Button>
+          </MessageBarBody>
         </MessageBar>
       )}
       <div>
