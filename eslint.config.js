@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'tab/dist/', 'appPackage/build/', '.test-output/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'data/',
+      'tab/dist/',
+      'appPackage/build/',
+      '.test-output/',
+      '.deploy/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

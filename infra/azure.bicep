@@ -1,5 +1,6 @@
 // Azure resources for one Cloud Sync environment, deployed by `teamsapp provision` (arm/deploy).
-// Server app (bot, tab, API) and worker app on Linux App Service (Node 20), Azure Bot with the Teams
+// Server app (bot, tab, API) and worker app on Linux App Service (Node.js 24, the compiled artifact of
+// `npm run artifact`), Azure Bot with the Teams
 // channel, PostgreSQL Flexible Server, Key Vault for every secret (read by managed identity through Key
 // Vault references), Application Insights. Outputs are written back to env/.env.<env> by Teams Toolkit.
 
@@ -21,7 +22,7 @@ param workerAppServiceSku string = 'B1'
 
 @minValue(1)
 @maxValue(30)
-@description('Worker instances: each runs `npm run worker` and leases accounts from PostgreSQL.')
+@description('Worker instances: each runs the compiled worker and leases accounts from PostgreSQL.')
 param workerCount int = 1
 
 param postgresSkuName string = 'Standard_B1ms'
@@ -320,8 +321,8 @@ resource serverApp 'Microsoft.Web/sites@2023-12-01' = {
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
     siteConfig: {
-      linuxFxVersion: 'NODE|20-lts'
-      appCommandLine: 'npm run server'
+      linuxFxVersion: 'NODE|24-lts'
+      appCommandLine: 'node --enable-source-maps dist/bot/main.js'
       alwaysOn: true
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -356,8 +357,8 @@ resource workerApp 'Microsoft.Web/sites@2023-12-01' = {
     httpsOnly: true
     keyVaultReferenceIdentity: identity.id
     siteConfig: {
-      linuxFxVersion: 'NODE|20-lts'
-      appCommandLine: 'npm run worker'
+      linuxFxVersion: 'NODE|24-lts'
+      appCommandLine: 'node --enable-source-maps dist/bot/worker-main.js'
       alwaysOn: true
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'

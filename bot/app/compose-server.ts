@@ -11,6 +11,7 @@ import { mountBot } from './mount-bot.js';
 import { createSyncWorkerFromConfig } from '../sync/worker-setup.js';
 import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
 import { registerNotificationRoutes } from '../sync/notification-routes.js';
+import { createSyncRequester } from '../sync/sync-requests.js';
 import { syncDb } from '../sync/sync-tables.js';
 
 export interface RunningServer {
@@ -65,10 +66,18 @@ export async function composeServer(
     ? createSyncWorkerFromConfig(config, { store, logger, cipher })
     : undefined;
   const worker = configured?.worker;
-  if (worker) {
-    registerNotificationRoutes(http.server, { db: syncDb(store), logger, requests: worker.requests });
-    steps.push(syncWorkerShutdownStep(worker));
-  }
+  // Graph posts change notifications to this server (PUBLIC_URL) wherever the workers run. Without an
+  // in-process worker the requests still land in the database, where the separate workers claim them.
+  const requests =
+    worker?.requests ??
+    createSyncRequester({
+      db: syncDb(store),
+      onError: (err) =>
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync request not recorded'),
+    });
+  registerNotificationRoutes(http.server, { db: syncDb(store), logger, requests });
+  if (worker) steps.push(syncWorkerShutdownStep(worker));
+  else steps.push({ name: 'sync requests', run: () => requests.flush() });
 
   const syncNow = worker
     ? (accountId: string) =>

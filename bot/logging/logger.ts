@@ -1,5 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import { pino, transport, type Logger, type LoggerOptions } from 'pino';
 import { redactValue, scrubText } from './redact.js';
 
 export interface LogOptions {
@@ -24,7 +23,13 @@ export function createLogger(options: LogOptions = {}): Logger {
     },
   };
   if (options.destination) return pino(base, options.destination);
-  if (options.pretty) return pino(base, pretty({ sync: true, colorize: false, ignore: 'pid,hostname' }));
+  // pino-pretty is a devDependency: loaded by name in pino's transport thread, only when asked for, so
+  // production (JSON logs) never needs it installed.
+  if (options.pretty)
+    return pino(
+      base,
+      transport({ target: 'pino-pretty', options: { colorize: false, ignore: 'pid,hostname' } }),
+    );
   return pino(base);
 }
 
