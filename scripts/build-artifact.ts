@@ -60,8 +60,19 @@ export function folderBytes(dir: string): number {
   return total;
 }
 
-function run(command: string, args: string[], cwd: string): void {
-  execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+/** Runs a step; quietly, its output only shows when it fails. */
+function run(command: string, args: string[], cwd: string, quiet: boolean): void {
+  try {
+    execFileSync(command, args, {
+      cwd,
+      stdio: ['ignore', quiet ? 'pipe' : 'inherit', quiet ? 'pipe' : 'inherit'],
+    });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new ArtifactError(
+      `${command} ${args.join(' ')} failed:\n${String(e.stdout ?? '')}${String(e.stderr ?? '')}`,
+    );
+  }
 }
 
 async function zipFolder(dir: string, zipPath: string): Promise<void> {
@@ -86,7 +97,7 @@ async function zipFolder(dir: string, zipPath: string): Promise<void> {
 }
 
 export async function buildArtifact(
-  options: { build?: boolean; forThisNode?: boolean } = {},
+  options: { build?: boolean; forThisNode?: boolean; quiet?: boolean } = {},
 ): Promise<ArtifactResult> {
   const thisMajor = Number(process.versions.node.split('.')[0]);
   const deployedMajor = deployedNodeMajor(readFileSync(path.join(ROOT, 'infra', 'azure.bicep'), 'utf8'));
@@ -96,7 +107,7 @@ export async function buildArtifact(
         `artifact on Node.js ${deployedMajor}, whose native modules (better-sqlite3) it will load.`,
     );
   }
-  if (options.build !== false) run('npm', ['run', 'build'], ROOT);
+  if (options.build !== false) run('npm', ['run', 'build'], ROOT, options.quiet ?? false);
 
   const dir = path.join(OUT_DIR, STAGE_NAME);
   const zipPath = path.join(OUT_DIR, ZIP_NAME);
@@ -106,7 +117,12 @@ export async function buildArtifact(
     cpSync(path.join(ROOT, item), path.join(dir, item), { recursive: true });
   // Install scripts are skipped: the one native module is copied from the repository's own install,
   // compiled for this same Node.js, instead of being compiled again.
-  run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], dir);
+  run(
+    'npm',
+    ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
+    dir,
+    options.quiet ?? false,
+  );
   copyNativeBuild(dir);
   pruneNodeModules(path.join(dir, 'node_modules'));
   await zipFolder(dir, zipPath);

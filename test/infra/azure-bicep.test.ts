@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { CONFIG_KEYS } from '../../bot/config/config.js';
+import { CONFIG_KEYS, parseConfig } from '../../bot/config/config.js';
 import { bicepOutputs, bicepParams, envFile, placeholderNames, read } from '../env/project-files.js';
+import { bicepSites, sampleValue, type BicepSite } from './bicep-sites.js';
 
 // Read by App Service itself, not by our code: the Application Insights agent's switch.
 const PLATFORM_SETTINGS = ['ApplicationInsightsAgent_EXTENSION_VERSION'];
@@ -14,6 +15,14 @@ const parameters = JSON.parse(read('infra/azure.parameters.json')) as { paramete
 function appSettings(): Map<string, string> {
   const pairs = [...bicep.matchAll(/name:\s*'(\w+)'\s*\n\s*value:\s*(.+)$/gm)];
   return new Map(pairs.map((m) => [m[1] as string, (m[2] as string).trim()]));
+}
+
+function serverAndWorker(): { server: BicepSite; worker: BicepSite } {
+  const sites = bicepSites();
+  const server = sites.find((s) => s.symbol === 'serverApp');
+  const worker = sites.find((s) => s.symbol === 'workerApp');
+  assert.ok(server && worker, 'the template declares serverApp and workerApp');
+  return { server, worker };
 }
 
 /** The body of one resource declaration, up to the next top-level declaration. */
@@ -96,24 +105,55 @@ describe('infra/azure.bicep', () => {
   });
 
   it('keeps the server from running workers, since the worker app runs them', () => {
-    const server = resourceBody('Microsoft.Web/sites').find((b) => b.includes("'npm run server'"));
-    const worker = resourceBody('Microsoft.Web/sites').find((b) => b.includes("'npm run worker'"));
-    assert.ok(server && worker);
-    assert.match(server, /name: 'RUN_WORKER_IN_SERVER'\s*\n\s*value: 'false'/);
+    const { server, worker } = serverAndWorker();
+    assert.equal(server.settings.get('RUN_WORKER_IN_SERVER'), "'false'");
+    assert.equal(worker.settings.get('RUN_WORKER_IN_SERVER'), undefined);
     assert.match(bicep, /capacity: workerCount/);
   });
 
-  it('serves both apps over HTTPS only with TLS 1.2 or later, Node 20 on Linux, reading Key Vault as their identity', () => {
+  it('serves both apps over HTTPS only with TLS 1.2 or later, Node.js 24 on Linux, reading Key Vault as their identity', () => {
     const sites = resourceBody('Microsoft.Web/sites');
     assert.equal(sites.length, 2);
     for (const site of sites) {
       assert.match(site, /httpsOnly: true/);
       assert.match(site, /minTlsVersion: '1\.2'/);
       assert.match(site, /ftpsState: 'Disabled'/);
-      assert.match(site, /linuxFxVersion: 'NODE\|20-lts'/);
+      assert.match(site, /linuxFxVersion: 'NODE\|24-lts'/);
       assert.match(site, /keyVaultReferenceIdentity: identity\.id/);
     }
     assert.match(resourceBody('Microsoft.KeyVault/vaults')[0] ?? '', /enableRbacAuthorization: true/);
+  });
+
+  it('starts the compiled server and worker of the artifact, each in its own app, with source maps', () => {
+    const { server, worker } = serverAndWorker();
+    const build = JSON.parse(read('tsconfig.build.json').replace(/^\s*\/\/.*$/gm, '')) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
+    assert.deepEqual(build.compilerOptions, { ...build.compilerOptions, outDir: 'dist', rootDir: '.' });
+    assert.equal(server.commandLine, 'node --enable-source-maps dist/bot/main.js');
+    assert.equal(worker.commandLine, 'node --enable-source-maps dist/bot/worker-main.js');
+    // What those compiled files come from.
+    read('bot/main.ts');
+    read('bot/worker-main.ts');
+  });
+
+  it('gives each app every setting production requires, so both start: the configuration schema accepts them', () => {
+    for (const site of bicepSites()) {
+      const env = Object.fromEntries(
+        [...site.settings].map(([name, expression]) => [name, sampleValue(expression)]),
+      );
+      assert.equal(env.NODE_ENV, 'production', site.symbol);
+      assert.doesNotThrow(() => parseConfig(env), site.symbol);
+    }
+  });
+
+  it("points Graph's notifications at the server, which takes them while the worker app syncs", () => {
+    const { server, worker } = serverAndWorker();
+    const url = (site: BicepSite) => sampleValue(site.settings.get('PUBLIC_URL') ?? "''");
+    // The worker subscribes with PUBLIC_URL/api/notifications: that address must be the server app's.
+    assert.equal(url(worker), url(server));
+    assert.equal(new URL(url(server)).hostname, sampleValue("'${serverAppName}.azurewebsites.net'"));
+    assert.equal(worker.settings.get('GRAPH_NOTIFICATIONS'), undefined, 'notifications are on (the default)');
   });
 
   it('gives the app a database URL that production accepts: TLS with the certificate checked', () => {

@@ -54,9 +54,13 @@ export interface SyncEnv {
   close(): Promise<void>;
 }
 
-export async function startSyncEnv(dialect: StoreDialect): Promise<SyncEnv> {
+/** `store` opens the store on the running emulator instead (a database that needs its TLS material). */
+export async function startSyncEnv(
+  dialect: StoreDialect,
+  options: { store?: (emu: TestEmulator) => Promise<TestStore> } = {},
+): Promise<SyncEnv> {
   const emu = await startTestEmulator();
-  const fixture = await openTestStore(dialect);
+  const fixture = options.store ? await options.store(emu) : await openTestStore(dialect);
   await fixture.store.migrate();
   const cipherKey = randomBytes(32).toString('base64');
   const cipher = createTokenCipher(cipherKey);
