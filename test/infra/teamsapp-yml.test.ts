@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { ARTIFACT_CONTENT } from '../../scripts/build-artifact.js';
 import { parse } from 'yaml';
 import { bicepOutputs, read } from '../env/project-files.js';
 
@@ -72,10 +73,10 @@ describe('teamsapp.yml', () => {
     assert.equal(update?.with?.manifestPath, './aad.manifest.json');
   });
 
-  it('builds, then zip-deploys to the server and the worker apps that the Bicep outputs', () => {
+  it('builds the artifact, then zip-deploys it to the server and the worker apps that the Bicep outputs', () => {
     assertInOrder(yml.deploy, ['cli/runNpmCommand', 'cli/runNpmCommand', 'azureAppService/zipDeploy']);
     const args = yml.deploy.filter((s) => s.uses === 'cli/runNpmCommand').map((s) => String(s.with?.args));
-    assert.ok(args[0]?.startsWith('ci') && args[1] === 'run build', args.join(', '));
+    assert.ok(args[0]?.startsWith('ci') && args[1] === 'run artifact', args.join(', '));
     const targets = yml.deploy
       .filter((s) => s.uses === 'azureAppService/zipDeploy')
       .map((s) => String(s.with?.resourceId).replace(/^\$\{\{(\w+)\}\}$/, '$1'));
@@ -87,12 +88,11 @@ describe('teamsapp.yml', () => {
     );
   });
 
-  it('never uploads secrets or local data', () => {
-    const ignore = read('infra/.webappignore').split('\n');
-    for (const entry of ['env/*.user', 'data/', '.git/']) assert.ok(ignore.includes(entry), entry);
+  it('uploads the artifact alone: compiled code and production dependencies, never secrets or local data', () => {
     for (const step of yml.deploy.filter((s) => s.uses === 'azureAppService/zipDeploy')) {
-      assert.equal(step.with?.ignoreFile, './infra/.webappignore');
+      assert.equal(step.with?.artifactFolder, './.deploy/app');
     }
+    assert.deepEqual(ARTIFACT_CONTENT, ['dist', 'tab/dist', 'package.json', 'package-lock.json', '.npmrc']);
   });
 
   it('publishes the package to the organisation catalog', () => {
