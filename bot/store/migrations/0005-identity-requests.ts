@@ -29,9 +29,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       c.notNull().check(sql`suggested_address = lower(suggested_address)`),
     )
     .addColumn('crm_user_id', 'text', (c) => c.references('crm_users.id').onDelete('cascade'))
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('pending', 'asked', 'resolved')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'asked', 'resolved')`))
     .addColumn('asked_at', 'text')
     .addColumn('resolved_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
