@@ -208,4 +208,47 @@ describe('mail import against documented Graph limits [sqlite]', function () {
       await assertCrmMatchesMailbox();
     });
   }
+
+  it('re-baselines only the folder whose sync state is lost, and the other folder keeps syncing', async function () {
+    await control('POST', '/generate', { messages: 120, events: 0, seed: 5, days: 60 });
+    await syncOnce();
+    await control('DELETE', '/requests');
+    await control('POST', '/messages', {
+      folder: 'sentitems',
+      subject: 'sent while the inbox lost its state',
+      from: alice.username,
+      to: ['new.person@example.com'],
+    });
+    await control('PUT', '/faults', { syncStateGone: 1, syncStateGoneFolder: 'inbox' });
+    await syncOnce();
+    const log = (await requestLog()).value;
+    const gone = log.filter((r) => r.status === 410);
+    assert.equal(gone.length, 1);
+    assert.match(gone[0]!.path, /inbox/i);
+    await assertCrmMatchesMailbox();
+    assert.equal(await detachedLinks(), 0);
+  });
+
+  it("a message moved into a recruiter's own 'Candidates' folder keeps its CRM e-mail, leaves the synced folders, and comes back when moved back", async function () {
+    await control('POST', '/generate', { messages: 40, events: 0, seed: 8, days: 30 });
+    await syncOnce();
+    const mailbox = env.emu.ctx.mailboxes.mailbox(alice.id);
+    const candidates = mailbox.folderId(mailbox.createFolder('Candidates'));
+    const filed = [...mailbox.messages.all()].find(
+      (r) => r.folder === 'inbox' && r.sensitivity === 'normal',
+    )!;
+    const id = mailbox.messages.immutableId(filed.key);
+    const crmBefore = (await env.db.selectFrom('mail_items').select('id').execute()).length;
+
+    await control('POST', `/messages/${id}/move`, { folder: candidates });
+    await syncOnce();
+    await assertCrmMatchesMailbox();
+    assert.equal(await detachedLinks(), 1, 'the owner link left the synced folders');
+    assert.equal((await env.db.selectFrom('mail_items').select('id').execute()).length, crmBefore);
+
+    await control('POST', `/messages/${id}/move`, { folder: 'inbox' });
+    await syncOnce();
+    await assertCrmMatchesMailbox();
+    assert.equal(await detachedLinks(), 0, 'attached again');
+  });
 });
