@@ -8,6 +8,7 @@ import { createApprovalFlow } from '../bot/approval-flow.js';
 import { createCardFactory } from '../bot/card-factory.js';
 import { accountOfUser, crmUserById } from '../bot/crm-directory.js';
 import { createEnablementService, type EnablementService } from '../bot/enablement-service.js';
+import { createFirstImportWatch, type FirstImportWatch } from '../bot/first-import-watch.js';
 import { registerMessagesRoute } from '../bot/messages-route.js';
 import { createNotifier, type Notifier } from '../bot/notifier.js';
 import { createReconnectNotices } from '../bot/reconnect-notices.js';
@@ -44,6 +45,8 @@ export interface MountBotDeps {
   caPem?: string;
   /** Wakes the sync worker for an account that became active (worker.syncNow or worker.requests). */
   requestSync?: (accountId: string) => void;
+  /** How often followed first imports are looked at for the chat card (default 1 s). */
+  firstImportPollMs?: number;
   /** How often the audit log is read for workers' reconnect_required moves (default 15 s). */
   reconnectPollMs?: number;
   now?: () => Date;
@@ -62,6 +65,8 @@ export interface MountedBot {
   pollIdentityRequests(): Promise<number>;
   service: EnablementService;
   notifier: Notifier;
+  /** The first imports followed in chat (tests poll it). */
+  firstImports: FirstImportWatch;
 }
 
 export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
@@ -135,6 +140,25 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     publicUrl: config.PUBLIC_URL,
     now,
   });
+  const activation = createActivation({
+    store,
+    graph,
+    mailFolders: config.MAIL_FOLDERS,
+    diaryDaysBack: config.DIARY_DAYS_BACK,
+    diaryDaysAhead: config.DIARY_DAYS_AHEAD,
+    tabUrl: cards.tabUrl,
+  });
+  const firstImports = createFirstImportWatch({
+    store,
+    logger,
+    notifier,
+    sendConfirmation: (owner) => activation.sendConfirmation(owner),
+    mailFolders: config.MAIL_FOLDERS,
+    tabUrl: cards.tabUrl,
+    pollMs: deps.firstImportPollMs,
+    now,
+  });
+  firstImports.start();
   const service = createEnablementService({
     store,
     logger,
@@ -143,14 +167,8 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     approvals,
     cardKey,
     askCorrection: (owner) => identity.askCorrection(owner),
-    activation: createActivation({
-      store,
-      graph,
-      mailFolders: config.MAIL_FOLDERS,
-      diaryDaysBack: config.DIARY_DAYS_BACK,
-      diaryDaysAhead: config.DIARY_DAYS_AHEAD,
-      tabUrl: cards.tabUrl,
-    }),
+    activation,
+    firstImports,
     requestSync: deps.requestSync,
     removeSubscriptions: createSubscriptionRemoval({ store, graph }),
     now,
@@ -242,9 +260,11 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     notifier,
     shutdownSteps: [
       { name: 'bot reconnect notices', run: () => notices.stop() },
+      { name: 'first import cards', run: () => firstImports.stop() },
       { name: 'identity request sweep', run: async () => clearInterval(identitySweep) },
     ],
     pollReconnectNotices: () => notices.poll(),
+    firstImports,
     pollIdentityRequests: () => identity.sweep(),
     async onAttention(event) {
       try {

@@ -11,6 +11,7 @@ import type { CardFactory, Owner } from './card-factory.js';
 import { personalReferenceByEmail } from './conversation-refs-store.js';
 import { accountById, bindTeamsUser, crmAdmins, crmUserById } from './crm-directory.js';
 import { applyStep, type StepResult } from './enablement-runner.js';
+import type { FirstImportWatch } from './first-import-watch.js';
 import type { Notifier } from './notifier.js';
 
 /**
@@ -41,6 +42,8 @@ export interface EnablementServiceDeps {
   requestSync?: (accountId: string) => void;
   /** Sends CRM administrators the correction request of a mismatched sign-in (identity-flow.ts). */
   askCorrection?: (owner: Owner) => Promise<void>;
+  /** Follows the first import in chat and sends the confirmation e-mail (follow_first_import). */
+  firstImports?: Pick<FirstImportWatch, 'follow'>;
   /** Removes the account's Graph subscriptions while its tokens still exist (stop_sync). */
   removeSubscriptions?: (accountId: string) => Promise<void>;
   now?: () => Date;
@@ -167,13 +170,8 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
           // Graph subscriptions were removed before the commit (the tokens were still there); drop the rows.
           await db.deleteFrom('graph_subscriptions').where('account_id', '=', accountId).execute();
           break;
-        case 'send_confirmation_mail':
-          try {
-            await deps.activation.sendConfirmation(o);
-          } catch (err) {
-            // Sync is on either way; the card in chat still confirms it.
-            deps.logger.warn({ accountId, err: (err as Error).message }, 'confirmation e-mail not sent');
-          }
+        case 'follow_first_import':
+          await deps.firstImports?.follow(o);
           break;
         case 'delete_tokens':
         case 'purge_data':

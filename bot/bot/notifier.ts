@@ -3,7 +3,12 @@ import type { Kysely } from 'kysely';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import type { Logger } from '../logging/logger.js';
 import type { Database } from '../store/schema.js';
-import { personalReference, personalReferenceByEmail, referenceByKey } from './conversation-refs-store.js';
+import {
+  personalReference,
+  personalReferenceByEmail,
+  referenceByKey,
+  referenceKey,
+} from './conversation-refs-store.js';
 
 /**
  * Proactive messages through stored conversation references: a card to a user's personal chat, a new
@@ -23,6 +28,12 @@ export interface Notifier {
     who: { aadObjectId: string | null; email?: string },
     card: AdaptiveCardJson,
   ): Promise<boolean>;
+  /** As `toUser`, returning where the card went so it can be updated in place. */
+  toUserTracked(
+    tenantId: string,
+    who: { aadObjectId: string | null; email?: string },
+    card: AdaptiveCardJson,
+  ): Promise<{ referenceKey: string; activityId: string } | undefined>;
   /** Posts to a stored conversation; returns the new activity's id. */
   post(referenceKey: string, card: AdaptiveCardJson): Promise<string | undefined>;
   update(referenceKey: string, activityId: string, card: AdaptiveCardJson): Promise<void>;
@@ -46,18 +57,27 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     return id;
   }
 
+  async function toUserTracked(
+    tenantId: string,
+    who: { aadObjectId: string | null; email?: string },
+    card: AdaptiveCardJson,
+  ): Promise<{ referenceKey: string; activityId: string } | undefined> {
+    const ref =
+      (who.aadObjectId ? await personalReference(deps.db, tenantId, who.aadObjectId) : undefined) ??
+      (who.email ? await personalReferenceByEmail(deps.db, tenantId, who.email) : undefined);
+    if (!ref) {
+      deps.logger.info({ tenantId }, 'no personal chat with the user yet; notice not delivered');
+      return undefined;
+    }
+    const activityId = await send(ref, card);
+    return { referenceKey: referenceKey(ref), activityId: activityId ?? '' };
+  }
+
   return {
     async toUser(tenantId, who, card) {
-      const ref =
-        (who.aadObjectId ? await personalReference(deps.db, tenantId, who.aadObjectId) : undefined) ??
-        (who.email ? await personalReferenceByEmail(deps.db, tenantId, who.email) : undefined);
-      if (!ref) {
-        deps.logger.info({ tenantId }, 'no personal chat with the user yet; notice not delivered');
-        return false;
-      }
-      await send(ref, card);
-      return true;
+      return (await toUserTracked(tenantId, who, card)) !== undefined;
     },
+    toUserTracked,
     async post(referenceKey, card) {
       const ref = await referenceByKey(deps.db, referenceKey);
       if (!ref) throw new Error(`no stored conversation for ${referenceKey}`);

@@ -1,5 +1,6 @@
 import type { ResourceHealth } from '../api/contract.js';
 import { describeState, type NextAction } from '../enablement/describe-state.js';
+import type { ImportPhase, KindProgress } from '../health/first-import.js';
 import type { EnablementState } from '../enablement/states.js';
 import type { CardVerb } from './card-actions.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
@@ -8,6 +9,7 @@ import declinedTemplate from './templates/declined.json' with { type: 'json' };
 import disableConfirmationTemplate from './templates/disable-confirmation.json' with { type: 'json' };
 import disableReceiptTemplate from './templates/disable-receipt.json' with { type: 'json' };
 import errorTemplate from './templates/error.json' with { type: 'json' };
+import firstImportTemplate from './templates/first-import.json' with { type: 'json' };
 import identityMismatchTemplate from './templates/identity-mismatch.json' with { type: 'json' };
 import identityNotFoundTemplate from './templates/identity-not-found.json' with { type: 'json' };
 import itAdminTemplate from './templates/it-admin.json' with { type: 'json' };
@@ -243,4 +245,58 @@ export function buildDeclinedCard(input: { ref: string; by: string; reason: stri
 /** For bad input and refused actions: says what went wrong and that nothing changed. */
 export function buildErrorCard(input: { message: string }): AdaptiveCardJson {
   return expandCard(errorTemplate, { message: input.message });
+}
+
+const KIND_NAME = { mail: 'E-mail', diary: 'Diary' } as const;
+const KIND_ITEMS = { mail: 'e-mails', diary: 'appointments' } as const;
+
+function progressText(p: KindProgress, finished: boolean): string {
+  const copied = `${p.copied} ${KIND_ITEMS[p.resource]} ${finished ? 'copied' : 'copied so far'}`;
+  if (finished) return `${copied} (${p.examined} looked at).`;
+  return p.estimate !== null
+    ? `${copied}, ${p.examined} of about ${p.estimate} looked at.`
+    : `${copied}, ${p.examined} looked at.`;
+}
+
+/**
+ * The first import in chat: one card, updated in place while it runs, that ends saying what was copied
+ * and what was left out and why, or what went wrong and what to do.
+ */
+export function buildFirstImportCard(input: {
+  phase: Exclude<ImportPhase, { kind: 'abandoned' }>;
+  tabUrl: string;
+}): AdaptiveCardJson {
+  const { phase } = input;
+  const progress = phase.kind === 'not_started' ? [] : phase.progress;
+  const finished = phase.kind === 'finished';
+  const heading = {
+    not_started: {
+      title: 'Copying your mail and diary',
+      color: 'Default',
+      summary: 'Starting the first copy…',
+    },
+    running: {
+      title: 'Copying your mail and diary',
+      color: 'Default',
+      summary: 'The first copy is under way. This card keeps itself up to date.',
+    },
+    finished: {
+      title: 'Your mail and diary are in TriSys',
+      color: 'Good',
+      summary: 'The first copy is done. From now on new mail and appointments follow within seconds.',
+    },
+    failing: {
+      title: 'The first copy has a problem',
+      color: 'Attention',
+      summary: phase.kind === 'failing' ? phase.reason : '',
+    },
+  }[phase.kind];
+  return expandCard(firstImportTemplate, {
+    ...heading,
+    lines: progress.map((p) => ({ name: KIND_NAME[p.resource], text: progressText(p, finished) })),
+    leftOut:
+      phase.kind === 'finished' ? phase.leftOut.map((l) => ({ count: String(l.count), text: l.text })) : [],
+    whatToDo: phase.kind === 'failing' ? phase.whatToDo : '',
+    tabUrl: input.tabUrl,
+  });
 }

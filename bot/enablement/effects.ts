@@ -38,5 +38,6 @@ export type Effect =
   | { type: 'start_sync' }
   /** Stop the worker for the account and remove its Graph subscriptions. */
   | { type: 'stop_sync' }
-  | { type: 'send_confirmation_mail' }
+  /** Show the first import's progress in chat, and send the confirmation e-mail once it has started. */
+  | { type: 'follow_first_import' }
   | { type: 'purge_data' };

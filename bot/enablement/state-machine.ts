@@ -192,8 +192,9 @@ const rules: Rules = {
       next: 'active',
       effects: [
         { type: 'start_sync' },
-        { type: 'send_confirmation_mail' },
         notify({ kind: 'service_active' }),
+        // The confirmation e-mail waits until the import has started without error.
+        { type: 'follow_first_import' },
       ],
     }),
     activation_failed: (e) => ({

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
+import { finishRun, startRun } from '../../bot/sync/run-record.js';
+import { syncDb } from '../../bot/sync/sync-tables.js';
 import { DIALECTS } from '../support/postgres.js';
 import {
   executeAction,
@@ -61,24 +63,65 @@ for (const dialect of DIALECTS)
         cards.join('\n'),
       );
 
-      const res = await trustedFetch(stack.emu.caPem)(
-        `${stack.emu.origin}/_emulator/mailboxes/${alice.email}/sent-mail`,
-      );
-      const sent = (await res.json()) as {
-        value: Array<{
-          message: {
-            subject?: string;
-            body?: { content?: string };
-            toRecipients?: Array<{ emailAddress: { address: string } }>;
-          };
-        }>;
+      const sentMail = async () => {
+        const res = await trustedFetch(stack.emu.caPem)(
+          `${stack.emu.origin}/_emulator/mailboxes/${alice.email}/sent-mail`,
+        );
+        return (await res.json()) as {
+          value: Array<{
+            message: {
+              subject?: string;
+              body?: { content?: string };
+              toRecipients?: Array<{ emailAddress: { address: string } }>;
+            };
+          }>;
+        };
       };
+      // The first import is followed in one card; the confirmation waits until it has started.
+      assert.ok(
+        cards.some((c) => /Copying your mail and diary/.test(c)),
+        cards.join('\n'),
+      );
+      const followCard = stack
+        .activitiesIn(chat)
+        .find((a) => /Copying your mail and diary/.test(JSON.stringify(a.activity)))!;
+      assert.equal((await sentMail()).value.length, 0, 'no confirmation before the import has started');
+
+      // The worker opens its import runs as delta-round.ts does (bot/sync/run-record.ts).
+      const db = syncDb(stack.store);
+      const runs: string[] = [];
+      for (const resource of ['mail:inbox', 'mail:sentitems', 'diary'] as const)
+        runs.push(
+          await startRun(db, {
+            accountId: account.id,
+            resource,
+            now: Date.now(),
+            progressDone: 1,
+            progressEstimate: 4,
+          }),
+        );
+      await stack.bot.firstImports.poll();
+      const updates = () =>
+        stack.activitiesIn(chat).filter((a) => a.method === 'PUT' && a.activityId === followCard.activityId);
+      assert.match(
+        JSON.stringify(updates().at(-1)?.activity),
+        /0 e-mails copied so far, 2 of about 8 looked at/,
+      );
+
+      const sent = await sentMail();
       assert.equal(sent.value.length, 1);
       const mail = sent.value[0]!.message;
       assert.equal(mail.subject, 'Cloud Sync is active');
       assert.equal(mail.toRecipients?.[0]?.emailAddress.address, alice.email);
       assert.match(mail.body?.content ?? '', /inbox, sentitems/);
       assert.match(mail.body?.content ?? '', /Sync health tab/);
+
+      for (const run of runs)
+        await finishRun(db, run, { status: 'succeeded', requests: 1, throttledMs: 0, now: Date.now() });
+      await stack.bot.firstImports.poll();
+      assert.match(JSON.stringify(updates().at(-1)?.activity), /Your mail and diary are in TriSys/);
+      assert.deepEqual(stack.bot.firstImports.following(), []);
+      assert.equal((await sentMail()).value.length, 1, 'one confirmation');
 
       // Replies went out with the bot's own token from the emulator's Bot Framework token endpoint.
       const auth = stack.channel.activities.at(-1)!.authorization!;
@@ -94,7 +137,7 @@ for (const dialect of DIALECTS)
         .execute();
       assert.deepEqual(
         audit.map((a) => a.action),
-        ['start_requested', 'sign_in_completed', 'activation_succeeded'],
+        ['start_requested', 'sign_in_completed', 'activation_succeeded', 'confirmation_mail_sent'],
       );
     });
   });

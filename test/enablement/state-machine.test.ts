@@ -196,13 +196,13 @@ describe('enablement state machine', () => {
   });
 
   describe('effects', () => {
-    it('activation confirms by mail, starts the worker and tells the user', () => {
+    it('activation starts the first import, tells the user and follows the import (which confirms by mail)', () => {
       const result = run('activating', sample.activation_succeeded, actors.system);
       assert.ok(result.ok);
       assert.deepEqual(result.effects, [
         { type: 'start_sync' },
-        { type: 'send_confirmation_mail' },
         { type: 'notify_user', notice: { kind: 'service_active' } },
+        { type: 'follow_first_import' },
       ]);
     });
 
