@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ResourceKind } from '../api/contract.js';
 import { buildFirstImportCard } from '../cards/user-cards.js';
 import type { Logger } from '../logging/logger.js';
@@ -89,11 +90,13 @@ export function createFirstImportWatch(deps: FirstImportWatchDeps): FirstImportW
         .selectFrom('mail_item_owners')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('account_id', '=', accountId)
+        .where(sql<boolean>`left_at is null`)
         .executeTakeFirstOrThrow(),
       db
         .selectFrom('diary_item_owners')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('account_id', '=', accountId)
+        .where(sql<boolean>`removed_at is null`)
         .executeTakeFirstOrThrow(),
       db
         .selectFrom('sync_skips')

@@ -70,11 +70,14 @@ export async function loadAccountHealth(
       .selectFrom('mail_item_owners')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('account_id', '=', account.id)
+      // Detached links (moved out of the synced folders, deleted) are no longer this user's copy.
+      .where(sql<boolean>`left_at is null`)
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('diary_item_owners')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('account_id', '=', account.id)
+      .where(sql<boolean>`removed_at is null`)
       .executeTakeFirstOrThrow(),
     db
       .selectFrom('sync_skips')

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { loadAccountHealth } from '../../bot/health/account-health.js';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
+import { waitFor } from '../sync/support/wait.js';
+import { mailDifferences } from '../sync/support/expectation.js';
+import { crmOutcome } from './crm-outcome.js';
 import { CONTOSO_CONFIG, FABRIKAM_CONFIG, PlaygroundPage } from '../support/playground.js';
 import { E2E_OUTPUT, startE2eStack, type E2eStack } from './e2e-stack.js';
 
@@ -102,7 +106,27 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
     return row?.state;
   }
 
-  it('Alice types "enable sync", signs in on the emulator and sees the service active card', async function () {
+  const outcomeOf = (upn: string) => crmOutcome(stack.emulator, stack.server.store, stack.server.config, upn);
+
+  /** What the tab's My sync reads (GET /api/me/health answers with it). */
+  async function tabHealth(accountId: string) {
+    const account = await stack.server.store.db
+      .selectFrom('sync_accounts')
+      .select(['id', 'state', 'mail_enabled', 'diary_enabled', 'next_run_at', 'throttled_until'])
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    return loadAccountHealth(stack.server.store.db, account, new Date(), 0);
+  }
+
+  async function sentSubjects(upn: string): Promise<(string | undefined)[]> {
+    const res = await trustedFetch(stack.emulator.caPem)(
+      `${stack.emulator.origin}/_emulator/mailboxes/${upn}/sent-mail`,
+    );
+    const sent = (await res.json()) as { value: { message: { subject?: string } }[] };
+    return sent.value.map((m) => m.message.subject);
+  }
+
+  it('Alice types "enable sync", signs in on the emulator, sees the service active card and her mail and diary in TriSys', async function () {
     await journey(async () => {
       const chat = await openChat(CONTOSO_CONFIG, ALICE.upn);
       const shot: Shot = (name, page) => chat.screenshot(name, page);
@@ -122,17 +146,103 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
 
       const active = await chat.waitForCard('Cloud Sync is on');
       await chat.screenshot('service-active');
-      assert.match(await active.innerText(), /confirmation to alice\.smith@contoso\.com/);
+      assert.match(await active.innerText(), /a confirmation goes to alice\.smith@contoso\.com once it is under way/);
       assert.equal(await accountState(ALICE.upn), 'active');
 
-      const res = await trustedFetch(stack.emulator.caPem)(
-        `${stack.emulator.origin}/_emulator/mailboxes/${ALICE.upn}/sent-mail`,
-      );
-      const sent = (await res.json()) as { value: { message: { subject?: string } }[] };
+      // The first import, followed in one card, ends with what was copied; the CRM holds exactly what
+      // Alice's seed mailbox says must be filed.
+      const done = await chat.waitForCard('Your mail and diary are in TriSys');
+      await chat.screenshot('first-import-done');
+      const outcome = await outcomeOf(ALICE.upn);
+      const mailCount = Object.keys(outcome.expected.mail.filed).length;
+      const diaryCount = outcome.expected.diary.length;
+      assert.ok(mailCount >= 3 && diaryCount > 0, 'the demo mailbox has mail and meetings with CRM contacts');
+      assert.deepEqual(mailDifferences(outcome.actual.mail, outcome.expected.mail), []);
+      assert.deepEqual(outcome.actual.diary, outcome.expected.diary);
+      const doneText = await done.innerText();
+      assert.match(doneText, new RegExp(`${mailCount} e-mails copied`));
+      assert.match(doneText, new RegExp(`${diaryCount} appointments copied`));
+      assert.match(doneText, /Left out, and why/);
+
+      // The confirmation went once the import had started.
+      assert.deepEqual(await sentSubjects(ALICE.upn), ['Cloud Sync is active']);
+
+      // `status` and the tab's health read the same model and show the same counts.
+      await chat.send('status');
+      const status = await chat.waitForCard('Sync status');
+      await chat.screenshot('status');
+      const statusText = await status.innerText();
+      assert.match(statusText, new RegExp(`E-mail[\\s\\S]*?Up to date\\.[\\s\\S]*?${mailCount} in TriSys`));
+      assert.match(statusText, new RegExp(`Diary[\\s\\S]*?Up to date\\.[\\s\\S]*?${diaryCount} in TriSys`));
+      const tab = await tabHealth(outcome.accountId);
       assert.deepEqual(
-        sent.value.map((m) => m.message.subject),
-        ['Cloud Sync is active'],
+        tab.resources.map((r) => [r.resource, r.status, r.itemsTotal]),
+        [
+          ['mail', 'healthy', mailCount],
+          ['diary', 'healthy', diaryCount],
+        ],
       );
+
+      // Alice switches mail off: new mail stays out, the diary carries on.
+      const statusCards = await chat.countCards('Sync status');
+      await chat.send('mail off');
+      await chat.waitForText(/E-mail sync is off/);
+      const control = (path: string, body: unknown) =>
+        trustedFetch(stack.emulator.caPem)(
+          `${stack.emulator.origin}/_emulator/mailboxes/${ALICE.upn}${path}`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          },
+        );
+      const priya = { address: 'priya.patel@example.com', name: 'Priya Patel' };
+      const me = { address: ALICE.upn, name: 'Alice Smith' };
+      assert.equal(
+        (
+          await control('/messages', {
+            folder: 'inbox',
+            subject: 'Updated CV',
+            from: priya,
+            to: [me],
+            receivedDaysAgo: 0,
+            time: '09:00',
+            body: 'Here is my updated CV.',
+          })
+        ).status,
+        201,
+      );
+      assert.equal(
+        (
+          await control('/events', {
+            subject: 'Interview preparation: Priya Patel',
+            organizer: me,
+            attendees: [priya],
+            startDaysFromNow: 2,
+            time: '11:00',
+            durationMinutes: 30,
+          })
+        ).status,
+        201,
+      );
+      await stack.server.worker!.syncNow(outcome.accountId);
+      await waitFor(
+        async () => (await outcomeOf(ALICE.upn)).actual.diary.length === diaryCount + 1,
+        60_000,
+        'the new meeting in the CRM',
+      );
+      const after = await outcomeOf(ALICE.upn);
+      assert.deepEqual(after.actual.diary, after.expected.diary);
+      assert.equal(
+        Object.keys(after.expected.mail.filed).length,
+        mailCount + 1,
+        'the new mail has a CRM contact',
+      );
+      assert.deepEqual(after.actual.mail, outcome.actual.mail, 'no new mail is copied while mail is off');
+      await chat.send('status');
+      const offStatus = await chat.waitForCard('Sync status', { after: statusCards });
+      await chat.screenshot('mail-off-status');
+      assert.match(await offStatus.innerText(), /Switched off by the user/);
     });
   });
 
@@ -166,9 +276,21 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       assert.equal(await accountState(BEN.upn), 'ready');
       const signInCards = await ben.countCards('Sign in to Microsoft 365');
       await ben.clickCardAction(told, 'Enable sync');
-      await ben.waitForCard('Sign in to Microsoft 365', { after: signInCards });
+      const signIn = await ben.waitForCard('Sign in to Microsoft 365', { after: signInCards });
       await ben.screenshot('sign-in-card');
       assert.equal(await accountState(BEN.upn), 'signing_in');
+
+      const popup = await ben.clickCardLinkForPopup(signIn, 'Sign in');
+      assert.equal(
+        await throughEmulator(popup, BEN, (name, page) => ben.screenshot(name, page)),
+        'Cloud Sync is on',
+      );
+      await popup.close();
+      await ben.waitForCard('Your mail and diary are in TriSys');
+      await ben.screenshot('first-import-done');
+      const outcome = await outcomeOf(BEN.upn);
+      assert.deepEqual(mailDifferences(outcome.actual.mail, outcome.expected.mail), []);
+      assert.deepEqual(outcome.actual.diary, outcome.expected.diary);
     });
   });
 
@@ -261,6 +383,15 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       await erin.waitForCard('Cloud Sync is on');
       await erin.screenshot('service-active');
       assert.equal(await accountState(ERIN.upn), 'active');
+      await erin.waitForCard('Your mail and diary are in TriSys');
+      await erin.screenshot('first-import-done');
+      const outcome = await outcomeOf(ERIN.upn);
+      assert.ok(
+        Object.keys(outcome.expected.mail.filed).length > 0,
+        'Erin’s demo mailbox has mail with CRM contacts',
+      );
+      assert.deepEqual(mailDifferences(outcome.actual.mail, outcome.expected.mail), []);
+      assert.deepEqual(outcome.actual.diary, outcome.expected.diary);
     });
   });
 });
