@@ -146,7 +146,10 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
 
       const active = await chat.waitForCard('Cloud Sync is on');
       await chat.screenshot('service-active');
-      assert.match(await active.innerText(), /a confirmation goes to alice\.smith@contoso\.com once it is under way/);
+      assert.match(
+        await active.innerText(),
+        /a confirmation goes to alice\.smith@contoso\.com once it is under way/,
+      );
       assert.equal(await accountState(ALICE.upn), 'active');
 
       // The first import, followed in one card, ends with what was copied; the CRM holds exactly what
