@@ -4,6 +4,7 @@ import { newId, nowIso } from '../../bot/store/columns.js';
 import { createHttpServer } from '../../bot/server/http-server.js';
 import type { Store } from '../../bot/store/store.js';
 import { hashClientState } from '../../bot/sync/client-state.js';
+import { createNotificationBudget } from '../../bot/sync/notification-budget.js';
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
 import { createSyncRequester } from '../../bot/sync/sync-requests.js';
 import { syncDb } from '../../bot/sync/sync-tables.js';
@@ -61,7 +62,9 @@ export async function fuzzNotifications(
   const http = createHttpServer({ logger, healthChecks: [] });
   let handled = 0;
   let accepted = 0;
-  registerNotificationRoutes(http.server, { db, logger, requests, onHandled: () => (handled += 1) });
+  // The budget is out of the way here: this measures what each body does, not the rate limit.
+  const budget = createNotificationBudget({ maxInFlight: 1_000, burst: 1e9, perSecond: 1e9 }, Date.now);
+  registerNotificationRoutes(http.server, { db, logger, requests, budget, onHandled: () => (handled += 1) });
   const port = await http.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${port}`;
   const state = async () =>

@@ -1,6 +1,11 @@
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.js';
+import {
+  createNotificationBudget,
+  DEFAULT_NOTIFICATION_LIMITS,
+  type NotificationBudget,
+} from './notification-budget.js';
 import { toIso } from '../store/columns.js';
 import { clientStateMatches } from './client-state.js';
 import type { SyncRequester } from './sync-requests.js';
@@ -20,6 +25,12 @@ import type { Kysely } from 'kysely';
  * or the item is ignored and counted. A notification only asks for a sync of its account (coalesced,
  * see sync-requests.ts): the delta round that follows finds what changed, so a forged or replayed
  * notification can at worst cause a harmless extra round.
+ *
+ * Work per request is bounded: bodies larger than MAX_BODY_BYTES are refused with 413 (by their
+ * Content-Length before reading, or as soon as the stream passes it); requests over the
+ * concurrency or rate budget get 503/429 with Retry-After, which Graph honours when it retries
+ * (notification-budget.ts). Unknown subscriptions cost one indexed lookup per body and are only
+ * counted, never logged item by item.
  */
 
 export interface NotificationCounters {
@@ -28,6 +39,8 @@ export interface NotificationCounters {
   rejected: number;
   lifecycle: number;
   badRequests: number;
+  /** Refused with 413, 429 or 503 before any work. */
+  overBudget: number;
 }
 
 export interface NotificationRouteDeps {
@@ -38,13 +51,19 @@ export interface NotificationRouteDeps {
   /** Resolves when an accepted body's items have been handled (tests wait on it). */
   onHandled?: () => void;
   now?: () => number;
+  /** Defaults to DEFAULT_NOTIFICATION_LIMITS on the given clock. */
+  budget?: NotificationBudget;
 }
 
 export function newNotificationCounters(): NotificationCounters {
-  return { accepted: 0, rejected: 0, lifecycle: 0, badRequests: 0 };
+  return { accepted: 0, rejected: 0, lifecycle: 0, badRequests: 0, overBudget: 0 };
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A notification without resource data (the only kind we subscribe to) is a few hundred bytes, so
+ * 256 KiB holds hundreds of items; a body larger than this is not one Graph sends us.
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
 /** Graph's validation tokens are short opaque strings; anything longer is not one. */
 const MAX_VALIDATION_TOKEN_LENGTH = 2048;
 
@@ -62,6 +81,7 @@ export function registerNotificationRoutes(
 ): NotificationCounters {
   const counters = deps.counters ?? newNotificationCounters();
   const now = deps.now ?? Date.now;
+  const budget = deps.budget ?? createNotificationBudget(DEFAULT_NOTIFICATION_LIMITS, now);
 
   const handler = (kind: 'change' | 'lifecycle') => async (req: Request, res: Response) => {
     const validationToken = req.query?.validationToken as unknown;
@@ -76,25 +96,60 @@ export function registerNotificationRoutes(
       res.sendRaw(200, validationToken);
       return;
     }
-    const parsed = collectionSchema.safeParse(await readJson(req).catch(() => undefined));
-    if (!parsed.success) {
-      counters.badRequests += 1;
-      res.send(400, {
-        error: 'the body must be a Graph notification collection: {"value":[{"subscriptionId":...}]}',
-      });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      refuse(res, 413);
       return;
     }
-    res.send(202);
-    try {
-      await handleItems(kind, parsed.data.value);
-    } catch (err) {
-      deps.logger.error(
-        { err: err instanceof Error ? err.message : String(err) },
-        'handling Graph notifications failed',
-      );
+    const admission = budget.admit();
+    if (!admission.admitted) {
+      refuse(res, admission.status, admission.retryAfterSeconds);
+      return;
     }
-    deps.onHandled?.();
+    try {
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) {
+          refuse(res, 413);
+          return;
+        }
+        body = undefined;
+      }
+      const parsed = collectionSchema.safeParse(body);
+      if (!parsed.success) {
+        counters.badRequests += 1;
+        res.send(400, {
+          error: 'the body must be a Graph notification collection: {"value":[{"subscriptionId":...}]}',
+        });
+        return;
+      }
+      res.send(202);
+      try {
+        await handleItems(kind, parsed.data.value);
+      } catch (err) {
+        deps.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'handling Graph notifications failed',
+        );
+      }
+      deps.onHandled?.();
+    } finally {
+      admission.release();
+    }
   };
+
+  function refuse(res: Response, status: 413 | 429 | 503, retryAfterSeconds?: number): void {
+    counters.overBudget += 1;
+    if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+    res.send(status, {
+      error:
+        status === 413
+          ? `a notification body is at most ${MAX_BODY_BYTES} bytes`
+          : 'too many notifications at once; retry after the time in Retry-After',
+    });
+  }
 
   async function handleItems(kind: 'change' | 'lifecycle', items: NotificationItem[]): Promise<void> {
     const ids = [...new Set(items.map((i) => i.subscriptionId))];
@@ -104,6 +159,11 @@ export function registerNotificationRoutes(
       .select(['s.id', 's.account_id', 's.client_state_hash', 'a.state'])
       .where('s.id', 'in', ids)
       .execute();
+    if (rows.length === 0) {
+      // Nothing of ours (stale or forged ids): counted in one step, no per-item work.
+      counters.rejected += items.length;
+      return;
+    }
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const item of items) {
       const row = byId.get(item.subscriptionId);
@@ -146,6 +206,8 @@ export function registerNotificationRoutes(
   return counters;
 }
 
+class BodyTooLarge extends Error {}
+
 /** The body as JSON, whether or not a body parser already ran on this server. */
 async function readJson(req: Request): Promise<unknown> {
   const given = (req as { body?: unknown }).body;
@@ -157,7 +219,7 @@ async function readJson(req: Request): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk);
   }
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));

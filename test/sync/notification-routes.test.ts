@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { newId, nowIso } from '../../bot/store/columns.js';
 import { createLogger } from '../../bot/logging/logger.js';
 import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
 import { hashClientState } from '../../bot/sync/client-state.js';
+import { createNotificationBudget, type NotificationBudget } from '../../bot/sync/notification-budget.js';
 import {
+  MAX_BODY_BYTES,
   newNotificationCounters,
   registerNotificationRoutes,
   type NotificationCounters,
@@ -267,5 +270,135 @@ forEachDialect('notification routes', (suite) => {
     } finally {
       requesterOptions.coalesceMs = 30;
     }
+  });
+  it('drops a body of unknown subscriptions in one step: counted, nothing logged per item, nothing scheduled', async function () {
+    const ids = Array.from({ length: 1000 }, () => newId());
+    const res = await post('/api/notifications', {
+      value: ids.map((subscriptionId) => ({ subscriptionId, clientState: SECRET })),
+    });
+    assert.equal(res.status, 202);
+    await waitFor(() => handled === 1, 5_000);
+    assert.equal(counters.rejected, 1000);
+    assert.equal(await nextRunAt(), FAR_FUTURE);
+    assert.ok(!ids.some((id) => logged.includes(id)), 'no unknown id reaches the log');
+  });
+
+  it('refuses a body larger than a Graph delivery with 413 by its Content-Length, changing nothing', async function () {
+    const id = await subscription();
+    const padding = 'x'.repeat(MAX_BODY_BYTES);
+    const res = await post('/api/notifications', {
+      value: [{ subscriptionId: id, clientState: SECRET, resource: padding }],
+    });
+    assert.equal(res.status, 413);
+    assert.equal(counters.overBudget, 1);
+    assert.equal(counters.accepted, 0);
+    assert.equal(await nextRunAt(), FAR_FUTURE);
+  });
+
+  it('refuses a chunked body with 413 as soon as it passes the limit, changing nothing', async function () {
+    const id = await subscription();
+    const json = JSON.stringify({
+      value: [{ subscriptionId: id, clientState: SECRET, resource: 'x'.repeat(MAX_BODY_BYTES) }],
+    });
+    const chunks = json.match(/[\s\S]{1,16384}/g) ?? [];
+    const res = await fetch(`${base}/api/notifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 413);
+    assert.equal(counters.overBudget, 1);
+    assert.equal(counters.accepted, 0);
+    assert.equal(await nextRunAt(), FAR_FUTURE);
+  });
+
+  describe('over budget', function () {
+    let limited: HttpServer;
+    let limitedBase: string;
+    let budget: NotificationBudget;
+    let clock: number;
+
+    async function start(limits: { maxInFlight: number; burst: number; perSecond: number }) {
+      clock = 1_000_000;
+      budget = createNotificationBudget(limits, () => clock);
+      const logger = createLogger({ level: 'silent' });
+      limited = createHttpServer({ logger, healthChecks: [] });
+      registerNotificationRoutes(limited.server, {
+        db: db(),
+        logger,
+        requests,
+        counters,
+        budget,
+        onHandled: () => {
+          handled += 1;
+        },
+      });
+      limitedBase = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}`;
+    }
+
+    afterEach(async function () {
+      await new Promise<void>((resolve) => limited.server.close(() => resolve()));
+    });
+
+    const postLimited = (body: unknown) =>
+      fetch(`${limitedBase}/api/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    it('answers 503 with Retry-After while the concurrent requests are all taken, and takes the retry', async function () {
+      await start({ maxInFlight: 1, burst: 100, perSecond: 1 });
+      const id = await subscription();
+      const body = JSON.stringify({ value: [{ subscriptionId: id, clientState: SECRET }] });
+      // The first request stays in flight: its body is only half sent.
+      const first = httpRequest(`${limitedBase}/api/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      const firstResponse = new Promise<IncomingMessage>((resolve, reject) => {
+        first.on('response', resolve);
+        first.on('error', reject);
+      });
+      first.write(body.slice(0, 10));
+      await waitFor(() => budget.inFlight() === 1, 5_000, 'the first request to be admitted');
+
+      const refused = await postLimited({ value: [{ subscriptionId: id, clientState: SECRET }] });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(counters.overBudget, 1);
+
+      first.end(body.slice(10));
+      assert.equal((await firstResponse).statusCode, 202);
+      await waitFor(() => handled === 1 && budget.inFlight() === 0, 5_000, 'the first to be handled');
+      assert.equal((await postLimited({ value: [{ subscriptionId: id, clientState: SECRET }] })).status, 202);
+      await waitFor(() => handled === 2, 5_000);
+      assert.equal(counters.accepted, 2);
+    });
+
+    it('answers 429 with Retry-After once the rate is spent, changing nothing, and takes the retry after that time', async function () {
+      await start({ maxInFlight: 100, burst: 2, perSecond: 1 });
+      const id = await subscription();
+      const one = { value: [{ subscriptionId: id, clientState: SECRET }] };
+      assert.equal((await postLimited(one)).status, 202);
+      assert.equal((await postLimited(one)).status, 202);
+      await waitFor(() => handled === 2, 5_000);
+      const refused = await postLimited(one);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(counters.overBudget, 1);
+      assert.equal(counters.accepted, 2, 'the refused body was not handled');
+
+      clock += 1_000;
+      assert.equal((await postLimited(one)).status, 202);
+      await waitFor(() => handled === 3, 5_000);
+      assert.equal(counters.accepted, 3);
+    });
   });
 });
