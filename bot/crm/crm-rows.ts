@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONTACT_KINDS } from '../store/schema.js';
+import { compileBlocklist } from '../sync/core/blocklist.js';
 
 /**
  * The rows a CRM import carries, as zod schemas: the JSON format validates against these directly and
@@ -30,6 +31,8 @@ const blockEntry = z
   .string()
   .trim()
   .regex(/^[^\s@]*@[^\s@]+\.[^\s@]+$/, 'must be an e-mail address or @domain')
+  // Exactly what the sync filters will read (bot/sync/core/blocklist.ts), so no entry is silently ignored.
+  .refine((e) => compileBlocklist([e]).invalid.length === 0, 'must be an e-mail address or @domain')
   .transform((e) => e.toLowerCase());
 
 export const tenantRowSchema = z
