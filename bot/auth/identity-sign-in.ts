@@ -103,6 +103,11 @@ export function registerIdentitySignIn(
     const pkce = await new CryptoProvider().generatePkceCodes();
     const id = randomBytes(24).toString('base64url');
     const now = new Date();
+    // Attempts nobody finished are of no use once expired (as for enablement sign-ins).
+    await db
+      .deleteFrom('identity_sign_in_attempts')
+      .where('expires_at', '<', new Date(now.getTime() - ATTEMPT_LIFETIME_MS).toISOString())
+      .execute();
     try {
       await db
         .insertInto('identity_sign_in_attempts')
