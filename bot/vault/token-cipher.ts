@@ -1,9 +1,15 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { deriveKey } from '../auth/derived-keys.js';
 
 /**
  * AES-256-GCM envelope for token caches at rest, base64 of:
  *
- *   [1 byte format version = 1][8 bytes key id][12 bytes IV][16 bytes GCM tag][ciphertext]
+ *   [1 byte format version][8 bytes key id][12 bytes IV][16 bytes GCM tag][ciphertext]
+ *
+ * Version 2 (written now) is sealed with a key derived from the vault key for this purpose alone
+ * (derived-keys.ts, label `token-encryption`), apart from the keys that sign links. Version 1 was
+ * sealed with the vault key itself: it still opens, and the next save of that cache seals it as
+ * version 2 under a new key id, so rows migrate as their caches are written.
  *
  * The key id (a truncated hash of the key, never the key) says which key sealed the envelope, so a new
  * key can take over while old envelopes stay readable under the previous one. The header and the
@@ -11,7 +17,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  * fails to open.
  */
 
-const FORMAT_VERSION = 1;
+const FORMAT_RAW_KEY = 1;
+const FORMAT_DERIVED_KEY = 2;
 const KEY_ID_BYTES = 8;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -72,20 +79,29 @@ function additionalData(header: Buffer, accountKey: string): Buffer {
 
 /** Keys are base64 as in configuration; the first seals, all open. */
 export function createTokenCipher(currentKey: string, previousKeys: readonly string[] = []): TokenCipher {
-  const current = decodeKey(currentKey, 'TOKEN_ENCRYPTION_KEY');
-  const currentId = keyIdOf(current);
-  const keysById = new Map<string, Buffer>();
-  for (const [i, k] of previousKeys.entries()) {
-    const key = decodeKey(k, `TOKEN_ENCRYPTION_PREVIOUS_KEYS[${i}]`);
-    keysById.set(keyIdOf(key).toString('hex'), key);
+  const configured = [
+    { base64: currentKey, name: 'TOKEN_ENCRYPTION_KEY' },
+    ...previousKeys.map((base64, i) => ({ base64, name: `TOKEN_ENCRYPTION_PREVIOUS_KEYS[${i}]` })),
+  ];
+  // Per format version: key id (hex) → AES key.
+  const keys = new Map<number, Map<string, Buffer>>([
+    [FORMAT_RAW_KEY, new Map()],
+    [FORMAT_DERIVED_KEY, new Map()],
+  ]);
+  for (const { base64, name } of configured.reverse()) {
+    const raw = decodeKey(base64, name);
+    const derived = Buffer.from(deriveKey(base64, 'token-encryption'));
+    keys.get(FORMAT_RAW_KEY)!.set(keyIdOf(raw).toString('hex'), raw);
+    keys.get(FORMAT_DERIVED_KEY)!.set(keyIdOf(derived).toString('hex'), derived);
   }
-  keysById.set(currentId.toString('hex'), current);
+  const current = Buffer.from(deriveKey(currentKey, 'token-encryption'));
+  const currentId = keyIdOf(current);
 
   return {
     keyId: currentId.toString('hex'),
 
     seal(plaintext, accountKey) {
-      const header = Buffer.concat([Buffer.of(FORMAT_VERSION), currentId]);
+      const header = Buffer.concat([Buffer.of(FORMAT_DERIVED_KEY), currentId]);
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', current, iv);
       cipher.setAAD(additionalData(header, accountKey));
@@ -98,7 +114,8 @@ export function createTokenCipher(currentKey: string, previousKeys: readonly str
       if (!BASE64.test(ciphertext)) throw new VaultDecryptError('malformed');
       const envelope = Buffer.from(ciphertext, 'base64');
       if (envelope.length < MIN_ENVELOPE_BYTES) throw new VaultDecryptError('malformed');
-      if (envelope[0] !== FORMAT_VERSION) throw new VaultDecryptError('unsupported_version');
+      const keysById = keys.get(envelope[0]!);
+      if (!keysById) throw new VaultDecryptError('unsupported_version');
       const header = envelope.subarray(0, HEADER_BYTES);
       const key = keysById.get(header.subarray(1).toString('hex'));
       if (!key) throw new VaultDecryptError('unknown_key');

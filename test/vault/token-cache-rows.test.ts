@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { deleteTokenCache, loadTokenCache, saveTokenCache } from '../../bot/vault/token-cache-rows.js';
 import { createTokenCipher } from '../../bot/vault/token-cipher.js';
 import { forEachDialect } from '../support/postgres.js';
+import { sealVersion1 } from './legacy-envelope.js';
 
 forEachDialect('token cache rows', (suite) => {
   const oldKey = randomBytes(32).toString('base64');
@@ -44,5 +45,27 @@ forEachDialect('token cache rows', (suite) => {
     assert.equal(await deleteTokenCache(suite.store, 'drop'), true);
     assert.equal(await loadTokenCache(suite.store, oldCipher, 'drop'), undefined);
     assert.equal(await loadTokenCache(suite.store, oldCipher, 'keep'), '{}');
+  });
+  it('reads a row sealed under the raw vault key by an earlier version, and re-seals it under the derived key on the next save', async function () {
+    const legacyKeyId = 'legacy';
+    await suite.store.db
+      .insertInto('token_caches')
+      .values({
+        account_key: 'acct-legacy',
+        ciphertext: sealVersion1(oldKey, '{"v":"before"}', 'acct-legacy'),
+        key_id: legacyKeyId,
+        updated_at: new Date().toISOString(),
+      })
+      .execute();
+    assert.equal(await loadTokenCache(suite.store, oldCipher, 'acct-legacy'), '{"v":"before"}');
+    await saveTokenCache(suite.store, oldCipher, 'acct-legacy', '{"v":"after"}');
+    const row = await suite.store.db
+      .selectFrom('token_caches')
+      .where('account_key', '=', 'acct-legacy')
+      .select(['key_id', 'ciphertext'])
+      .executeTakeFirstOrThrow();
+    assert.equal(row.key_id, oldCipher.keyId);
+    assert.equal(Buffer.from(row.ciphertext, 'base64')[0], 2, 'sealed as format version 2');
+    assert.equal(await loadTokenCache(suite.store, oldCipher, 'acct-legacy'), '{"v":"after"}');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import {
   createTokenCipher,
@@ -7,6 +7,7 @@ import {
   VaultDecryptError,
   type VaultDecryptReason,
 } from '../../bot/vault/token-cipher.js';
+import { sealVersion1 } from './legacy-envelope.js';
 
 const newKey = () => randomBytes(32).toString('base64');
 const SECRET = '{"RefreshToken":{"k":{"secret":"do-not-leak-this-refresh-token"}}}';
@@ -117,5 +118,47 @@ describe('token cipher', function () {
       () => tokenCipherFromConfig({ TOKEN_ENCRYPTION_PREVIOUS_KEYS: [] }),
       /TOKEN_ENCRYPTION_KEY is not set/,
     );
+  });
+  describe('keys derived from the vault key', function () {
+    /** Opens an envelope with a given AES key, as an attacker or auditor holding that key would. */
+    function openWith(aesKey: Buffer, ciphertext: string, accountKey: string): string {
+      const envelope = Buffer.from(ciphertext, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', aesKey, envelope.subarray(9, 21));
+      decipher.setAAD(Buffer.concat([envelope.subarray(0, 9), Buffer.from(`account:${accountKey}`)]));
+      decipher.setAuthTag(envelope.subarray(21, 37));
+      return Buffer.concat([decipher.update(envelope.subarray(37)), decipher.final()]).toString('utf8');
+    }
+    // RFC 5869 HKDF-SHA256, salt "cloud-sync", one info label per purpose.
+    const hkdf = (info: string) =>
+      Buffer.from(hkdfSync('sha256', Buffer.from(key, 'base64'), 'cloud-sync', info, 32));
+
+    it('seals with the key derived for token encryption, never with the vault key itself or a signing key', function () {
+      const sealed = cipher.seal(SECRET, 'account-1').ciphertext;
+      assert.equal(Buffer.from(sealed, 'base64')[0], 2, 'format version 2');
+      assert.equal(openWith(hkdf('token-encryption'), sealed, 'account-1'), SECRET);
+      for (const other of [
+        Buffer.from(key, 'base64'),
+        hkdf('sign-in-ticket'),
+        hkdf('admin-consent-state'),
+        hkdf('card-ref'),
+      ]) {
+        assert.throws(() => openWith(other, sealed, 'account-1'));
+      }
+    });
+
+    it('still opens a cache sealed under the vault key itself (version 1), also under a previous key', function () {
+      const legacy = sealVersion1(key, SECRET, 'account-1');
+      assert.equal(cipher.open(legacy, 'account-1'), SECRET);
+      assert.equal(createTokenCipher(newKey(), [key]).open(legacy, 'account-1'), SECRET);
+      assertDecryptError(() => cipher.open(legacy, 'account-2'), 'authentication_failed');
+      assertDecryptError(() => createTokenCipher(newKey()).open(legacy, 'account-1'), 'unknown_key');
+    });
+
+    it('names the derived key differently from the raw key, so rows sealed the old way show up as due for re-sealing', function () {
+      const legacy = Buffer.from(sealVersion1(key, SECRET, 'account-1'), 'base64');
+      assert.notEqual(legacy.subarray(1, 9).toString('hex'), cipher.keyId);
+      const sealed = Buffer.from(cipher.seal(SECRET, 'account-1').ciphertext, 'base64');
+      assert.equal(sealed.subarray(1, 9).toString('hex'), cipher.keyId);
+    });
   });
 });
