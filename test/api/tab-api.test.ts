@@ -410,6 +410,57 @@ describe('tab API (bot/api) over HTTP against the emulator', function () {
       ]);
     });
 
+    it('switches diary off and on again while mail carries on, as the chat command does', async function () {
+      const off = await as(ALICE, 'POST', '/api/me/resource', { resource: 'diary', on: false });
+      assert.equal(off.status, 200, off.text);
+      assert.match(off.json.message, /Diary sync is off/);
+      let account = await accountOf(aliceAccount);
+      assert.deepEqual([account.mail_enabled, account.diary_enabled], [1, 0]);
+      assert.ok(stack.syncRequests.includes(aliceAccount), 'the worker drops the diary subscription now');
+      const health = await as(ALICE, 'GET', '/api/me/health');
+      const diary = health.json.resources.find((r: { resource: string }) => r.resource === 'diary');
+      assert.deepEqual([diary.enabled, diary.status], [false, 'off']);
+      assert.match(diary.statusText, /Switched off by the user/);
+
+      // The last resource stays on: stopping everything is pause or switch off.
+      const before = await snapshot();
+      const refused = await as(ALICE, 'POST', '/api/me/resource', { resource: 'mail', on: false });
+      assert.equal(refused.status, 409);
+      assert.match(refused.json.message, /pause or switch off Cloud Sync/);
+      assert.deepEqual(await snapshot(), before);
+
+      const on = await as(ALICE, 'POST', '/api/me/resource', { resource: 'diary', on: true });
+      assert.equal(on.status, 200, on.text);
+      account = await accountOf(aliceAccount);
+      assert.deepEqual([account.mail_enabled, account.diary_enabled], [1, 1]);
+      const audit = await stack.store.db
+        .selectFrom('audit_log')
+        .select('action')
+        .where('subject', '=', aliceAccount)
+        .where('action', 'like', 'diary_switched_%')
+        .orderBy('at')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['diary_switched_off', 'diary_switched_on'],
+      );
+    });
+
+    it('refuses a bad switch body with 400, changing nothing', async function () {
+      const before = await snapshot();
+      for (const body of [
+        { resource: 'contacts', on: false },
+        { resource: 'mail', on: 'no' },
+        { resource: 'mail' },
+        { resource: 'mail', on: false, user: 'dan.morgan@contoso.com' },
+      ]) {
+        const res = await as(ALICE, 'POST', '/api/me/resource', body);
+        assert.equal(res.status, 400, JSON.stringify(body));
+        assert.ok(res.json.message, 'a readable reason');
+      }
+      assert.deepEqual(await snapshot(), before);
+    });
+
     it('answers 409 to a CRM user who has no sync account yet', async function () {
       for (const path of ['/api/me/sync-now', '/api/me/pause', '/api/me/resume']) {
         const res = await as(ERIN, 'POST', path);
