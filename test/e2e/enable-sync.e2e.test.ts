@@ -131,6 +131,8 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       const chat = await openChat(CONTOSO_CONFIG, ALICE.upn);
       const shot: Shot = (name, page) => chat.screenshot(name, page);
       await chat.openConversation('Personal Chat');
+      // The chat is ready once the bot has greeted her (as when she installs the app).
+      await chat.waitForCard('Hello Alice Smith');
       await chat.send('enable sync');
       const signInCard = await chat.waitForCard('Sign in to Microsoft 365');
       await chat.screenshot('sign-in-card');
@@ -335,6 +337,7 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       const erin = await openChat(FABRIKAM_CONFIG, ERIN.upn);
       const erinShot: Shot = (name, page) => erin.screenshot(name, page);
       await erin.openConversation('Personal Chat');
+      await erin.waitForCard('Hello Erin Lee');
       await erin.send('enable sync');
       const signInCard = await erin.waitForCard('Sign in to Microsoft 365');
       await erin.screenshot('sign-in-card');

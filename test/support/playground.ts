@@ -189,7 +189,8 @@ export class PlaygroundPage {
 
   /** The compose box: the playground's message editor is a contenteditable with role textbox. */
   composeBox(): Locator {
-    return this.page.getByRole('textbox').first();
+    // Cards' text inputs (the welcome card's blocklist box) are textboxes too, but not contenteditable.
+    return this.page.locator('[contenteditable="true"]').first();
   }
 
   /** Opens a chat or channel from the left rail, e.g. 'Personal Chat' or the channel 'Approvals'. */
