@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CryptoProvider } from '@azure/msal-node';
+import { CryptoProvider, ResponseMode } from '@azure/msal-node';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { EntraError } from '../enablement/consent-errors.js';
@@ -136,6 +136,8 @@ export function registerIdentitySignIn(
       state: id,
       loginHint: claims.hint,
       prompt: 'select_account',
+      // Answers on the shared callback, by POST like every sign-in (form-post.ts).
+      responseMode: ResponseMode.FORM_POST,
     });
     res.redirect(302, url, () => undefined);
   });

@@ -1,5 +1,5 @@
 import type { Server, Request, Response } from 'restify';
-import { CryptoProvider } from '@azure/msal-node';
+import { CryptoProvider, ResponseMode } from '@azure/msal-node';
 import { z } from 'zod';
 import type { Store } from '../store/store.js';
 import type { TokenCipher } from '../vault/token-cipher.js';
@@ -12,6 +12,7 @@ import { startAttempt, completeAttempt, purgeExpiredAttempts } from './sign-in-a
 import { renderResultPage, type ResultPage } from './result-page.js';
 import type { ConsentCheck } from './consent-check.js';
 import { purgeExpiredLinkStates, useOnce } from './used-link-states.js';
+import { FormPostTooLarge, readFormPost } from './form-post.js';
 
 const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
@@ -98,8 +99,12 @@ export async function adminConsentState(
   return token;
 }
 
+/** A parameter from the query string or, for Entra's form_post answer, the posted form. */
 export const stringParam = (req: Request, name: string): string | undefined => {
-  const v = (req.query as Record<string, unknown> | undefined)?.[name];
+  const body = (req as { body?: unknown }).body;
+  const v =
+    (req.query as Record<string, unknown> | undefined)?.[name] ??
+    (body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined);
   return typeof v === 'string' && v.length > 0 && v.length < 8192 ? v : undefined;
 };
 
@@ -163,11 +168,13 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
       state: started.attempt.id,
       loginHint: claims.hint,
       prompt: 'select_account',
+      // The code comes back in a POST body, never in a URL that telemetry or history records.
+      responseMode: ResponseMode.FORM_POST,
     });
     res.redirect(302, url, () => undefined);
   });
 
-  server.get(SIGN_IN_CALLBACK_PATH, async (req: Request, res: Response) => {
+  const signInCallback = async (req: Request, res: Response) => {
     const state = stringParam(req, 'state');
     if (!state) return page(res, 400, linkProblem('The answer from Microsoft carried no sign-in reference.'));
     const done = await completeAttempt(deps.store, deps.cipher, state);
@@ -216,7 +223,19 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
       );
     }
     return page(res, 200, await deps.handlers.signInCompleted(accountId, account));
+  };
+  // POST is how sign-ins started here answer (form_post); GET stays for answers to sign-ins started
+  // by an earlier version, which asked for the query string.
+  server.post(SIGN_IN_CALLBACK_PATH, async (req: Request, res: Response) => {
+    try {
+      await readFormPost(req);
+    } catch (err) {
+      if (err instanceof FormPostTooLarge) return page(res, 413, linkProblem('The answer is too large.'));
+      throw err;
+    }
+    return signInCallback(req, res);
   });
+  server.get(SIGN_IN_CALLBACK_PATH, signInCallback);
 
   server.get(ADMIN_CONSENT_CALLBACK_PATH, async (req: Request, res: Response) => {
     const state = stringParam(req, 'state');

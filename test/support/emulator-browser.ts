@@ -102,6 +102,33 @@ export function expectRedirect(step: BrowserStep): URL {
   return step.location;
 }
 
+/** A page that a browser submits on load: Entra's form_post answer to the app. */
+export function isFormPostAnswer(step: BrowserStep): boolean {
+  return step.kind === 'page' && step.html.includes('<body onload="document.forms[0].submit()">');
+}
+
+/**
+ * What a browser sends the app at the end of a step: the redirect's GET, or the POST that a
+ * `response_mode=form_post` page submits on load (its form, with its hidden fields).
+ */
+export function answerToApp(step: BrowserStep): { url: string; init: RequestInit } {
+  if (step.kind === 'redirect') return { url: step.location.toString(), init: { method: 'GET' } };
+  const m = /<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/.exec(step.html);
+  if (!m) throw new Error(`expected a redirect or a form_post page, got:\n${step.html.slice(0, 2000)}`);
+  const fields = new URLSearchParams();
+  for (const input of m[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+    fields.append(decodeEntities(input[1]!), decodeEntities(input[2]!));
+  }
+  return {
+    url: decodeEntities(m[1]!),
+    init: {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.toString(),
+    },
+  };
+}
+
 function findForm(html: string, actionContains: string): PageForm {
   for (const m of html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
     const action = decodeEntities(m[1]!);

@@ -10,7 +10,12 @@ import { createHttpServer } from '../../../bot/server/http-server.js';
 import type { Store } from '../../../bot/store/store.js';
 import { createTokenCipher } from '../../../bot/vault/token-cipher.js';
 import { importDemoCrm } from '../../api/fixtures/seed.js';
-import { EmulatorBrowser, expectRedirect, type BrowserStep } from '../../support/emulator-browser.js';
+import {
+  answerToApp,
+  EmulatorBrowser,
+  isFormPostAnswer,
+  type BrowserStep,
+} from '../../support/emulator-browser.js';
 import { DEMO } from '../../support/emulator-msal.js';
 import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
 import { openTestStore } from '../../support/postgres.js';
@@ -353,10 +358,11 @@ export async function startBotStack(
         if (start.status !== 302 || !authorize)
           throw new Error(`/auth/start answered ${start.status}: ${await start.text()}`);
         const first = await browser.get(authorize);
-        let step = first.kind === 'redirect' ? first : await browser.signIn(first, person);
-        if (answer && step.kind === 'page') step = await answer(browser, step);
-        const back = expectRedirect(step);
-        const res = await fetch(back.toString(), { redirect: 'manual' });
+        const atApp = (s: BrowserStep) => s.kind === 'redirect' || isFormPostAnswer(s);
+        let step = atApp(first) ? first : await browser.signIn(first, person);
+        if (answer && !atApp(step)) step = await answer(browser, step);
+        const back = answerToApp(step);
+        const res = await fetch(back.url, { ...back.init, redirect: 'manual' });
         return { status: res.status, html: await res.text() };
       },
       close,
