@@ -112,7 +112,7 @@ describe('user cards', () => {
       tabUrl: 'https://bot.example/tab/',
     });
     assertValidCard(card);
-    assert.match(cardText(card), /you're an IT administrator/);
+    assert.match(cardText(card), /you're an IT administrator/i);
     assert.match(cardText(card), /set it channel/);
     assert.doesNotMatch(cardText(card), /couldn't find/i);
   });

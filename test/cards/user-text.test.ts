@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
 import { signCardRef } from '../../bot/cards/card-refs.js';
-import { buildDeclinedCard, buildWaitingForItCard } from '../../bot/cards/user-cards.js';
+import { buildEmailCorrectionRequestCard, buildVisibilityRequestCard } from '../../bot/cards/admin-cards.js';
+import { buildDeclinedCard, buildItAdminCard, buildWaitingForItCard } from '../../bot/cards/user-cards.js';
 import { declineRequest, recordAttempt, setJustification } from '../../bot/enablement/approval-requests.js';
 import { assertValidCard, cardText, markdownTexts } from './card-validation.js';
 
@@ -69,6 +70,37 @@ describe('text people type is never Markdown in a card', () => {
 
   it("shows the requester's own reason as plain text on their waiting card", () => {
     const card = buildWaitingForItCard({ ref, itChannelKnown: true, justification: PHISH });
+    assertShownVerbatim(card, PHISH);
+  });
+
+  it("shows a requester's name as plain text on the CRM administrator's request cards", () => {
+    const name = PHISH;
+    const visibility = buildVisibilityRequestCard({
+      ref,
+      userName: name,
+      userEmail: 'erin@fabrikam.com',
+      requestedAt: now,
+      decision: { outcome: 'declined', by: name, at: now },
+    });
+    assertShownVerbatim(visibility, PHISH);
+    for (const done of [undefined, `Done: ${name}`]) {
+      assertShownVerbatim(
+        buildEmailCorrectionRequestCard({
+          ref,
+          userName: name,
+          signedInAddress: 'erin@fabrikam.com',
+          crmAddress: '',
+          addressesTried: ['erin@fabrikam.com'],
+          crmUsers: [{ id: 'u1', name: 'Erin Lee', email: 'elee@fabrikam.com' }],
+          done,
+        }),
+        PHISH,
+      );
+    }
+  });
+
+  it("shows an IT administrator's name and organisation as plain text on their welcome card", () => {
+    const card = buildItAdminCard({ name: PHISH, organisation: PHISH, tabUrl: 'https://localhost/tab/' });
     assertShownVerbatim(card, PHISH);
   });
 });
