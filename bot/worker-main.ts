@@ -15,7 +15,7 @@ import { syncWorkerShutdownStep } from './sync/worker.js';
 import { tokenCipherFromConfig } from './vault/token-cipher.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig({ processRole: 'worker' });
   const logger = createLogger({
     level: config.LOG_LEVEL,
     pretty: config.NODE_ENV !== 'production',

@@ -205,11 +205,24 @@ const variables = z.object({
 
 type Variables = z.output<typeof variables>;
 
+/**
+ * Which entry point reads the configuration: the server (bot, tab, API; `main.ts`) or a sync worker
+ * alone (`worker-main.ts`). The role comes from the code that runs, never from a setting, so a
+ * server cannot be talked into the worker's rules.
+ */
+export type ProcessRole = 'server' | 'worker';
+
 /** What production refuses at start-up (SECURITY.md): each problem names its variable. */
-function productionRules(c: Variables, ctx: z.RefinementCtx): void {
+function productionRules(c: Variables, ctx: z.RefinementCtx, role: ProcessRole): void {
   const refuse = (path: keyof Variables, message: string) =>
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
-  if (!c.BOT_ID) {
+  if (role === 'worker' && c.BOT_PASSWORD) {
+    refuse(
+      'BOT_PASSWORD',
+      'must not be given to a sync worker in production: it never talks to Bot Framework, and a secret it holds can leak from it',
+    );
+  }
+  if (role === 'server' && !c.BOT_ID) {
     refuse(
       'BOT_ID',
       'is required in production: without it /api/messages accepts activities without a Bot Framework token',
@@ -247,86 +260,90 @@ function productionRules(c: Variables, ctx: z.RefinementCtx): void {
 /** Every environment variable the code reads; tests check the README and env files against it. */
 export const CONFIG_KEYS = Object.keys(variables.shape) as (keyof typeof variables.shape)[];
 
-export const configSchema = variables
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.TOKEN_ENCRYPTION_KEY) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['TOKEN_ENCRYPTION_KEY'],
-        message: 'is required in production (32 bytes as base64); it encrypts stored refresh tokens',
-      });
-    }
-    if (c.NODE_ENV === 'production' && c.USE_EMULATOR) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['USE_EMULATOR'],
-        message: 'must be false in production; set M365_AUTHORITY_HOST and GRAPH_BASE_URL for a real tenant',
-      });
-    }
-    if (!c.USE_EMULATOR) {
-      for (const key of ['AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET'] as const) {
-        if (!c[key]) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            path: [key],
-            message: 'is required when USE_EMULATOR=false (values from your Entra app registration)',
-          });
+export const configSchemaFor = (role: ProcessRole) =>
+  variables
+    .superRefine((c, ctx) => {
+      if (c.NODE_ENV === 'production' && !c.TOKEN_ENCRYPTION_KEY) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['TOKEN_ENCRYPTION_KEY'],
+          message: 'is required in production (32 bytes as base64); it encrypts stored refresh tokens',
+        });
+      }
+      if (c.NODE_ENV === 'production' && c.USE_EMULATOR) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['USE_EMULATOR'],
+          message:
+            'must be false in production; set M365_AUTHORITY_HOST and GRAPH_BASE_URL for a real tenant',
+        });
+      }
+      if (!c.USE_EMULATOR) {
+        for (const key of ['AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET'] as const) {
+          if (!c[key]) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [key],
+              message: 'is required when USE_EMULATOR=false (values from your Entra app registration)',
+            });
+          }
         }
       }
-    }
-    if (
-      c.AAD_APP_SIGN_IN_AUDIENCE === 'AzureADMyOrg' &&
-      MULTI_TENANT_SEGMENTS.includes(c.M365_TENANT_ID.toLowerCase())
-    ) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['M365_TENANT_ID'],
-        message:
-          'must be your tenant id (or verified domain) when AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg: Entra refuses a single-tenant app on /organizations and /common (AADSTS50194)',
-      });
-    }
-    if (c.NODE_ENV === 'production') productionRules(c, ctx);
-    if (c.BOT_ID && !c.BOT_PASSWORD) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['BOT_PASSWORD'],
-        message: 'is required when BOT_ID is set',
-      });
-    }
-  })
-  .transform((c) => {
-    const emulatorOrigin = `https://localhost:${c.EMULATOR_PORT}`;
-    const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '');
-    const clientId = c.AAD_APP_CLIENT_ID ?? '11111111-2222-4333-8444-555555555555';
-    return {
-      ...c,
-      PUBLIC_URL: publicUrl,
-      SQLITE_PATH: c.SQLITE_PATH ?? `${c.DATA_DIR}/cloud-sync.db`,
-      EMULATOR_CA_CERT: c.EMULATOR_CA_CERT ?? `${c.DATA_DIR}/emulator/ca.pem`,
-      M365_AUTHORITY_HOST: (
-        c.M365_AUTHORITY_HOST ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://login.microsoftonline.com')
-      ).replace(/\/$/, ''),
-      GRAPH_BASE_URL: (
-        c.GRAPH_BASE_URL ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://graph.microsoft.com')
-      ).replace(/\/$/, ''),
-      // The emulator's demo app registration; a real tenant must set its own (checked above).
-      AAD_APP_CLIENT_ID: clientId,
-      // Teams SSO wants `api://<fully qualified domain of the tab>/<client id>`, without a port.
-      AAD_APP_ID_URI: c.AAD_APP_ID_URI ?? `api://${new URL(publicUrl).hostname}/${clientId}`,
-      AAD_APP_CLIENT_SECRET: c.AAD_APP_CLIENT_SECRET ?? 'emulator-demo-secret',
-      BOT_OPENID_METADATA_URL:
-        c.BOT_OPENID_METADATA_URL ??
-        (c.USE_EMULATOR
-          ? `${emulatorOrigin}/botframework/v1/.well-known/openidconfiguration`
-          : 'https://login.botframework.com/v1/.well-known/openidconfiguration'),
-      BOT_TOKEN_ISSUER: c.BOT_TOKEN_ISSUER ?? BOT_FRAMEWORK_ISSUER,
-      BOT_OAUTH_TOKEN_URL:
-        c.BOT_OAUTH_TOKEN_URL ??
-        (c.USE_EMULATOR
-          ? `${emulatorOrigin}/botframework/oauth2/v2.0/token`
-          : 'https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token'),
-    };
-  });
+      if (
+        c.AAD_APP_SIGN_IN_AUDIENCE === 'AzureADMyOrg' &&
+        MULTI_TENANT_SEGMENTS.includes(c.M365_TENANT_ID.toLowerCase())
+      ) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['M365_TENANT_ID'],
+          message:
+            'must be your tenant id (or verified domain) when AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg: Entra refuses a single-tenant app on /organizations and /common (AADSTS50194)',
+        });
+      }
+      if (c.NODE_ENV === 'production') productionRules(c, ctx, role);
+      if (role === 'server' && c.BOT_ID && !c.BOT_PASSWORD) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['BOT_PASSWORD'],
+          message: 'is required when BOT_ID is set',
+        });
+      }
+    })
+    .transform((c) => {
+      const emulatorOrigin = `https://localhost:${c.EMULATOR_PORT}`;
+      const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '');
+      const clientId = c.AAD_APP_CLIENT_ID ?? '11111111-2222-4333-8444-555555555555';
+      return {
+        ...c,
+        PUBLIC_URL: publicUrl,
+        SQLITE_PATH: c.SQLITE_PATH ?? `${c.DATA_DIR}/cloud-sync.db`,
+        EMULATOR_CA_CERT: c.EMULATOR_CA_CERT ?? `${c.DATA_DIR}/emulator/ca.pem`,
+        M365_AUTHORITY_HOST: (
+          c.M365_AUTHORITY_HOST ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://login.microsoftonline.com')
+        ).replace(/\/$/, ''),
+        GRAPH_BASE_URL: (
+          c.GRAPH_BASE_URL ?? (c.USE_EMULATOR ? emulatorOrigin : 'https://graph.microsoft.com')
+        ).replace(/\/$/, ''),
+        // The emulator's demo app registration; a real tenant must set its own (checked above).
+        AAD_APP_CLIENT_ID: clientId,
+        // Teams SSO wants `api://<fully qualified domain of the tab>/<client id>`, without a port.
+        AAD_APP_ID_URI: c.AAD_APP_ID_URI ?? `api://${new URL(publicUrl).hostname}/${clientId}`,
+        AAD_APP_CLIENT_SECRET: c.AAD_APP_CLIENT_SECRET ?? 'emulator-demo-secret',
+        BOT_OPENID_METADATA_URL:
+          c.BOT_OPENID_METADATA_URL ??
+          (c.USE_EMULATOR
+            ? `${emulatorOrigin}/botframework/v1/.well-known/openidconfiguration`
+            : 'https://login.botframework.com/v1/.well-known/openidconfiguration'),
+        BOT_TOKEN_ISSUER: c.BOT_TOKEN_ISSUER ?? BOT_FRAMEWORK_ISSUER,
+        BOT_OAUTH_TOKEN_URL:
+          c.BOT_OAUTH_TOKEN_URL ??
+          (c.USE_EMULATOR
+            ? `${emulatorOrigin}/botframework/oauth2/v2.0/token`
+            : 'https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token'),
+      };
+    });
+
+export const configSchema = configSchemaFor('server');
 
 export type Config = z.output<typeof configSchema>;
 
@@ -338,10 +355,10 @@ export class ConfigError extends Error {
 }
 
 /** Validates a plain environment map; throws ConfigError naming every bad variable. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Record<string, string | undefined>, role: ProcessRole = 'server'): Config {
   // Empty strings in env files mean "not set", as Teams Toolkit writes them.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(cleaned);
+  const result = configSchemaFor(role).safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(config)'} ${i.message}`));
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'dotenv';
-import { parseConfig, type Config } from './config.js';
+import { parseConfig, type Config, type ProcessRole } from './config.js';
 
 /**
  * Reads Teams Toolkit style env files (`env/.env.<name>` then `env/.env.<name>.user`, where secrets
@@ -22,6 +22,8 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Write a fresh vault key into env/.env.<name>.user when none is configured (local runs only). */
   generateLocalKey?: boolean;
+  /** The entry point reading it (config.ts, ProcessRole); the server's rules unless said. */
+  processRole?: ProcessRole;
 }
 
 export function loadConfig(options: LoadOptions = {}): Config {
@@ -33,7 +35,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (options.generateLocalKey && !merged.TOKEN_ENCRYPTION_KEY && merged.NODE_ENV !== 'production') {
     merged.TOKEN_ENCRYPTION_KEY = writeLocalKey(rootDir, envName);
   }
-  return parseConfig(merged);
+  return parseConfig(merged, options.processRole);
 }
 
 function stripEmpty(env: Record<string, string | undefined>): Record<string, string> {

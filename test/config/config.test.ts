@@ -129,6 +129,24 @@ describe('configuration', () => {
       });
     }
 
+    it('lets a sync worker run without the bot credentials, and refuses to give it the bot password', () => {
+      const worker = { ...safe, BOT_ID: undefined, BOT_PASSWORD: undefined };
+      const env = Object.fromEntries(
+        Object.entries(worker).filter((e): e is [string, string] => e[1] !== undefined),
+      );
+      assert.equal(parseConfig(env, 'worker').BOT_PASSWORD, undefined);
+      assert.throws(() => parseConfig(env, 'server'), /BOT_ID is required in production/);
+      assert.throws(
+        () => parseConfig({ ...env, BOT_PASSWORD: 'y' }, 'worker'),
+        /BOT_PASSWORD must not be given to a sync worker in production/,
+      );
+      // The worker keeps every other production rule.
+      assert.throws(
+        () => parseConfig({ ...env, PUBLIC_URL: 'http://sync.example.com' }, 'worker'),
+        /PUBLIC_URL .*https/,
+      );
+    });
+
     it('lets a local run keep its defaults (no BOT_ID, http on localhost, no TLS to a local database)', () => {
       const c = parseConfig({ DATABASE_URL: 'postgres://localhost/cloudsync' });
       assert.equal(c.BOT_ID, undefined);
