@@ -1,8 +1,9 @@
 // Azure resources for one Cloud Sync environment, deployed by `teamsapp provision` (arm/deploy).
 // Server app (bot, tab, API) and worker app on Linux App Service (Node.js 24, the compiled artifact of
 // `npm run artifact`), Azure Bot with the Teams
-// channel, PostgreSQL Flexible Server, Key Vault for every secret (read by managed identity through Key
-// Vault references), Application Insights. Outputs are written back to env/.env.<env> by Teams Toolkit.
+// channel, PostgreSQL Flexible Server (private access in the VNet), Key Vault for every secret (read by
+// each app's own managed identity through Key Vault references; network-restricted to the app
+// subnets), Application Insights. Outputs are written back to env/.env.<env> by Teams Toolkit.
 
 @minLength(4)
 @maxLength(20)
@@ -78,9 +79,90 @@ var databaseName = 'cloudsync'
 // Built-in role "Key Vault Secrets User": read secret values, nothing else.
 var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: '${resourceBaseName}-identity'
+// One identity per app: the worker's can read only the secrets it needs, never the bot's password.
+resource serverIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${resourceBaseName}-server-identity'
   location: location
+}
+
+resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${resourceBaseName}-worker-identity'
+  location: location
+}
+
+// Private networking: each app plan integrates with its own subnet (App Service allows one plan per
+// integration subnet), PostgreSQL lives in a delegated subnet with no public endpoint, and Key Vault
+// accepts only the app subnets (service endpoint) and trusted Azure services.
+resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {
+  name: '${resourceBaseName}-vnet'
+  location: location
+  properties: {
+    addressSpace: {
+      addressPrefixes: ['10.40.0.0/16']
+    }
+    subnets: [
+      {
+        name: 'server-apps'
+        properties: {
+          addressPrefix: '10.40.1.0/24'
+          delegations: [
+            {
+              name: 'web'
+              properties: { serviceName: 'Microsoft.Web/serverFarms' }
+            }
+          ]
+          serviceEndpoints: [{ service: 'Microsoft.KeyVault' }]
+        }
+      }
+      {
+        name: 'worker-apps'
+        properties: {
+          addressPrefix: '10.40.2.0/24'
+          delegations: [
+            {
+              name: 'web'
+              properties: { serviceName: 'Microsoft.Web/serverFarms' }
+            }
+          ]
+          serviceEndpoints: [{ service: 'Microsoft.KeyVault' }]
+        }
+      }
+      {
+        name: 'postgres'
+        properties: {
+          addressPrefix: '10.40.3.0/24'
+          delegations: [
+            {
+              name: 'postgres'
+              properties: { serviceName: 'Microsoft.DBforPostgreSQL/flexibleServers' }
+            }
+          ]
+        }
+      }
+    ]
+  }
+}
+
+var serverSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'server-apps')
+var workerSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'worker-apps')
+var postgresSubnetId = resourceId('Microsoft.Network/virtualNetworks/subnets', vnet.name, 'postgres')
+
+// PostgreSQL private access resolves the server's name through this zone inside the VNet.
+resource postgresDnsZone 'Microsoft.Network/privateDnsZones@2020-06-01' = {
+  name: '${resourceBaseName}.private.postgres.database.azure.com'
+  location: 'global'
+}
+
+resource postgresDnsLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2020-06-01' = {
+  parent: postgresDnsZone
+  name: '${resourceBaseName}-vnet-link'
+  location: 'global'
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: vnet.id
+    }
+  }
 }
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
@@ -125,7 +207,15 @@ resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {
     highAvailability: {
       mode: 'Disabled'
     }
+    // Private access only: no public endpoint, so no firewall rule of any kind.
+    network: {
+      delegatedSubnetResourceId: postgresSubnetId
+      privateDnsZoneArmResourceId: postgresDnsZone.id
+    }
   }
+  dependsOn: [
+    postgresDnsLink
+  ]
 }
 
 resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2022-12-01' = {
@@ -134,16 +224,6 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2022-12-0
   properties: {
     charset: 'UTF8'
     collation: 'en_US.utf8'
-  }
-}
-
-// 0.0.0.0 is Azure's convention for "Azure services"; connections still need TLS and the password.
-resource postgresAzureAccess 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2022-12-01' = {
-  parent: postgres
-  name: 'AllowAzureServices'
-  properties: {
-    startIpAddress: '0.0.0.0'
-    endIpAddress: '0.0.0.0'
   }
 }
 
@@ -160,7 +240,18 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 30
     enablePurgeProtection: true
+    networkAcls: {
+      defaultAction: 'Deny'
+      bypass: 'AzureServices'
+      virtualNetworkRules: [
+        { id: serverSubnetId }
+        { id: workerSubnetId }
+      ]
+    }
   }
+  dependsOn: [
+    vnet
+  ]
 }
 
 resource tokenEncryptionKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
@@ -195,17 +286,50 @@ resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// The server reads every secret of the vault.
+resource serverSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: keyVault
-  name: guid(keyVault.id, identity.id, keyVaultSecretsUserRoleId)
+  name: guid(keyVault.id, serverIdentity.id, keyVaultSecretsUserRoleId)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
-    principalId: identity.properties.principalId
+    principalId: serverIdentity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
-// Settings both apps share. Secrets are Key Vault references resolved by the managed identity.
+// The worker reads its three secrets, each granted on the secret itself; never bot-password.
+resource workerTokenKeyReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: tokenEncryptionKeySecret
+  name: guid(tokenEncryptionKeySecret.id, workerIdentity.id, keyVaultSecretsUserRoleId)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: workerIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource workerClientSecretReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: aadAppClientSecretSecret
+  name: guid(aadAppClientSecretSecret.id, workerIdentity.id, keyVaultSecretsUserRoleId)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: workerIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource workerDatabaseUrlReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: databaseUrlSecret
+  name: guid(databaseUrlSecret.id, workerIdentity.id, keyVaultSecretsUserRoleId)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: workerIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Settings both apps share. Secrets are Key Vault references resolved by each app's managed identity;
+// the bot's id and password are the server's alone.
 var sharedSettings = [
   {
     name: 'NODE_ENV'
@@ -250,14 +374,6 @@ var sharedSettings = [
   {
     name: 'AAD_APP_ID_URI'
     value: appIdUri
-  }
-  {
-    name: 'BOT_ID'
-    value: botAadAppClientId
-  }
-  {
-    name: 'BOT_PASSWORD'
-    value: '@Microsoft.KeyVault(SecretUri=${botPasswordSecret.properties.secretUri})'
   }
   {
     name: 'TOKEN_ENCRYPTION_KEY'
@@ -313,13 +429,16 @@ resource serverApp 'Microsoft.Web/sites@2023-12-01' = {
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
-      '${identity.id}': {}
+      '${serverIdentity.id}': {}
     }
   }
   properties: {
     serverFarmId: serverPlan.id
     httpsOnly: true
-    keyVaultReferenceIdentity: identity.id
+    keyVaultReferenceIdentity: serverIdentity.id
+    // Outbound traffic (PostgreSQL, Key Vault references) goes through the VNet.
+    virtualNetworkSubnetId: serverSubnetId
+    vnetRouteAllEnabled: true
     siteConfig: {
       linuxFxVersion: 'NODE|24-lts'
       appCommandLine: 'node --enable-source-maps dist/bot/main.js'
@@ -334,11 +453,20 @@ resource serverApp 'Microsoft.Web/sites@2023-12-01' = {
           name: 'RUN_WORKER_IN_SERVER'
           value: 'false'
         }
+        {
+          name: 'BOT_ID'
+          value: botAadAppClientId
+        }
+        {
+          name: 'BOT_PASSWORD'
+          value: '@Microsoft.KeyVault(SecretUri=${botPasswordSecret.properties.secretUri})'
+        }
       ])
     }
   }
   dependsOn: [
-    secretsUser
+    serverSecretsUser
+    vnet
   ]
 }
 
@@ -349,13 +477,15 @@ resource workerApp 'Microsoft.Web/sites@2023-12-01' = {
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
-      '${identity.id}': {}
+      '${workerIdentity.id}': {}
     }
   }
   properties: {
     serverFarmId: workerPlan.id
     httpsOnly: true
-    keyVaultReferenceIdentity: identity.id
+    keyVaultReferenceIdentity: workerIdentity.id
+    virtualNetworkSubnetId: workerSubnetId
+    vnetRouteAllEnabled: true
     siteConfig: {
       linuxFxVersion: 'NODE|24-lts'
       appCommandLine: 'node --enable-source-maps dist/bot/worker-main.js'
@@ -374,7 +504,10 @@ resource workerApp 'Microsoft.Web/sites@2023-12-01' = {
     }
   }
   dependsOn: [
-    secretsUser
+    workerTokenKeyReader
+    workerClientSecretReader
+    workerDatabaseUrlReader
+    vnet
   ]
 }
 

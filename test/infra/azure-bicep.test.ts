@@ -119,7 +119,7 @@ describe('infra/azure.bicep', () => {
       assert.match(site, /minTlsVersion: '1\.2'/);
       assert.match(site, /ftpsState: 'Disabled'/);
       assert.match(site, /linuxFxVersion: 'NODE\|24-lts'/);
-      assert.match(site, /keyVaultReferenceIdentity: identity\.id/);
+      assert.match(site, /keyVaultReferenceIdentity: (server|worker)Identity\.id/);
     }
     assert.match(resourceBody('Microsoft.KeyVault/vaults')[0] ?? '', /enableRbacAuthorization: true/);
   });
@@ -143,7 +143,10 @@ describe('infra/azure.bicep', () => {
         [...site.settings].map(([name, expression]) => [name, sampleValue(expression)]),
       );
       assert.equal(env.NODE_ENV, 'production', site.symbol);
-      assert.doesNotThrow(() => parseConfig(env), site.symbol);
+      assert.doesNotThrow(
+        () => parseConfig(env, site.symbol === 'workerApp' ? 'worker' : 'server'),
+        site.symbol,
+      );
     }
   });
 
@@ -170,5 +173,57 @@ describe('infra/azure.bicep', () => {
       resourceBody('Microsoft.BotService/botServices/channels')[0] ?? '',
       /channelName: 'MsTeamsChannel'/,
     );
+  });
+  describe('least privilege and private networking (issue 13, from reading)', () => {
+    const roleAssignments = () =>
+      resourceBody('Microsoft.Authorization/roleAssignments').map((body) => ({
+        scope: /^\s*scope: (\w+)/m.exec(body)?.[1],
+        principal: /principalId: (\w+)\.properties\.principalId/.exec(body)?.[1],
+      }));
+
+    it('runs server and worker under separate identities, and the worker cannot read the bot password', () => {
+      const { server, worker } = serverAndWorker();
+      assert.match(server.body, /keyVaultReferenceIdentity: serverIdentity\.id/);
+      assert.match(worker.body, /keyVaultReferenceIdentity: workerIdentity\.id/);
+      assert.doesNotMatch(worker.body, /serverIdentity/);
+      const grants = roleAssignments();
+      assert.deepEqual(
+        grants
+          .filter((g) => g.principal === 'workerIdentity')
+          .map((g) => g.scope)
+          .sort(),
+        ['aadAppClientSecretSecret', 'databaseUrlSecret', 'tokenEncryptionKeySecret'],
+        'the worker is granted each of its secrets, never the vault nor bot-password',
+      );
+      assert.deepEqual(
+        grants.filter((g) => g.principal === 'serverIdentity').map((g) => g.scope),
+        ['keyVault'],
+      );
+      assert.equal(worker.settings.get('BOT_PASSWORD'), undefined);
+      assert.equal(worker.settings.get('BOT_ID'), undefined);
+      assert.match(server.settings.get('BOT_PASSWORD') ?? '', /botPasswordSecret/);
+    });
+
+    it('gives PostgreSQL no public access: a delegated subnet and private DNS, no firewall rule', () => {
+      assert.equal(resourceBody('Microsoft.DBforPostgreSQL/flexibleServers/firewallRules').length, 0);
+      assert.doesNotMatch(bicep, /0\.0\.0\.0/);
+      const server = resourceBody('Microsoft.DBforPostgreSQL/flexibleServers')[0] ?? '';
+      assert.match(server, /delegatedSubnetResourceId: postgresSubnetId/);
+      assert.match(server, /privateDnsZoneArmResourceId: postgresDnsZone\.id/);
+      assert.match(bicep, /serviceName: 'Microsoft\.DBforPostgreSQL\/flexibleServers'/);
+      for (const { body } of bicepSites()) {
+        assert.match(body, /virtualNetworkSubnetId: (server|worker)SubnetId/);
+        assert.match(body, /vnetRouteAllEnabled: true/);
+      }
+    });
+
+    it('denies Key Vault by default, allowing the app subnets and trusted Azure services', () => {
+      const vault = resourceBody('Microsoft.KeyVault/vaults')[0] ?? '';
+      assert.match(vault, /defaultAction: 'Deny'/);
+      assert.match(vault, /bypass: 'AzureServices'/);
+      assert.match(vault, /\{ id: serverSubnetId \}/);
+      assert.match(vault, /\{ id: workerSubnetId \}/);
+      assert.equal((bicep.match(/service: 'Microsoft\.KeyVault'/g) ?? []).length, 2);
+    });
   });
 });
