@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { createHttpServer } from '../../bot/server/http-server.js';
 import { shutDownGracefully } from '../../bot/server/graceful-shutdown.js';
 import { createLogger } from '../../bot/logging/logger.js';
+import { PEOPLE, personalChat, startBotStack, waitFor } from '../bot/support/bot-stack.js';
 
 const silent = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
@@ -64,5 +65,48 @@ describe('graceful shutdown', () => {
     });
     assert.equal(clean, false);
     assert.ok((await pending) instanceof Error, 'the hung connection is closed');
+  });
+
+  it('drains a bot turn waiting on a slow Teams channel: its reply is delivered, new requests are refused', async function () {
+    this.timeout(60_000);
+    const stack = await startBotStack();
+    try {
+      const alice = PEOPLE.alice;
+      const chat = personalChat(alice);
+      const release = stack.channel.hold();
+      const turn = stack.say(alice, 'enable sync');
+      // The turn is in flight once its reply has reached the channel, which has not answered yet.
+      await waitFor('the reply to reach the channel', () => stack.activitiesIn(chat).length > 0);
+
+      const order: string[] = [];
+      const shutdown = shutDownGracefully({
+        http: stack.http,
+        logger: silent,
+        timeoutMs: 30_000,
+        steps: stack.bot.shutdownSteps.map((step) => ({
+          name: step.name,
+          run: async () => {
+            order.push(step.name);
+            await step.run();
+          },
+        })),
+      });
+      await assert.rejects(fetch(`${stack.baseUrl}/healthz`), 'new connections are refused while draining');
+      assert.equal(await stack.say(alice, 'enable sync').catch(() => 'refused'), 'refused');
+      assert.deepEqual(order, [], 'shutdown steps wait for the turn');
+
+      release();
+      assert.equal(await turn, 200, 'the turn in flight completes');
+      assert.equal(await shutdown, true, 'the drain finishes cleanly');
+      assert.deepEqual(
+        order,
+        stack.bot.shutdownSteps.map((s) => s.name),
+      );
+      const cards = stack.cardsIn(chat);
+      assert.equal(cards.length, 1, 'exactly the reply of the turn in flight, none of the refused one');
+      assert.match(JSON.stringify(cards[0]), /Sign in/);
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { mountBot, type MountedBot } from '../../../bot/app/mount-bot.js';
 import { parseConfig, type Config } from '../../../bot/config/config.js';
 import { createLogger } from '../../../bot/logging/logger.js';
 import { trustedFetch } from '../../../bot/net/tls-trust.js';
-import { createHttpServer } from '../../../bot/server/http-server.js';
+import { createHttpServer, type HttpServer } from '../../../bot/server/http-server.js';
 import type { Store } from '../../../bot/store/store.js';
 import { createTokenCipher } from '../../../bot/vault/token-cipher.js';
 import { importDemoCrm } from '../../api/fixtures/seed.js';
@@ -114,6 +114,8 @@ export interface InvokeAnswer {
 
 export interface BotStack {
   baseUrl: string;
+  /** The bot's HTTP server, for tests of its shutdown. */
+  http: HttpServer;
   emu: TestEmulator;
   store: Store;
   config: Config;
@@ -316,6 +318,7 @@ export async function startBotStack(
     const browser = new EmulatorBrowser(emu.origin, emu.caPem);
     return {
       baseUrl,
+      http,
       emu,
       store: db.store,
       config,

@@ -34,6 +34,11 @@ export interface ChannelRecorder {
   url: string;
   activities: RecordedActivity[];
   roster: Map<string, RosterMember>;
+  /**
+   * Until the returned release is called, activities are recorded on arrival but answered only then: a
+   * slow Teams channel, so a bot turn stays in flight while it waits for its reply to be accepted.
+   */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,7 @@ function readJson(req: http.IncomingMessage): Promise<unknown> {
 export async function startChannelRecorder(): Promise<ChannelRecorder> {
   const activities: RecordedActivity[] = [];
   const roster = new Map<string, RosterMember>();
+  let held: Promise<void> = Promise.resolve();
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -91,6 +97,7 @@ export async function startChannelRecorder(): Promise<ChannelRecorder> {
           authorization: req.headers.authorization,
           activity,
         });
+        await held;
         return send(req.method === 'PUT' ? 200 : 201, { id: activityId });
       }
       send(404, { error: { code: 'NotFound', message: url.pathname } });
@@ -105,6 +112,11 @@ export async function startChannelRecorder(): Promise<ChannelRecorder> {
     url: `http://127.0.0.1:${port}/`,
     activities,
     roster,
+    hold() {
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      return release;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
