@@ -18,7 +18,8 @@ export interface GracefulShutdownOptions {
 
 /**
  * Stop accepting connections, let in-flight requests finish, then run the shutdown steps in order.
- * Resolves with `true` when everything finished within `timeoutMs`.
+ * Resolves with `true` when everything finished within `timeoutMs`; a step still running then is
+ * left behind (the process exits), so the shutdown never outlasts `timeoutMs`.
  */
 export async function shutDownGracefully(options: GracefulShutdownOptions): Promise<boolean> {
   const { http, logger, timeoutMs } = options;
@@ -39,7 +40,8 @@ export async function shutDownGracefully(options: GracefulShutdownOptions): Prom
   let clean = drained;
   for (const step of options.steps) {
     try {
-      await step.run();
+      // The same deadline bounds the steps: App Service kills the process when its window ends anyway.
+      await untilDeadline(step.run(), deadline, step.name);
     } catch (err) {
       clean = false;
       logger.error(
@@ -49,6 +51,17 @@ export async function shutDownGracefully(options: GracefulShutdownOptions): Prom
     }
   }
   return clean;
+}
+
+function untilDeadline(work: Promise<void>, deadline: number, name: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name} still running at the shutdown timeout`)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 /** Wires SIGTERM/SIGINT to `shutdown` once; a second signal forces exit. */

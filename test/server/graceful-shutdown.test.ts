@@ -67,6 +67,23 @@ describe('graceful shutdown', () => {
     assert.ok((await pending) instanceof Error, 'the hung connection is closed');
   });
 
+  it('does not wait past the timeout for a step that never finishes', async function () {
+    const http = createHttpServer({ logger: silent, healthChecks: [] });
+    await http.listen(0, '127.0.0.1');
+    const ran: string[] = [];
+    const clean = await shutDownGracefully({
+      http,
+      logger: silent,
+      timeoutMs: 100,
+      steps: [
+        { name: 'worker', run: () => new Promise<void>(() => void ran.push('worker')) },
+        { name: 'store', run: async () => void ran.push('store') },
+      ],
+    });
+    assert.equal(clean, false, 'a step cut short is an unclean shutdown');
+    assert.deepEqual(ran, ['worker', 'store'], 'later steps still run');
+  });
+
   it('drains a bot turn waiting on a slow Teams channel: its reply is delivered, new requests are refused', async function () {
     this.timeout(60_000);
     const stack = await startBotStack();
