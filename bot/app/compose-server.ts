@@ -45,11 +45,13 @@ function authorityCheck(config: Config, caPem: string | undefined): HealthCheck 
 /**
  * Builds the one-process server (bot, auth, tab API, notifications, worker) from validated config:
  * opens the store and migrates it, mounts every surface on one restify server, and listens.
+ * `tabDistDir` serves a tab built elsewhere (tests build it into a temp folder) instead of tab/dist.
  */
 export async function composeServer(
   config: Config,
   logger: Logger,
   extraChecks: HealthCheck[] = [],
+  options: { tabDistDir?: string } = {},
 ): Promise<RunningServer> {
   const caPem = config.USE_EMULATOR ? loadTrustedCa(config.EMULATOR_CA_CERT) : undefined;
   const cipher = tokenCipherFromConfig(config);
@@ -99,6 +101,7 @@ export async function composeServer(
     store,
     logger,
     caPem,
+    distDir: options.tabDistDir,
     onEffects: bot.onEffects,
     onSyncRequested: syncNow,
   });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { build } from 'vite';
 import { composeServer, type RunningServer } from '../../bot/app/compose-server.js';
 import { parseConfig } from '../../bot/config/config.js';
 import { importCrm } from '../../bot/crm/import.js';
@@ -18,8 +19,9 @@ import { freePort } from '../support/free-port.js';
 /**
  * What `npm start` runs, for end-to-end tests: the Microsoft 365 emulator, the whole server as
  * composeServer builds it (SQLite in a temp dir, the demo CRM imported through the CRM import module)
- * on a random port, Agents Playgrounds for chosen demo people, and a headless Chromium (Debian's) whose
- * contexts trust nothing they should not except the emulator's certificate.
+ * on a random port, serving the tab (built from the sources) under /tab/, Agents Playgrounds for chosen
+ * demo people, and a headless Chromium (Debian's) whose contexts trust nothing they should not except
+ * the emulator's certificate.
  */
 
 export const E2E_OUTPUT = path.join(REPO_ROOT, '.test-output/e2e');
@@ -57,7 +59,19 @@ export async function startE2eStack(): Promise<E2eStack> {
     // Like adding this server's redirect URIs to the app registration: its port is random.
     const app = emulator.ctx.directory.getApplication(DEMO.clientId);
     if (!app) throw new Error('the demo app registration is missing from the emulator seed');
-    app.redirectUris.push(`${baseUrl}/auth/callback`, `${baseUrl}/auth/admin-consent/callback`);
+    app.redirectUris.push(
+      `${baseUrl}/auth/callback`,
+      `${baseUrl}/auth/admin-consent/callback`,
+      `${baseUrl}/tab/auth-end.html`,
+    );
+
+    // The tab the server serves under /tab/, built from the current sources as `npm run build:tab` does.
+    const tabDistDir = path.join(dir, 'tab');
+    await build({
+      configFile: path.join(REPO_ROOT, 'tab/vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir: tabDistDir, emptyOutDir: true, sourcemap: false },
+    });
 
     const logLines: string[] = [];
     const destination = new Writable({
@@ -81,7 +95,7 @@ export async function startE2eStack(): Promise<E2eStack> {
       GRAPH_NOTIFICATIONS: 'false',
     });
     const logger = createLogger({ level: 'info', destination });
-    const server = await composeServer(config, logger);
+    const server = await composeServer(config, logger, [], { tabDistDir });
     cleanups.push(() => server.shutdown());
     const report = await importCrm(
       server.store,

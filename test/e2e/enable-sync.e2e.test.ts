@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { loadAccountHealth } from '../../bot/health/account-health.js';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
-import { waitFor } from '../sync/support/wait.js';
 import { mailDifferences } from '../sync/support/expectation.js';
 import { crmOutcome } from './crm-outcome.js';
 import { CONTOSO_CONFIG, FABRIKAM_CONFIG, PlaygroundPage } from '../support/playground.js';
@@ -13,7 +11,8 @@ import { E2E_OUTPUT, startE2eStack, type E2eStack } from './e2e-stack.js';
  * Issue 4's end-to-end journeys, as people do them: Agents Playgrounds in a headless Chromium, talking
  * to the whole server (composeServer) against the Microsoft 365 emulator. Type `enable sync`, press the
  * cards' buttons, sign in on the emulator's pages in the window a button opens, and see the chat carry
- * on. Screenshots of every step go to .test-output/e2e/<person>/.
+ * on; open the tab the server serves and sign in to it. Screenshots of every step go to
+ * .test-output/e2e/<person>/.
  */
 
 const ALICE = { upn: 'alice.smith@contoso.com', password: 'demo' };
@@ -108,15 +107,31 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
 
   const outcomeOf = (upn: string) => crmOutcome(stack.emulator, stack.server.store, stack.server.config, upn);
 
-  /** What the tab's My sync reads (GET /api/me/health answers with it). */
-  async function tabHealth(accountId: string) {
-    const account = await stack.server.store.db
-      .selectFrom('sync_accounts')
-      .select(['id', 'state', 'mail_enabled', 'diary_enabled', 'next_run_at', 'throttled_until'])
-      .where('id', '=', accountId)
-      .executeTakeFirstOrThrow();
-    return loadAccountHealth(stack.server.store.db, account, new Date(), 0);
+  /**
+   * The tab as a person opens it in a browser outside Teams: /tab/, its Sign in button, the emulator's
+   * sign-in form (a new browser, so no session yet), consent if asked, and back on the tab.
+   */
+  async function openTab(user: { upn: string; password: string }): Promise<Page> {
+    const page = await (await stack.newContext()).newPage();
+    await page.goto(`${stack.baseUrl}/tab/`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.origin === stack.emulator.origin);
+    await page.fill('#login', user.upn);
+    await page.fill('#passwd', user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const accept = page.getByRole('button', { name: 'Accept' });
+    const home = page.getByRole('heading', { name: 'Cloud Sync', level: 1 });
+    await accept.or(home).first().waitFor();
+    if (await accept.isVisible()) await accept.click();
+    await page.waitForURL(`${stack.baseUrl}/tab/`);
+    return page;
   }
+
+  /** The "In the CRM" figure on a resource's card in the tab. */
+  const inCrm = (page: Page, resource: 'mail' | 'diary') =>
+    page.locator(
+      `xpath=//*[@data-resource="${resource}"]//dt[normalize-space()="In the CRM"]/following-sibling::dd[1]`,
+    );
 
   async function sentSubjects(upn: string): Promise<(string | undefined)[]> {
     const res = await trustedFetch(stack.emulator.caPem)(
@@ -172,26 +187,26 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       // The confirmation went once the import had started.
       assert.deepEqual(await sentSubjects(ALICE.upn), ['Cloud Sync is active']);
 
-      // `status` and the tab's health read the same model and show the same counts.
+      // `status` and the tab show the same counts.
       await chat.send('status');
       const status = await chat.waitForCard('Sync status');
       await chat.screenshot('status');
       const statusText = await status.innerText();
       assert.match(statusText, new RegExp(`E-mail[\\s\\S]*?Up to date\\.[\\s\\S]*?${mailCount} in TriSys`));
       assert.match(statusText, new RegExp(`Diary[\\s\\S]*?Up to date\\.[\\s\\S]*?${diaryCount} in TriSys`));
-      const tab = await tabHealth(outcome.accountId);
-      assert.deepEqual(
-        tab.resources.map((r) => [r.resource, r.status, r.itemsTotal]),
-        [
-          ['mail', 'healthy', mailCount],
-          ['diary', 'healthy', diaryCount],
-        ],
-      );
+      const tab = await openTab(ALICE);
+      await tab.getByTestId('state-title').filter({ hasText: 'Sync is on' }).waitFor();
+      await tab.locator('[data-resource="mail"] [data-health="healthy"]').waitFor();
+      await tab.locator('[data-resource="diary"] [data-health="healthy"]').waitFor();
+      await shot('tab-my-sync', tab);
+      assert.equal(await inCrm(tab, 'mail').innerText(), String(mailCount));
+      assert.equal(await inCrm(tab, 'diary').innerText(), String(diaryCount));
 
-      // Alice switches mail off: new mail stays out, the diary carries on.
+      // Alice switches mail off in the tab: new mail stays out, the diary carries on.
       const statusCards = await chat.countCards('Sync status');
-      await chat.send('mail off');
-      await chat.waitForText(/E-mail sync is off/);
+      await tab.getByRole('switch', { name: 'Copy e-mail' }).click();
+      await tab.getByRole('switch', { name: 'Copy e-mail', checked: false }).waitFor();
+      await tab.getByRole('switch', { name: 'Copy diary', checked: true }).waitFor();
       const control = (path: string, body: unknown) =>
         trustedFetch(stack.emulator.caPem)(
           `${stack.emulator.origin}/_emulator/mailboxes/${ALICE.upn}${path}`,
@@ -230,12 +245,16 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
         ).status,
         201,
       );
-      await stack.server.worker!.syncNow(outcome.accountId);
-      await waitFor(
-        async () => (await outcomeOf(ALICE.upn)).actual.diary.length === diaryCount + 1,
-        60_000,
-        'the new meeting in the CRM',
-      );
+      const expectedDiary = (await outcomeOf(ALICE.upn)).expected.diary.length;
+      assert.equal(expectedDiary, diaryCount + 1, 'the new meeting has a CRM contact');
+      await tab.getByRole('button', { name: 'Sync now' }).click();
+      await tab.getByText('A sync starts within a few seconds.').waitFor();
+      // The tab polls its health: the new meeting shows up in the diary's count without a reload.
+      await inCrm(tab, 'diary')
+        .filter({ hasText: new RegExp(`^${expectedDiary}$`) })
+        .waitFor({ timeout: 90_000 });
+      await shot('tab-mail-off-synced', tab);
+      assert.equal(await inCrm(tab, 'mail').innerText(), String(mailCount));
       const after = await outcomeOf(ALICE.upn);
       assert.deepEqual(after.actual.diary, after.expected.diary);
       assert.equal(
