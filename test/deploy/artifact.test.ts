@@ -43,7 +43,7 @@ function localValues(env: SyncEnv, pg: TlsPostgres, ports: { server: number; wor
     TOKEN_ENCRYPTION_KEY: env.cipherKey,
     DATABASE_URL: databaseUrl.toString(),
     TEAMSFX_ENV: 'artifact-test',
-    IT_ADMIN_EMAILS: '',
+    IT_ADMINS: '',
     APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
     // App Service's persistent /home and its container port.
     DATA_DIR: path.join(os.tmpdir(), 'cloud-sync-artifact-data'),
