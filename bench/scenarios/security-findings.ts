@@ -55,7 +55,11 @@ async function consentAnswerWithoutConsent(stack: BotStack): Promise<FindingProb
     browser.submit(expectPage(step), { justification: 'probe' }, '/request-approval'),
   );
   const linkInErinsChat = /adminconsent/.test(JSON.stringify(stack.activitiesIn(personalChat(erin))));
-  const link = new URL(openUrlOf(stack.cardsIn(channel).at(-1)!, 'admin consent'));
+  // The card's button goes through our start route, which mints the state and redirects to Microsoft.
+  const started = await fetch(openUrlOf(stack.cardsIn(channel).at(-1)!, 'admin consent'), {
+    redirect: 'manual',
+  });
+  const link = new URL(started.headers.get('location')!);
   const back = new URL(link.searchParams.get('redirect_uri')!);
   back.search = new URLSearchParams({
     admin_consent: 'True',

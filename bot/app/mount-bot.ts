@@ -216,6 +216,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     adminConsentKey,
     confirmConsent: createConsentCheck(msal),
     handlers: createSignInHandlers({ store, logger, service, approvals, graph }),
+    adminConsentStart: (ref) => approvals.consentStart(ref),
     identity: registerIdentitySignIn(server, {
       store,
       cipher: deps.cipher,

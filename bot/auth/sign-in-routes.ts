@@ -18,8 +18,11 @@ const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
 /** The issue asks for sign-in links that expire after 10 minutes. */
 const TICKET_LIFETIME_SECONDS = 10 * 60;
-/** IT may take days to act on an approval request; its consent link stays valid for a week. */
-const ADMIN_CONSENT_LIFETIME_SECONDS = 7 * 24 * 3600;
+/**
+ * Minted when IT opens the card's consent button (the start route), so it only has to outlive one trip
+ * through Microsoft's consent page; the card itself holds no state.
+ */
+const ADMIN_CONSENT_LIFETIME_SECONDS = 10 * 60;
 
 const ticketClaims = z.object({
   acc: z.string().min(1),
@@ -58,6 +61,11 @@ export interface SignInRouteDeps {
   /** Asks Entra whether the app really has consent in a tenant (consent-check.ts). */
   confirmConsent: ConsentCheck;
   handlers: SignInHandlers;
+  /**
+   * The v2.0 admin consent URL, with a fresh state, for the open request a card reference names
+   * (approval-flow.ts); a clear refusal for anything else.
+   */
+  adminConsentStart(ref: string): Promise<AdminConsentStart>;
   /** Sign-ins that only read who a Teams user is (identity-sign-in.ts) share the callback. */
   identity?: {
     complete(state: string, req: Request): Promise<{ status: number; page: ResultPage } | undefined>;
@@ -66,6 +74,10 @@ export interface SignInRouteDeps {
 
 export const SIGN_IN_CALLBACK_PATH = '/auth/callback';
 export const ADMIN_CONSENT_CALLBACK_PATH = '/auth/admin-consent/callback';
+/** What the IT card's "Open admin consent" button opens, with `?ref=` the card's signed reference. */
+export const ADMIN_CONSENT_START_PATH = '/auth/admin-consent/start';
+
+export type AdminConsentStart = { ok: true; url: string } | { ok: false; status: number; message: string };
 
 /** The URL a sign-in card's button opens: binds the browser sign-in to this account and Teams user. */
 export async function signInUrl(
@@ -236,6 +248,21 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
     return signInCallback(req, res);
   });
   server.get(SIGN_IN_CALLBACK_PATH, signInCallback);
+
+  server.get(ADMIN_CONSENT_START_PATH, async (req: Request, res: Response) => {
+    const ref = stringParam(req, 'ref');
+    const started = ref
+      ? await deps.adminConsentStart(ref)
+      : { ok: false as const, status: 400, message: 'The link is incomplete.' };
+    if (!started.ok) {
+      return page(res, started.status, {
+        tone: 'error',
+        title: 'Admin consent cannot be opened from this link',
+        message: `${started.message} The request card in the IT channel shows where things stand.`,
+      });
+    }
+    res.redirect(302, started.url, () => undefined);
+  });
 
   server.get(ADMIN_CONSENT_CALLBACK_PATH, async (req: Request, res: Response) => {
     const state = stringParam(req, 'state');

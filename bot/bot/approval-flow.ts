@@ -1,6 +1,11 @@
-import { adminConsentState, ADMIN_CONSENT_CALLBACK_PATH } from '../auth/sign-in-routes.js';
+import {
+  adminConsentState,
+  ADMIN_CONSENT_CALLBACK_PATH,
+  ADMIN_CONSENT_START_PATH,
+  type AdminConsentStart,
+} from '../auth/sign-in-routes.js';
 import { buildApprovalRequestCard } from '../cards/approval-card.js';
-import { signCardRef } from '../cards/card-refs.js';
+import { signCardRef, verifyCardRef } from '../cards/card-refs.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import {
   declineRequest,
@@ -63,6 +68,8 @@ export interface ApprovalFlow {
   /** The pending request of the tenant, if any (the admin consent callback may name an old one). */
   pendingId(tenantId: string): Promise<string | undefined>;
   card(requestId: string): Promise<AdaptiveCardJson | undefined>;
+  /** Where the card's consent button leads: Microsoft's consent page for an open request, with fresh state. */
+  consentStart(ref: string): Promise<AdminConsentStart>;
   onDecision(listener: DecisionListener): void;
   /** Posts the tenant's pending request to a newly chosen IT channel. */
   channelChosen(tenantId: string): Promise<void>;
@@ -158,15 +165,38 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
     const loaded = await load(requestId);
     if (!loaded) return undefined;
     const tenant = await findTenant(db, loaded.request.tenantId);
+    const ref = signCardRef(
+      { kind: 'approval_request', id: requestId, tenantId: loaded.request.tenantId },
+      { key: deps.cardKey, now: now() },
+    );
     return buildApprovalRequestCard({
       request: loaded.request,
-      ref: signCardRef(
-        { kind: 'approval_request', id: requestId, tenantId: loaded.request.tenantId },
-        { key: deps.cardKey, now: now() },
-      ),
+      ref,
       tenantName: tenant?.name ?? loaded.request.tenantId,
-      adminConsentUrl: await adminConsentUrl(loaded.request.tenantId, requestId),
+      // Only a reference: the consent state is minted when IT opens it, so the card (and any URL log
+      // that sees this link) holds nothing that can answer the consent callback.
+      adminConsentUrl: `${deps.publicUrl}${ADMIN_CONSENT_START_PATH}?ref=${encodeURIComponent(ref)}`,
     });
+  }
+
+  async function consentStart(token: string): Promise<AdminConsentStart> {
+    const checked = verifyCardRef(token, { key: deps.cardKey, now: now() });
+    if (!checked.ok) return { ok: false, status: 400, message: checked.error };
+    const { ref } = checked;
+    const row =
+      ref.k === 'approval_request'
+        ? await db
+            .selectFrom('approval_requests')
+            .select(['status'])
+            .where('id', '=', ref.id)
+            .where('tenant_id', '=', ref.tid)
+            .executeTakeFirst()
+        : undefined;
+    if (!row) return { ok: false, status: 404, message: 'There is no such approval request.' };
+    if (row.status !== 'pending') {
+      return { ok: false, status: 409, message: `This request has already been ${row.status}.` };
+    }
+    return { ok: true, url: await adminConsentUrl(ref.tid, ref.id) };
   }
 
   /** Posts the card to the IT channel the first time, and redraws it in place afterwards. */
@@ -201,6 +231,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
   return {
     pendingId,
     card,
+    consentStart,
     onDecision(l) {
       listener = l;
     },

@@ -18,6 +18,9 @@ import {
   type BotStack,
 } from './support/bot-stack.js';
 import { stateOf, startEnabling } from './support/journeys.js';
+import { deriveKey } from '../../bot/auth/derived-keys.js';
+import { adminConsentState } from '../../bot/auth/sign-in-routes.js';
+import { signCardRef } from '../../bot/cards/card-refs.js';
 
 /** Erin (Fabrikam) meets "Need admin approval" and sends "Request approval" with a reason. */
 async function blockedByAdminApproval(stack: BotStack): Promise<{ html: string }> {
@@ -39,6 +42,19 @@ async function blockedByAdminApproval(stack: BotStack): Promise<{ html: string }
 }
 
 const channel = itChannel(DEMO.fabrikam);
+
+/**
+ * Follows the IT card's "Open admin consent" button: our start route, which answers with a redirect
+ * to Microsoft's v2.0 admin consent URL carrying a freshly minted state.
+ */
+async function startConsent(card: unknown): Promise<string> {
+  const res = await fetch(openUrlOf(card, 'admin consent'), { redirect: 'manual' });
+  assert.equal(res.status, 302, await res.text());
+  const location = new URL(res.headers.get('location')!);
+  assert.match(location.pathname, /\/v2\.0\/adminconsent$/);
+  assert.ok(location.searchParams.get('state'));
+  return location.toString();
+}
 
 describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answer', function () {
   let stack: BotStack;
@@ -94,8 +110,14 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     );
     assert.ok(redrawn);
 
+    // The card holds only a reference to the request: no consent state to copy or leak through URL logs.
+    const button = new URL(openUrlOf(request, 'admin consent'));
+    assert.equal(button.pathname, '/auth/admin-consent/start');
+    assert.deepEqual([...button.searchParams.keys()], ['ref']);
+    assert.doesNotMatch(textOf(request), /state=|adminconsent/);
+
     // Frank opens "Open admin consent" from the card and consents for the organisation.
-    const consentUrl = openUrlOf(request, 'admin consent');
+    const consentUrl = await startConsent(request);
     const browser = new EmulatorBrowser(stack.emu.origin, stack.emu.caPem);
     let step: BrowserStep = await browser.get(consentUrl);
     step = await browser.submit(step, { login: frank.email, passwd: frank.password }, '/login');
@@ -214,7 +236,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     }
 
     it('records nothing when Microsoft 365 shows no consent, whatever the query says', async () => {
-      const url = openUrlOf(await pendingRequestCard(), 'admin consent');
+      const url = await startConsent(await pendingRequestCard());
       const res = await fetch(answerTo(url, { admin_consent: 'True', tenant: DEMO.fabrikam }));
       assert.doesNotMatch(await res.text(), /approved/);
       assert.deepEqual(await statusOfRequests(), ['pending']);
@@ -228,7 +250,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     });
 
     it('needs the returned tenant to be the request’s, and takes each answer once', async () => {
-      const url = openUrlOf(await pendingRequestCard(), 'admin consent');
+      const url = await startConsent(await pendingRequestCard());
       consentGivenInEntra();
       const queries: Record<string, string>[] = [
         { admin_consent: 'True' },
@@ -247,7 +269,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
         .activitiesIn(channel)
         .filter((a) => a.method === 'PUT')
         .at(-1)!;
-      const fresh = openUrlOf(redrawn.activity.attachments![0]!.content, 'admin consent');
+      const fresh = await startConsent(redrawn.activity.attachments![0]!.content);
       const answer = answerTo(fresh, { admin_consent: 'True', tenant: DEMO.fabrikam });
       assert.match(await (await fetch(answer)).text(), /Cloud Sync is approved/);
       assert.deepEqual(await statusOfRequests(), ['granted']);
@@ -259,7 +281,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     it('grants only the request its link was made for', async () => {
       const { erin, frank } = PEOPLE;
       const first = await pendingRequestCard();
-      const oldLink = openUrlOf(first, 'admin consent');
+      const oldLink = await startConsent(first);
       const decline = executeAction(first, 'consent_declined');
       await stack.invoke(frank, { ...decline, data: { ...decline.data, declineReason: 'Not yet' } }, channel);
       // Erin asks again: a new request is pending, with its own card.
@@ -276,6 +298,77 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
       assert.doesNotMatch(await res.text(), /Cloud Sync is approved/);
       assert.deepEqual(await statusOfRequests(), ['declined', 'pending']);
       assert.equal(await stateOf(stack, erin), 'awaiting_admin_consent');
+    });
+
+    it('a state older than its 10 minutes is refused; the same state minted now is accepted', async () => {
+      await pendingRequestCard();
+      consentGivenInEntra();
+      const request = await stack.store.db
+        .selectFrom('approval_requests')
+        .select(['id', 'tenant_id'])
+        .executeTakeFirstOrThrow();
+      const key = deriveKey(stack.config.TOKEN_ENCRYPTION_KEY!, 'admin-consent-state');
+      const answerWith = async (minted: Date) => {
+        const state = await adminConsentState(
+          key,
+          { tenantId: request.tenant_id, requestId: request.id },
+          minted,
+        );
+        const query = new URLSearchParams({ admin_consent: 'True', tenant: DEMO.fabrikam, state });
+        return fetch(`${stack.baseUrl}/auth/admin-consent/callback?${query.toString()}`);
+      };
+      const stale = await answerWith(new Date(Date.now() - 11 * 60 * 1000));
+      assert.equal(stale.status, 400);
+      assert.match(await stale.text(), /cannot be used/);
+      assert.deepEqual(await statusOfRequests(), ['pending']);
+
+      const current = await answerWith(new Date());
+      assert.match(await current.text(), /Cloud Sync is approved/);
+      assert.deepEqual(await statusOfRequests(), ['granted']);
+    });
+  });
+
+  describe('the card’s consent button (start route)', () => {
+    const open = (url: string) => fetch(url, { redirect: 'manual' });
+
+    it('refuses a decided request with a clear answer and no redirect to Microsoft', async () => {
+      await stack.say(PEOPLE.frank, 'set it channel', channel);
+      await blockedByAdminApproval(stack);
+      const card = stack.cardsIn(channel).at(-1)!;
+      const decline = executeAction(card, 'consent_declined');
+      await stack.invoke(
+        PEOPLE.frank,
+        { ...decline, data: { ...decline.data, declineReason: 'Not yet' } },
+        channel,
+      );
+      const res = await open(openUrlOf(card, 'admin consent'));
+      assert.equal(res.status, 409);
+      assert.equal(res.headers.get('location'), null);
+      assert.match(await res.text(), /already been declined/);
+    });
+
+    it('refuses an unknown request, a changed reference and a missing one, with no redirect', async () => {
+      const key = Buffer.from(deriveKey(stack.config.TOKEN_ENCRYPTION_KEY!, 'card-ref'));
+      const unknown = signCardRef(
+        { kind: 'approval_request', id: 'no-such-request', tenantId: DEMO.fabrikam },
+        { key, now: new Date() },
+      );
+      const start = `${stack.baseUrl}/auth/admin-consent/start`;
+      const cases: [string, number, RegExp][] = [
+        [`${start}?ref=${encodeURIComponent(unknown)}`, 404, /no such approval request/],
+        [
+          `${start}?ref=${encodeURIComponent(`f${unknown.slice(1)}`)}`,
+          400,
+          /changed or is not from Cloud Sync/,
+        ],
+        [start, 400, /incomplete/],
+      ];
+      for (const [url, status, text] of cases) {
+        const res = await open(url);
+        assert.equal(res.status, status, url);
+        assert.equal(res.headers.get('location'), null, url);
+        assert.match(await res.text(), text, url);
+      }
     });
   });
 
