@@ -8,7 +8,7 @@ import {
   type ImportFacts,
   type ImportRun,
 } from '../health/first-import.js';
-import { isUniqueViolation } from '../store/errors.js';
+import { claimOnce } from '../store/claim-once.js';
 import type { Store } from '../store/store.js';
 import type { Owner } from './card-factory.js';
 import type { Notifier } from './notifier.js';
@@ -130,26 +130,14 @@ export function createFirstImportWatch(deps: FirstImportWatchDeps): FirstImportW
 
   /** True for the one process whose claim of this activation's confirmation e-mail wins. */
   async function claimConfirmation(f: Followed): Promise<boolean> {
-    try {
-      await db
-        .insertInto('audit_log')
-        .values({
-          id: `confirmation-mail:${f.owner.account.id}:${f.since}`,
-          tenant_id: f.owner.account.tenantId,
-          actor: 'bot',
-          action: 'confirmation_mail_sent',
-          subject: f.owner.account.id,
-          from_state: null,
-          to_state: null,
-          reason: 'the first import started without error',
-          at: now().toISOString(),
-        })
-        .execute();
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
+    return claimOnce(db, {
+      id: `confirmation-mail:${f.owner.account.id}:${f.since}`,
+      tenantId: f.owner.account.tenantId,
+      action: 'confirmation_mail_sent',
+      subject: f.owner.account.id,
+      reason: 'the first import started without error',
+      at: now(),
+    });
   }
 
   async function look(accountId: string, f: Followed): Promise<void> {

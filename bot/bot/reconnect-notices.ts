@@ -1,6 +1,6 @@
 import type { AttentionCause, AttentionEvent } from '../sync/account-attention.js';
 import type { Logger } from '../logging/logger.js';
-import { isUniqueViolation } from '../store/errors.js';
+import { claimOnce } from '../store/claim-once.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -51,26 +51,14 @@ export function createReconnectNotices(deps: ReconnectNoticeDeps): ReconnectNoti
     tenant_id: string | null;
     subject: string | null;
   }): Promise<boolean> {
-    try {
-      await db
-        .insertInto('audit_log')
-        .values({
-          id: `reconnect-notice:${entry.id}`,
-          tenant_id: entry.tenant_id,
-          actor: 'bot',
-          action: 'reconnect_notified',
-          subject: entry.subject,
-          from_state: null,
-          to_state: null,
-          reason: 'the user was sent a Reconnect card',
-          at: now().toISOString(),
-        })
-        .execute();
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
+    return claimOnce(db, {
+      id: `reconnect-notice:${entry.id}`,
+      tenantId: entry.tenant_id,
+      action: 'reconnect_notified',
+      subject: entry.subject,
+      reason: 'the user was sent a Reconnect card',
+      at: now(),
+    });
   }
 
   async function notify(
