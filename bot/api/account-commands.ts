@@ -4,6 +4,7 @@ import { transition } from '../enablement/state-machine.js';
 import type { EnablementEvent } from '../enablement/states.js';
 import type { SwitchableResource } from '../enablement/resource-switches.js';
 import { newId, nowIso } from '../store/columns.js';
+import { releaseCopiedItems } from '../store/copied-items.js';
 import { switchResource } from '../sync/resource-switches.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -94,35 +95,9 @@ export async function purgeAccountData(
   trx: Transaction<Database>,
   account: Pick<OwnAccount, 'id' | 'tenant_id'>,
 ): Promise<void> {
-  // Items another recruiter also synced stay (they are that person's record too); the rest go.
-  await trx.deleteFrom('mail_item_owners').where('account_id', '=', account.id).execute();
-  await trx.deleteFrom('diary_item_owners').where('account_id', '=', account.id).execute();
-  await trx
-    .deleteFrom('mail_items')
-    .where('tenant_id', '=', account.tenant_id)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('mail_item_owners as o')
-            .select('o.account_id')
-            .whereRef('o.mail_item_id', '=', 'mail_items.id'),
-        ),
-      ),
-    )
-    .execute();
-  await trx
-    .deleteFrom('diary_items')
-    .where('tenant_id', '=', account.tenant_id)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('diary_item_owners as o')
-            .select('o.account_id')
-            .whereRef('o.diary_item_id', '=', 'diary_items.id'),
-        ),
-      ),
-    )
-    .execute();
+  const owner = { id: account.id, tenantId: account.tenant_id };
+  await releaseCopiedItems(trx, owner, 'mail');
+  await releaseCopiedItems(trx, owner, 'diary');
   await trx.deleteFrom('sync_skips').where('account_id', '=', account.id).execute();
   await trx.deleteFrom('sync_cursors').where('account_id', '=', account.id).execute();
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { blockingEntry, compileBlocklist } from '../sync/core/blocklist.js';
 import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
+import { releaseCopiedItems } from '../store/copied-items.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -130,46 +131,8 @@ export async function removeCopiedFrom(
 ): Promise<{ mail: number; diary: number }> {
   return db.transaction().execute(async (trx) => {
     const found = await copiedFrom(trx, account.id, entries);
-    for (const ids of chunks(found.mail)) {
-      await trx
-        .deleteFrom('mail_item_owners')
-        .where('account_id', '=', account.id)
-        .where('mail_item_id', 'in', ids)
-        .execute();
-      await trx
-        .deleteFrom('mail_items')
-        .where('id', 'in', ids)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('mail_item_owners as o')
-                .select('o.account_id')
-                .whereRef('o.mail_item_id', '=', 'mail_items.id'),
-            ),
-          ),
-        )
-        .execute();
-    }
-    for (const ids of chunks(found.diary)) {
-      await trx
-        .deleteFrom('diary_item_owners')
-        .where('account_id', '=', account.id)
-        .where('diary_item_id', 'in', ids)
-        .execute();
-      await trx
-        .deleteFrom('diary_items')
-        .where('id', 'in', ids)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('diary_item_owners as o')
-                .select('o.account_id')
-                .whereRef('o.diary_item_id', '=', 'diary_items.id'),
-            ),
-          ),
-        )
-        .execute();
-    }
+    for (const ids of chunks(found.mail)) await releaseCopiedItems(trx, account, 'mail', ids);
+    for (const ids of chunks(found.diary)) await releaseCopiedItems(trx, account, 'diary', ids);
     await trx
       .insertInto('audit_log')
       .values({
