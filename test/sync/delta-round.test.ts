@@ -5,7 +5,14 @@ import { claimAccount } from '../../bot/sync/lease.js';
 import { DEMO } from '../support/emulator-msal.js';
 import { CONTOSO } from './support/accounts.js';
 import { actualMail, expectedMail, mailDifferences, type MailRules } from './support/expectation.js';
-import { connectAccount, startSyncEnv, testSettings, type SyncEnv } from './support/sync-env.js';
+import {
+  clearMailImport,
+  connectAccount,
+  mailboxControl,
+  startSyncEnv,
+  testSettings,
+  type SyncEnv,
+} from './support/sync-env.js';
 import { seedTenant, switchOff } from './support/accounts.js';
 
 /**
@@ -52,25 +59,12 @@ describe('delta rounds under faults [sqlite]', function () {
   });
 
   beforeEach(async function () {
-    for (const table of [
-      'mail_item_contacts',
-      'mail_item_owners',
-      'mail_items',
-      'sync_cursors',
-      'sync_runs',
-      'sync_skips',
-    ] as const) {
-      await env.db.deleteFrom(table).execute();
-    }
+    await clearMailImport(env);
     await control('DELETE', '/faults');
     await control('DELETE', '/requests');
   });
 
-  async function control(method: string, path: string, body?: unknown): Promise<Response> {
-    const res = await env.control(method, `/mailboxes/${alice.id}${path}`, body);
-    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-    return res;
-  }
+  const control = mailboxControl(() => env, alice.id);
 
   async function generate(messages: number, seed: number): Promise<void> {
     await control('POST', '/generate', { messages, events: 0, seed, days: 60 });

@@ -3,9 +3,16 @@ import { syncAccount, type AccountSyncDeps } from '../../bot/sync/account-sync.j
 import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
 import { claimAccount } from '../../bot/sync/lease.js';
 import { DEMO } from '../support/emulator-msal.js';
-import { CONTOSO, seedTenant } from './support/accounts.js';
+import { CONTOSO, seedTenant, switchOff } from './support/accounts.js';
 import { actualMail, expectedMail, mailDifferences, type MailRules } from './support/expectation.js';
-import { connectAccount, startSyncEnv, testSettings, type SyncEnv } from './support/sync-env.js';
+import {
+  clearMailImport,
+  connectAccount,
+  mailboxControl,
+  startSyncEnv,
+  testSettings,
+  type SyncEnv,
+} from './support/sync-env.js';
 
 /**
  * The mail import against Graph as Microsoft documents it and as tenants report it: a filtered
@@ -40,35 +47,20 @@ describe('mail import against documented Graph limits [sqlite]', function () {
     env = await startSyncEnv('sqlite');
     await seedTenant(env.store);
     accountId = await connectAccount(env, alice);
-    await env.db
-      .updateTable('sync_accounts')
-      .set({ private_mail_policy: 'exclude', diary_enabled: 0 })
-      .execute();
+    await env.db.updateTable('sync_accounts').set({ private_mail_policy: 'exclude' }).execute();
+    await switchOff(env.store, [accountId], 'diary');
   });
   after(async function () {
     await env?.close();
   });
 
   beforeEach(async function () {
-    for (const table of [
-      'mail_item_contacts',
-      'mail_item_owners',
-      'mail_items',
-      'sync_cursors',
-      'sync_runs',
-      'sync_skips',
-    ] as const) {
-      await env.db.deleteFrom(table).execute();
-    }
+    await clearMailImport(env);
     await control('DELETE', '/faults');
     await control('DELETE', '/requests');
   });
 
-  async function control(method: string, path: string, body?: unknown): Promise<Response> {
-    const res = await env.control(method, `/mailboxes/${alice.id}${path}`, body);
-    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
-    return res;
-  }
+  const control = mailboxControl(() => env, alice.id);
 
   async function requestLog(): Promise<RequestLog> {
     return (await (await control('GET', '/requests')).json()) as RequestLog;

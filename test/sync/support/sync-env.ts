@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../../bot/config/config.js';
@@ -178,4 +179,27 @@ export async function connectAccount(env: SyncEnv, user: DemoUser, tenantId = CO
     addresses: [user.username],
   });
   return seeded.accountId;
+}
+
+/** Empties what a mail round writes, so each test of a mail-only suite starts from no import. */
+export async function clearMailImport(env: SyncEnv): Promise<void> {
+  for (const table of [
+    'mail_item_contacts',
+    'mail_item_owners',
+    'mail_items',
+    'sync_cursors',
+    'sync_runs',
+    'sync_skips',
+  ] as const) {
+    await env.db.deleteFrom(table).execute();
+  }
+}
+
+/** Calls the emulator's control API for one mailbox and fails the test on an error answer. */
+export function mailboxControl(env: () => SyncEnv, mailboxId: string) {
+  return async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const res = await env().control(method, `/mailboxes/${mailboxId}${path}`, body);
+    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+    return res;
+  };
 }
