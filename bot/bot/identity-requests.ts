@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { normaliseAddress } from '../enablement/user-matching.js';
 import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { Database, IdentityRequestStatus, JsonText } from '../store/schema.js';
+import type { Database, IdentityRequestStatus, IdentityRequestsTable } from '../store/schema.js';
 import { crmUserById, type CrmUser } from './crm-directory.js';
 
 /**
@@ -35,16 +35,7 @@ const columns = [
   'status',
 ] as const;
 
-function toRequest(r: {
-  id: string;
-  tenant_id: string;
-  teams_object_id: string;
-  teams_name: string;
-  addresses_tried: JsonText<string[]>;
-  suggested_address: string;
-  crm_user_id: string | null;
-  status: IdentityRequestStatus;
-}): IdentityRequest {
+function toRequest(r: Pick<IdentityRequestsTable, (typeof columns)[number]>): IdentityRequest {
   return {
     id: r.id,
     tenantId: r.tenant_id,
