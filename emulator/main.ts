@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../bot/config/config.js';
 import { loadConfig } from '../bot/config/env-files.js';
 import { createLogger } from '../bot/logging/logger.js';
-import { redirectUrisFor } from '../bot/auth/redirect-uris.js';
+import { redirectUrisFor } from '../bot/sign-in/redirect-uris.js';
 import { startEmulator } from './server.js';
 
 /** `npm run emulator`: the Microsoft 365 emulator on its own, configured like the rest of the app. */

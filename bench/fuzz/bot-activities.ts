@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { PEOPLE, type BotStack } from '../../test/bot/support/bot-stack.js';
+import { PEOPLE, type BotStack } from '../../test/teams/support/bot-stack.js';
 import { storeDigest } from './tab-api.js';
 import { newTally, note, outcome, type FuzzTally } from './tally.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
 import { DEMO } from '../../test/support/emulator-msal.js';
-import { PEOPLE, type BotStack } from '../../test/bot/support/bot-stack.js';
+import { PEOPLE, type BotStack } from '../../test/teams/support/bot-stack.js';
 
 /**
  * Bad channel tokens on POST /api/messages (JWT validation on): none, garbage, unsigned, expired,

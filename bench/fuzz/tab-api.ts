@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import type { Logger } from '../../bot/logging/logger.js';
 import type { Store } from '../../bot/store/store.js';
-import { startTabStack, type TabStack } from '../../test/api/fixtures/tab-stack.js';
+import { startTabStack, type TabStack } from '../../test/tab-api/fixtures/tab-stack.js';
 import type { TestEmulator } from '../../test/support/emulator.js';
 import { digest, newTally, note, outcome, type FuzzTally } from './tally.js';
 

@@ -1,12 +1,12 @@
 import type { JWTPayload } from 'jose';
 import { apiAccessClaims } from '../../emulator/entra/token-issuer.js';
-import { badToken, BAD_TOKENS } from '../../test/api/fixtures/tokens.js';
-import type { TabStack } from '../../test/api/fixtures/tab-stack.js';
+import { badToken, BAD_TOKENS } from '../../test/tab-api/fixtures/tokens.js';
+import type { TabStack } from '../../test/tab-api/fixtures/tab-stack.js';
 import { DEMO } from '../../test/support/emulator-msal.js';
 import { CONTOSO } from '../../test/sync/support/accounts.js';
 import { attackBotEndpoint } from '../fuzz/bot-tokens.js';
 import { startTabSurface, TAB_ROUTES } from '../fuzz/tab-api.js';
-import { startBotStack } from '../../test/bot/support/bot-stack.js';
+import { startBotStack } from '../../test/teams/support/bot-stack.js';
 import { startBenchEnv } from '../support/bench-env.js';
 import { capturingConsole } from '../support/console-capture.js';
 import { FINDINGS_STACK_ENV, probeFindings, type FindingProbe } from './security-findings.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { PEOPLE, startBotStack, type BotStack, type DemoPerson } from '../../test/bot/support/bot-stack.js';
+import { PEOPLE, startBotStack, type BotStack, type DemoPerson } from '../../test/teams/support/bot-stack.js';
 import { percentile, round } from '../support/report.js';
 
 /**
  * Command turns through POST /api/messages with JWT validation on: the bot stack of the bot tests
- * (test/bot/support/bot-stack.ts: emulator with the Bot Framework channel keys, demo CRM, mountBot on
+ * (test/teams/support/bot-stack.ts: emulator with the Bot Framework channel keys, demo CRM, mountBot on
  * restify, a channel service receiving the replies). A turn is timed from the POST to its answer,
  * which comes after the bot has sent its reply card to the channel service. Three loads: one
  * conversation alone; many conversations at once each firing its next turn the moment the last one

@@ -1,5 +1,5 @@
 import { DEMO } from '../../test/support/emulator-msal.js';
-import { startBotStack } from '../../test/bot/support/bot-stack.js';
+import { startBotStack } from '../../test/teams/support/bot-stack.js';
 import { fuzzBotActivities } from '../fuzz/bot-activities.js';
 import { fuzzCardActions } from '../fuzz/card-actions.js';
 import { fuzzGraphResponses } from '../fuzz/graph-responses.js';

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { bindAddress } from '../../bot/app/compose-server.js';
-import { createChannelTokenValidator } from '../../bot/bot/channel-token.js';
+import { createChannelTokenValidator } from '../../bot/teams/channel-token.js';
 import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
 import { parseConfig } from '../../bot/config/config.js';
-import { recordAttempt, setJustification } from '../../bot/enablement/approval-requests.js';
+import { recordAttempt, setJustification } from '../../bot/enablement/core/approval-requests.js';
 import { createLogger } from '../../bot/logging/logger.js';
 import { markdownTexts } from '../../test/cards/card-validation.js';
 import { expectPage } from '../../test/support/emulator-browser.js';
@@ -17,8 +17,8 @@ import {
   personalChat,
   type BotStack,
   type DemoPerson,
-} from '../../test/bot/support/bot-stack.js';
-import { startEnabling } from '../../test/bot/support/journeys.js';
+} from '../../test/teams/support/bot-stack.js';
+import { startEnabling } from '../../test/teams/support/journeys.js';
 
 /**
  * The security review's findings (issue 13), each replayed as the attack it described. `held` is true

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { msalClientFor } from '../../bot/auth/msal-client-factory.js';
+import { msalClientFor } from '../../bot/sign-in/msal-client-factory.js';
 import type { StoreDialect } from '../../bot/store/store.js';
 import { graphRuntime } from '../../emulator/graph/runtime.js';
 import type { ThrottleCounters } from '../../emulator/graph/throttle.js';

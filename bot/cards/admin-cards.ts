@@ -1,5 +1,5 @@
-import { describeState } from '../enablement/describe-state.js';
-import type { EnablementState } from '../enablement/states.js';
+import { describeState } from '../enablement/core/describe-state.js';
+import type { EnablementState } from '../enablement/core/states.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
 import { formatWhen } from './format.js';
 import emailCorrectionTemplate from './templates/email-correction-request.json' with { type: 'json' };

@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from '../enablement/approval-requests.js';
+import type { ApprovalRequest } from '../enablement/core/approval-requests.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
 import { formatWhen } from './format.js';
 import approvalRequestTemplate from './templates/approval-request.json' with { type: 'json' };

@@ -1,7 +1,7 @@
-import type { ResourceHealth } from '../api/contract.js';
-import { describeState, type NextAction } from '../enablement/describe-state.js';
-import type { ImportPhase, KindProgress } from '../health/first-import.js';
-import type { EnablementState } from '../enablement/states.js';
+import type { ResourceHealth } from '#shared/contract.js';
+import { describeState, type NextAction } from '../enablement/core/describe-state.js';
+import type { ImportPhase, KindProgress } from '../sync-health/first-import.js';
+import type { EnablementState } from '../enablement/core/states.js';
 import type { CardVerb } from './card-actions.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
 import { describePermissions, formatWhen } from './format.js';

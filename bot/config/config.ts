@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MULTI_TENANT_SEGMENTS } from '../auth/sign-in-tenant.js';
+import { MULTI_TENANT_SEGMENTS } from '../sign-in/sign-in-tenant.js';
 
 /**
  * Every setting the server, worker and tools read. The environment is read once (see `loadConfig`),

@@ -1,6 +1,6 @@
 import restify, { type Server } from 'restify';
 import type { Logger } from '../logging/logger.js';
-import { runHealthChecks, type HealthCheck } from './health.js';
+import { runHealthChecks, type HealthCheck } from './healthz.js';
 
 export interface HttpServerOptions {
   logger: Logger;

@@ -16,6 +16,7 @@
  *   case-insensitive on both dialects.
  */
 import type { Generated } from 'kysely';
+import { ENABLEMENT_STATES, type EnablementState } from '../enablement/core/states.js';
 
 /** ISO-8601 UTC, millisecond precision, `Z` suffix. */
 export type IsoTimestamp = string;
@@ -25,20 +26,9 @@ declare const jsonBrand: unique symbol;
 /** A TEXT column holding JSON of type T; produced only by `toJsonText`. */
 export type JsonText<T> = string & { readonly [jsonBrand]: T };
 
-/** The enablement state machine of DESIGN §2. */
-export const SYNC_ACCOUNT_STATES = [
-  'not_visible',
-  'ready',
-  'signing_in',
-  'awaiting_admin_consent',
-  'identity_mismatch',
-  'activating',
-  'active',
-  'reconnect_required',
-  'paused',
-  'disabled',
-] as const;
-export type SyncAccountState = (typeof SYNC_ACCOUNT_STATES)[number];
+/** The account's enablement state: the pure state machine owns the list, the column stores it. */
+export const SYNC_ACCOUNT_STATES = ENABLEMENT_STATES;
+export type SyncAccountState = EnablementState;
 
 export const CONTACT_KINDS = ['candidate', 'client', 'other'] as const;
 export type ContactKind = (typeof CONTACT_KINDS)[number];

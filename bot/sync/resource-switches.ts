@@ -3,7 +3,7 @@ import {
   decideSwitch,
   type SwitchableResource,
   type SwitchDecision,
-} from '../enablement/resource-switches.js';
+} from '../enablement/core/resource-switches.js';
 import { newId, toIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 

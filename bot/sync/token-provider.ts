@@ -1,7 +1,7 @@
 import { InteractionRequiredAuthError, type AccountInfo } from '@azure/msal-node';
 import { GraphClientError } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
-import { msalClientFor, type MsalSettings } from '../auth/msal-client-factory.js';
+import { msalClientFor, type MsalSettings } from '../sign-in/msal-client-factory.js';
 import type { Store } from '../store/store.js';
 import { VaultDecryptError, type TokenCipher } from '../vault/token-cipher.js';
 import { markReconnectRequired, type AttentionCause, type AttentionEvents } from './account-attention.js';

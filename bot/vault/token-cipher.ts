@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { deriveKey } from '../auth/derived-keys.js';
+import { deriveKey } from './derived-keys.js';
 
 /**
  * AES-256-GCM envelope for token caches at rest, base64 of:

@@ -13,7 +13,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useEffect, useMemo, useState } from 'react';
-import type { MeResponse } from '../../bot/api/contract.js';
+import type { MeResponse } from '#shared/contract.js';
 import { ApiRequestError, createApiClient, SignInRequiredError } from './api/client.js';
 import type { Host } from './host/host.js';
 import { FLUENT_THEMES, ThemeNameContext, type ThemeName } from './theme/theme-name.js';

@@ -1,4 +1,4 @@
-import type { ApiError, TabSignInResponse } from '../../bot/api/contract.js';
+import type { ApiError, TabSignInResponse } from '#shared/contract.js';
 import { returnUrl, storeToken } from './auth/browser-session.js';
 
 /**

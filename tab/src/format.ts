@@ -1,4 +1,4 @@
-import type { HealthStatus } from '../../bot/api/contract.js';
+import type { HealthStatus } from '#shared/contract.js';
 
 export function ago(seconds: number | null): string {
   if (seconds === null) return 'never';

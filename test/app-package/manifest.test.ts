@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { parseCommand, type Command } from '../../bot/enablement/commands.js';
+import { parseCommand, type Command } from '../../bot/enablement/core/commands.js';
 import { fillPlaceholders, placeholdersIn, schemaErrors } from '../../scripts/package-app.js';
 import { read } from '../env/project-files.js';
 import { SAMPLE_ENV } from './sample-env.js';

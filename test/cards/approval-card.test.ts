@@ -9,7 +9,7 @@ import {
   grantRequest,
   recordAttempt,
   setJustification,
-} from '../../bot/enablement/approval-requests.js';
+} from '../../bot/enablement/core/approval-requests.js';
 import { assertValidCard, cardText, executeActions } from './card-validation.js';
 
 const key = randomBytes(32);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { ResourceHealth } from '../../bot/api/contract.js';
+import type { ResourceHealth } from '#shared/contract.js';
 import { parseCardAction } from '../../bot/cards/card-actions.js';
 import { signCardRef } from '../../bot/cards/card-refs.js';
 import type { AdaptiveCardJson } from '../../bot/cards/expand.js';
@@ -22,7 +22,7 @@ import {
   buildWelcomeCard,
   consentGrantedNotice,
 } from '../../bot/cards/user-cards.js';
-import { enablementStates } from '../../bot/enablement/states.js';
+import { enablementStates } from '../../bot/enablement/core/states.js';
 import { assertValidCard, cardText, executeActions } from './card-validation.js';
 
 const key = randomBytes(32);

@@ -4,7 +4,11 @@ import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
 import { signCardRef } from '../../bot/cards/card-refs.js';
 import { buildEmailCorrectionRequestCard, buildVisibilityRequestCard } from '../../bot/cards/admin-cards.js';
 import { buildDeclinedCard, buildItAdminCard, buildWaitingForItCard } from '../../bot/cards/user-cards.js';
-import { declineRequest, recordAttempt, setJustification } from '../../bot/enablement/approval-requests.js';
+import {
+  declineRequest,
+  recordAttempt,
+  setJustification,
+} from '../../bot/enablement/core/approval-requests.js';
 import { assertValidCard, cardText, markdownTexts } from './card-validation.js';
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ensureAccount, findCrmUserForTeams } from '../../bot/bot/crm-directory.js';
+import { ensureAccount, findCrmUserForTeams } from '../../bot/crm/crm-directory.js';
 import { importCrm } from '../../bot/crm/import.js';
 import { loadFilingContext } from '../../bot/sync/filing-context.js';
 import { syncDb } from '../../bot/sync/sync-tables.js';

@@ -1,4 +1,4 @@
-import { TEAMS_CLIENT_IDS } from '../../bot/api/auth/token-validator.js';
+import { TEAMS_CLIENT_IDS } from '../../bot/tab-api/caller/token-validator.js';
 import { strict as assert } from 'node:assert';
 import { parseConfig } from '../../bot/config/config.js';
 import { read } from '../env/project-files.js';
@@ -41,7 +41,7 @@ describe('aad.manifest.json', () => {
   });
 
   it('accepts sign-in replies only at the server callbacks and the tab, all as Web (confidential) redirects', () => {
-    // The server redeems every code with the client secret, the tab's too (bot/api/auth/tab-sign-in.ts).
+    // The server redeems every code with the client secret, the tab's too (bot/tab-api/caller/tab-sign-in.ts).
     // Entra refuses a secret for a code sent to a Spa redirect URI: AADSTS700025 "Client is public so
     // neither 'client_assertion' nor 'client_secret' should be presented" (reference-error-codes).
     assert.deepEqual(aad.replyUrlsWithType.map((r) => `${r.type} ${r.url}`).sort(), [

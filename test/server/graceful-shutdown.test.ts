@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createHttpServer } from '../../bot/server/http-server.js';
 import { shutDownGracefully } from '../../bot/server/graceful-shutdown.js';
 import { createLogger } from '../../bot/logging/logger.js';
-import { PEOPLE, personalChat, startBotStack, waitFor } from '../bot/support/bot-stack.js';
+import { PEOPLE, personalChat, startBotStack, waitFor } from '../teams/support/bot-stack.js';
 
 const silent = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
-import { addAccount, addMailItem, addRun, addSkip, CONTOSO, minutesAgo } from '../api/fixtures/seed.js';
-import { startTabStack, type TabStack } from '../api/fixtures/tab-stack.js';
+import { addAccount, addMailItem, addRun, addSkip, CONTOSO, minutesAgo } from '../tab-api/fixtures/seed.js';
+import { startTabStack, type TabStack } from '../tab-api/fixtures/tab-stack.js';
 import { launchChromium } from '../support/chromium.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ApiError } from '../../../bot/api/contract.js';
+import type { ApiError } from '#shared/contract.js';
 import type { Host } from '../host/host.js';
 
 export class ApiRequestError extends Error {

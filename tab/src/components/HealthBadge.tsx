@@ -1,5 +1,5 @@
 import { Badge } from '@fluentui/react-components';
-import type { HealthStatus } from '../../../bot/api/contract.js';
+import type { HealthStatus } from '#shared/contract.js';
 import { HEALTH_COLOR, HEALTH_LABEL } from '../format.js';
 
 /** Colour is never the only signal: the badge always carries the word (high contrast, colour blindness). */

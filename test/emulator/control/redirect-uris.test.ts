@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { redirectUrisFor } from '../../../bot/auth/redirect-uris.js';
+import { redirectUrisFor } from '../../../bot/sign-in/redirect-uris.js';
 import { trustedFetch } from '../../../bot/net/tls-trust.js';
 import { EmulatorBrowser, expectPage } from '../../support/emulator-browser.js';
 import { DEMO, GRAPH_SCOPES, msalClient } from '../../support/emulator-msal.js';

@@ -1,7 +1,7 @@
 import { newId, nowIso, toJsonText } from '../../../bot/store/columns.js';
-import { recordActivation, type SignedInIdentity } from '../../../bot/bot/activation.js';
-import { applyStep } from '../../../bot/bot/enablement-runner.js';
-import type { Actor, EnablementEvent } from '../../../bot/enablement/states.js';
+import { recordActivation, type SignedInIdentity } from '../../../bot/enablement/activation.js';
+import { applyStep } from '../../../bot/enablement/enablement-runner.js';
+import type { Actor, EnablementEvent } from '../../../bot/enablement/core/states.js';
 import { switchResource } from '../../../bot/sync/resource-switches.js';
 import type { Store } from '../../../bot/store/store.js';
 

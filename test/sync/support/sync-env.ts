@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../../bot/config/config.js';
-import { msalClientFor, type MsalSettings } from '../../../bot/auth/msal-client-factory.js';
+import { msalClientFor, type MsalSettings } from '../../../bot/sign-in/msal-client-factory.js';
 import { createLogger, type Logger } from '../../../bot/logging/logger.js';
 import { TrustedNetworkClient } from '../../../bot/net/msal-network-client.js';
 import { trustedFetch, type FetchLike } from '../../../bot/net/tls-trust.js';

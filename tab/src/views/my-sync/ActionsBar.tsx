@@ -1,5 +1,5 @@
 import { Button, Link, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
-import type { MyHealthResponse, ResourceKind } from '../../../../bot/api/contract.js';
+import type { MyHealthResponse, ResourceKind } from '#shared/contract.js';
 import { DisableDialog, type Retention } from './DisableDialog.js';
 
 export type Action =

@@ -11,7 +11,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useCallback, useState } from 'react';
-import type { ActionResponse, MeResponse, MyHealthResponse } from '../../../../bot/api/contract.js';
+import type { ActionResponse, MeResponse, MyHealthResponse } from '#shared/contract.js';
 import type { ApiClient } from '../../api/client.js';
 import { HourlyChart } from '../../charts/HourlyChart.js';
 import { LoadState } from '../../components/LoadState.js';

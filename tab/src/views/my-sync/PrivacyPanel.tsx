@@ -16,7 +16,7 @@ import type {
   PrivacySettings,
   PrivateMailChoice,
   RemoveCopiedResult,
-} from '../../../../bot/api/contract.js';
+} from '#shared/contract.js';
 import type { ApiClient } from '../../api/client.js';
 
 const useStyles = makeStyles({

@@ -9,7 +9,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import type { ResourceHealth } from '../../../../bot/api/contract.js';
+import type { ResourceHealth } from '#shared/contract.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { ago, dateTime, RESOURCE_LABEL, until } from '../../format.js';
 

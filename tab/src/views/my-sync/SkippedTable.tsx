@@ -8,7 +8,7 @@ import {
   TableRow,
   makeStyles,
 } from '@fluentui/react-components';
-import type { SkippedItem } from '../../../../bot/api/contract.js';
+import type { SkippedItem } from '#shared/contract.js';
 import { dateTime, RESOURCE_LABEL } from '../../format.js';
 
 const useStyles = makeStyles({ scroll: { overflowX: 'auto' } });

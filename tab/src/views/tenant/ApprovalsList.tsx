@@ -1,5 +1,5 @@
 import { Caption1, Card, Text, makeStyles, tokens } from '@fluentui/react-components';
-import type { ApprovalRow } from '../../../../bot/api/contract.js';
+import type { ApprovalRow } from '#shared/contract.js';
 import { dateTime } from '../../format.js';
 
 const useStyles = makeStyles({

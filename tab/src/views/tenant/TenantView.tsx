@@ -15,7 +15,7 @@ import type {
   TenantApprovalsResponse,
   TenantStatsResponse,
   TenantUsersResponse,
-} from '../../../../bot/api/contract.js';
+} from '#shared/contract.js';
 import type { ApiClient } from '../../api/client.js';
 import { HourlyChart } from '../../charts/HourlyChart.js';
 import { LoadState } from '../../components/LoadState.js';

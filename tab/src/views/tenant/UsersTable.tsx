@@ -8,7 +8,7 @@ import {
   TableRow,
   makeStyles,
 } from '@fluentui/react-components';
-import type { TenantUserRow } from '../../../../bot/api/contract.js';
+import type { TenantUserRow } from '#shared/contract.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { ago, dateTime } from '../../format.js';
 

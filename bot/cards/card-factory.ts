@@ -1,0 +1,257 @@
+import { signInUrl } from '../sign-in/sign-in-routes.js';
+import { signCardRef } from './card-refs.js';
+import type { AdaptiveCardJson } from './expand.js';
+import {
+  buildDeclinedCard,
+  buildDisableConfirmationCard,
+  buildDisableReceiptCard,
+  buildIdentityMismatchCard,
+  buildNotVisibleCard,
+  buildReconnectCard,
+  buildServiceActiveCard,
+  buildSignInCard,
+  buildStatusCard,
+  buildWaitingForItCard,
+  buildWelcomeCard,
+  consentGrantedNotice,
+} from './user-cards.js';
+import type { UserNotice } from '../enablement/core/effects.js';
+import { loadAccountHealth } from '../sync-health/account-health.js';
+import type { Store } from '../store/store.js';
+import type { CrmUser, SyncAccount } from '../crm/crm-directory.js';
+
+/**
+ * The user's cards with everything they carry filled in: signed account references, a fresh sign-in
+ * link, the admin consent link, last sync times. Which card follows which event is decided here in one
+ * place for the chat turn and for proactive notices alike.
+ */
+
+export interface CardFactoryDeps {
+  store: Store;
+  cardKey: Buffer;
+  ticketKey: Uint8Array;
+  publicUrl: string;
+  scopes: readonly string[];
+  mailFolders: readonly string[];
+  diaryDaysBack: number;
+  diaryDaysAhead: number;
+  /**
+   * Whether an IT channel will see the request, for a waiting user. The admin consent link is never
+   * shown to them: it is IT's alone (SECURITY.md).
+   */
+  consentInfo(tenantId: string): Promise<{ itChannelKnown: boolean }>;
+  now?: () => Date;
+}
+
+export interface Owner {
+  account: SyncAccount;
+  user: CrmUser;
+}
+
+export interface CardFactory {
+  accountRef(owner: Owner): string;
+  stateCard(owner: Owner, notice?: string): Promise<AdaptiveCardJson>;
+  noticeCard(owner: Owner, notice: UserNotice): Promise<AdaptiveCardJson>;
+  signInCard(owner: Owner, notice?: string): Promise<AdaptiveCardJson>;
+  statusCard(owner: Owner): Promise<AdaptiveCardJson>;
+  disableConfirmation(owner: Owner, allowPurge: boolean): AdaptiveCardJson;
+  tabUrl: string;
+}
+
+/** "address_mismatch: signed in as x, expected y" is how the state machine words the audit reason. */
+export function mismatchFromReason(
+  reason: string | null,
+):
+  | { mismatch: 'address_mismatch' | 'different_directory_user'; signedIn: string; expected: string }
+  | undefined {
+  const m = /^(address_mismatch|different_directory_user): signed in as (.+), expected (.+)$/.exec(
+    reason ?? '',
+  );
+  return m
+    ? { mismatch: m[1] as 'address_mismatch' | 'different_directory_user', signedIn: m[2]!, expected: m[3]! }
+    : undefined;
+}
+
+export function createCardFactory(deps: CardFactoryDeps): CardFactory {
+  const now = deps.now ?? (() => new Date());
+  const tabUrl = `${deps.publicUrl}/tab/`;
+
+  const accountRef = (o: Owner) =>
+    signCardRef(
+      { kind: 'account', id: o.user.teamsAadObjectId ?? 'unbound', tenantId: o.account.tenantId },
+      { key: deps.cardKey, now: now() },
+    );
+
+  /** The same health model as the tab and the Organisation view (bot/sync-health/health-model.ts). */
+  async function resourceHealth(accountId: string) {
+    const account = await deps.store.db
+      .selectFrom('sync_accounts')
+      .select(['id', 'state', 'mail_enabled', 'diary_enabled', 'next_run_at', 'throttled_until'])
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    return account ? (await loadAccountHealth(deps.store.db, account, now(), 0)).resources : [];
+  }
+
+  async function signInCard(o: Owner, notice?: string): Promise<AdaptiveCardJson> {
+    const url = await signInUrl(
+      { publicUrl: deps.publicUrl, ticketKey: deps.ticketKey },
+      {
+        accountId: o.account.id,
+        tenantId: o.account.tenantId,
+        aadObjectId: o.user.teamsAadObjectId ?? 'unbound',
+        loginHint: o.user.workEmail,
+      },
+      now(),
+    );
+    return buildSignInCard({ signInUrl: url, scopes: deps.scopes, notice });
+  }
+
+  async function statusCard(o: Owner): Promise<AdaptiveCardJson> {
+    return buildStatusCard({
+      state: o.account.state,
+      ref: accountRef(o),
+      resources: await resourceHealth(o.account.id),
+      tabUrl,
+    });
+  }
+
+  async function waitingCard(o: Owner): Promise<AdaptiveCardJson> {
+    const info = await deps.consentInfo(o.account.tenantId);
+    const own = await deps.store.db
+      .selectFrom('approval_request_users as u')
+      .innerJoin('approval_requests as r', 'r.id', 'u.request_id')
+      .select('u.justification')
+      .where('r.tenant_id', '=', o.account.tenantId)
+      .where('r.status', '=', 'pending')
+      .where('u.crm_user_id', '=', o.user.id)
+      .executeTakeFirst();
+    return buildWaitingForItCard({
+      ref: accountRef(o),
+      itChannelKnown: info.itChannelKnown,
+      justification: own?.justification ?? undefined,
+    });
+  }
+
+  function mismatchCard(o: Owner, correctionRequested: boolean): AdaptiveCardJson {
+    const m = mismatchFromReason(o.account.stateReason);
+    return buildIdentityMismatchCard({
+      ref: accountRef(o),
+      mismatch: m?.mismatch ?? 'address_mismatch',
+      signedInAddress: m?.signedIn ?? 'another account',
+      expectedAddress: m?.expected ?? o.user.workEmail,
+      correctionRequested,
+    });
+  }
+
+  async function stateCard(o: Owner, notice?: string): Promise<AdaptiveCardJson> {
+    switch (o.account.state) {
+      case 'not_visible':
+        return buildNotVisibleCard({ ref: accountRef(o), requested: false });
+      case 'signing_in':
+        return signInCard(o, notice);
+      case 'awaiting_admin_consent':
+        return waitingCard(o);
+      case 'identity_mismatch':
+        return mismatchCard(o, false);
+      case 'active':
+      case 'paused':
+      case 'reconnect_required':
+      case 'activating':
+        return statusCard(o);
+      default:
+        return buildWelcomeCard({
+          displayName: o.user.displayName,
+          state: o.account.state,
+          ref: accountRef(o),
+          notice,
+        });
+    }
+  }
+
+  async function noticeCard(o: Owner, notice: UserNotice): Promise<AdaptiveCardJson> {
+    const welcome = (text: string) =>
+      buildWelcomeCard({
+        displayName: o.user.displayName,
+        state: o.account.state,
+        ref: accountRef(o),
+        notice: text,
+      });
+    switch (notice.kind) {
+      case 'visibility_granted':
+        return welcome('Your TriSys administrator has made Cloud Sync available to you.');
+      case 'visibility_revoked':
+        return welcome('Your TriSys administrator has withdrawn Cloud Sync for you.');
+      case 'sign_in':
+        return signInCard(o);
+      case 'work_email_corrected':
+        return signInCard(
+          o,
+          `Your TriSys administrator changed your work e-mail to ${notice.address}. Sign in again to finish switching on Cloud Sync.`,
+        );
+      case 'sign_in_failed':
+        return welcome(
+          notice.cancelled
+            ? 'Sign-in was cancelled, so nothing changed.'
+            : `Sign-in did not work: ${notice.reason}`,
+        );
+      case 'waiting_for_it':
+        return waitingCard(o);
+      case 'consent_granted':
+        return signInCard(o, consentGrantedNotice);
+      case 'consent_declined': {
+        const decided = await deps.store.db
+          .selectFrom('approval_requests')
+          .select('decided_by')
+          .where('tenant_id', '=', o.account.tenantId)
+          .where('status', '=', 'declined')
+          .orderBy('decided_at', 'desc')
+          .executeTakeFirst();
+        return buildDeclinedCard({
+          ref: accountRef(o),
+          by: decided?.decided_by ?? 'IT',
+          reason: notice.reason,
+        });
+      }
+      case 'identity_mismatch':
+        return buildIdentityMismatchCard({
+          ref: accountRef(o),
+          mismatch: notice.mismatch,
+          signedInAddress: notice.signedInAddress,
+          expectedAddress: notice.expectedAddress,
+          correctionRequested: false,
+        });
+      case 'service_active':
+        return buildServiceActiveCard({
+          email: o.user.workEmail,
+          mailFolderNames: deps.mailFolders.map(folderName),
+          diaryDaysBack: deps.diaryDaysBack,
+          diaryDaysAhead: deps.diaryDaysAhead,
+          tabUrl,
+        });
+      case 'activation_failed':
+        return welcome(`Cloud Sync could not be switched on: ${notice.reason}`);
+      case 'reconnect_required':
+        return buildReconnectCard({ ref: accountRef(o), cause: notice.cause });
+      case 'paused':
+      case 'resumed':
+        return statusCard(o);
+      case 'disabled':
+        return buildDisableReceiptCard({ retention: notice.retention, at: now() });
+    }
+  }
+
+  return {
+    accountRef,
+    stateCard,
+    noticeCard,
+    signInCard,
+    statusCard,
+    disableConfirmation: (o, allowPurge) => buildDisableConfirmationCard({ ref: accountRef(o), allowPurge }),
+    tabUrl,
+  };
+}
+
+const folderNames: Record<string, string> = { inbox: 'Inbox', sentitems: 'Sent Items' };
+function folderName(folder: string): string {
+  return folderNames[folder.toLowerCase()] ?? folder;
+}

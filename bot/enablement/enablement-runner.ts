@@ -1,0 +1,107 @@
+import { purgeAccountData } from '../tab-api/account-commands.js';
+import type { Effect } from './core/effects.js';
+import { transition } from './core/state-machine.js';
+import type { Actor, EnablementEvent, EnablementState } from './core/states.js';
+import { newId, nowIso } from '../store/columns.js';
+import type { Store } from '../store/store.js';
+import { accountById, type SyncAccount } from '../crm/crm-directory.js';
+
+/**
+ * One enablement step made durable: the state machine decides, then the new state, the store's share of
+ * the effects (tokens deleted, data purged, next run scheduled or cleared) and the audit entry commit in
+ * one transaction, compare-and-set on the state read, exactly as the tab's account commands do. The
+ * remaining effects are returned for the effects handler to perform after the commit.
+ */
+
+export type StepResult =
+  | { ok: true; account: SyncAccount; from: EnablementState; effects: Effect[] }
+  | { ok: false; error: string; account?: SyncAccount };
+
+export interface StepOptions {
+  /** Who is written in the audit log: a CRM user id, or the component for the system. */
+  auditActor: string;
+  /** Runs after the decision and before the commit, e.g. removing Graph subscriptions while tokens exist. */
+  beforeCommit?: (account: SyncAccount, effects: readonly Effect[]) => Promise<void>;
+  now?: Date;
+}
+
+async function ownerOf(store: Store, crmUserId: string): Promise<string> {
+  const row = await store.db
+    .selectFrom('crm_users')
+    .select('teams_user_aad_id')
+    .where('id', '=', crmUserId)
+    .executeTakeFirst();
+  // Unbound CRM users have no Teams owner yet; nobody's object id equals this.
+  return row?.teams_user_aad_id ?? 'unbound';
+}
+
+export async function applyStep(
+  store: Store,
+  accountId: string,
+  event: EnablementEvent,
+  actor: Actor,
+  options: StepOptions,
+): Promise<StepResult> {
+  const account = await accountById(store.db, accountId);
+  if (!account) return { ok: false, error: 'There is no Cloud Sync account for this user.' };
+  const at = options.now ?? new Date();
+  const result = transition(
+    { state: account.state, ownerAadObjectId: await ownerOf(store, account.crmUserId) },
+    event,
+    actor,
+    at,
+  );
+  if (!result.ok) return { ok: false, error: result.error, account };
+  const types = new Set(result.effects.map((e) => e.type));
+  await options.beforeCommit?.(account, result.effects);
+
+  const committed = await store.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('sync_accounts')
+      .set({
+        state: result.next,
+        // A step that stays in its state keeps the reason it was entered for (e.g. both addresses of
+        // a mismatch); the step itself is in the audit log.
+        state_reason: result.next === account.state ? account.stateReason : result.audit.reason,
+        updated_at: nowIso(),
+        ...(types.has('start_sync') ? { next_run_at: at.toISOString() } : {}),
+        ...(types.has('stop_sync') ? { next_run_at: null } : {}),
+      })
+      .where('id', '=', account.id)
+      .where('state', '=', account.state)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
+    if (types.has('delete_tokens')) {
+      await trx.deleteFrom('token_caches').where('account_key', '=', account.id).execute();
+    }
+    if (types.has('purge_data')) await purgeAccountData(trx, { id: account.id, tenant_id: account.tenantId });
+    await trx
+      .insertInto('audit_log')
+      .values({
+        id: newId(),
+        tenant_id: account.tenantId,
+        actor: options.auditActor,
+        action: result.audit.event,
+        subject: account.id,
+        from_state: result.audit.from,
+        to_state: result.audit.to,
+        reason: result.audit.reason,
+        at: result.audit.at,
+      })
+      .execute();
+    return true;
+  });
+  if (!committed) {
+    return { ok: false, error: 'Your Cloud Sync changed at the same moment. Please try again.', account };
+  }
+  return {
+    ok: true,
+    from: account.state,
+    account: {
+      ...account,
+      state: result.next,
+      stateReason: result.next === account.state ? account.stateReason : result.audit.reason,
+    },
+    effects: result.effects,
+  };
+}

@@ -1,0 +1,374 @@
+import type { User } from '@microsoft/microsoft-graph-types';
+import { IDENTITY_SCOPES, identifyUrl, type IdentityHandlers } from '../sign-in/identity-sign-in.js';
+import type { ResultPage } from '../sign-in/result-page.js';
+import { buildEmailCorrectionRequestCard } from '../cards/admin-cards.js';
+import { signCardRef } from '../cards/card-refs.js';
+import type { AdaptiveCardJson } from '../cards/expand.js';
+import {
+  buildIdentityNotFoundCard,
+  buildItAdminCard,
+  buildNotMappedCard,
+  buildWelcomeCard,
+} from '../cards/user-cards.js';
+import { classifyEntraError } from './core/consent-errors.js';
+import type { Actor } from './core/states.js';
+import { accountAddresses } from './core/user-matching.js';
+import type { Logger } from '../logging/logger.js';
+import type { Store } from '../store/store.js';
+import { mismatchFromReason, type CardFactory, type Owner } from '../cards/card-factory.js';
+import {
+  accountOfUser,
+  bindTeamsUser,
+  crmAdmins,
+  ensureAccount,
+  findCrmUserBySignedInAddresses,
+  findCrmUserForTeams,
+  type CrmUser,
+} from '../crm/crm-directory.js';
+import type { EnablementService } from './enablement-service.js';
+import {
+  correctWorkEmail,
+  identityRequestById,
+  markAsked,
+  markResolved,
+  openIdentityRequestOf,
+  openUnmatchedRequests,
+  recordIdentityRequest,
+  unlinkedCrmUsers,
+  type IdentityRequest,
+} from './identity-requests.js';
+import type { Notifier } from '../teams/notifier.js';
+import type { Speaker } from '../teams/speaker.js';
+import { userGraph, type UserGraphDeps } from './user-graph.js';
+
+/**
+ * Teams user → CRM user without dead ends (issue 11, point 4). A speaker the Teams addresses did not
+ * match is offered a sign-in that tries every address of their Microsoft 365 account; when none is a
+ * CRM work e-mail they can ask their CRM administrators, whose correction (a button on the request card,
+ * or a CRM import) tells them and lets them carry on. IT administrators without a CRM user are greeted
+ * as IT.
+ */
+
+export interface IdentityFlowDeps {
+  store: Store;
+  logger: Logger;
+  notifier: Notifier;
+  cards: CardFactory;
+  /** The enablement service is built after this flow (it asks this flow for corrections). */
+  service: () => EnablementService;
+  graph: UserGraphDeps;
+  cardKey: Buffer;
+  ticketKey: Uint8Array;
+  publicUrl: string;
+  now?: () => Date;
+}
+
+export interface IdentityFlow extends IdentityHandlers {
+  /** The card for a speaker without a CRM user: IT's greeting, the open request, or the sign-in offer. */
+  unmappedCard(speaker: Speaker): Promise<AdaptiveCardJson>;
+  /** "Ask my CRM administrator" from the not-found card. */
+  askAdmins(
+    requestId: string,
+    askedBy: string,
+  ): Promise<{ ok: true; card: AdaptiveCardJson } | { ok: false; error: string }>;
+  /** A mapped user whose sign-in did not match their work e-mail asks for it to be corrected. */
+  askCorrection(owner: Owner): Promise<void>;
+  /** The administrator's button: set the work e-mail, tell the user, resume them. */
+  correct(
+    admin: CrmUser | undefined,
+    requestId: string,
+    crmUserId: string | undefined,
+  ): Promise<{ ok: true; card: AdaptiveCardJson } | { ok: false; error: string }>;
+  /** Resolves open requests whose addresses a CRM import has since given to a CRM user. */
+  sweep(): Promise<number>;
+}
+
+const page = (tone: ResultPage['tone'], title: string, message: string): ResultPage => ({
+  tone,
+  title,
+  message,
+});
+
+export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
+  const db = deps.store.db;
+  const now = deps.now ?? (() => new Date());
+  const requestRef = (r: IdentityRequest) =>
+    signCardRef(
+      { kind: 'identity_request', id: r.id, tenantId: r.tenantId },
+      { key: deps.cardKey, now: now() },
+    );
+
+  const notFoundCard = (r: IdentityRequest) =>
+    buildIdentityNotFoundCard({
+      ref: requestRef(r),
+      addresses: r.addressesTried,
+      suggestedAddress: r.suggestedAddress,
+      requested: r.status === 'asked',
+    });
+
+  async function adminCard(r: IdentityRequest, done?: string): Promise<AdaptiveCardJson> {
+    const known = r.crmUserId
+      ? await db.selectFrom('crm_users').select('work_email').where('id', '=', r.crmUserId).executeTakeFirst()
+      : undefined;
+    return buildEmailCorrectionRequestCard({
+      ref: requestRef(r),
+      userName: r.teamsName,
+      signedInAddress: r.suggestedAddress,
+      crmAddress: known?.work_email ?? '',
+      addressesTried: r.addressesTried,
+      crmUsers: r.crmUserId ? [] : await unlinkedCrmUsers(db, r.tenantId),
+      done,
+    });
+  }
+
+  async function toAdmins(tenantId: string, card: AdaptiveCardJson): Promise<number> {
+    let reached = 0;
+    for (const admin of await crmAdmins(db, tenantId)) {
+      if (
+        await deps.notifier.toUser(
+          tenantId,
+          { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail },
+          card,
+        )
+      )
+        reached += 1;
+    }
+    return reached;
+  }
+
+  /** The user's own card once they are a CRM user: where they stand, with what just happened. */
+  async function tellLinked(user: CrmUser, notice: string): Promise<void> {
+    const account = await ensureAccount(db, user);
+    const owner: Owner = { account, user };
+    await deps.notifier.toUser(
+      user.tenantId,
+      { aadObjectId: user.teamsAadObjectId },
+      buildWelcomeCard({
+        displayName: user.displayName,
+        state: account.state,
+        ref: deps.cards.accountRef(owner),
+        notice,
+      }),
+    );
+  }
+
+  async function readAccount(
+    teams: { tenantId: string; objectId: string },
+    tokenKey: string,
+  ): Promise<User | undefined> {
+    try {
+      return (await userGraph(
+        { ...deps.graph, scopes: IDENTITY_SCOPES },
+        { accountId: tokenKey, tenantId: teams.tenantId, objectId: teams.objectId },
+      )
+        .api('/me')
+        .select(['id', 'mail', 'userPrincipalName', 'proxyAddresses', 'displayName'])
+        .get()) as User;
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message }, 'identity sign-in: could not read the account');
+      return undefined;
+    } finally {
+      // Only the addresses were needed; no token of this sign-in is kept.
+      await db.deleteFrom('token_caches').where('account_key', '=', tokenKey).execute();
+    }
+  }
+
+  return {
+    async unmappedCard(speaker) {
+      const { person } = speaker;
+      if (speaker.isItAdmin) {
+        return buildItAdminCard({
+          name: person.name || person.addresses[0] || 'there',
+          organisation: speaker.tenant?.name ?? 'your organisation',
+          tabUrl: deps.cards.tabUrl,
+        });
+      }
+      const open = speaker.tenant
+        ? await openIdentityRequestOf(db, person.tenantId, person.aadObjectId)
+        : undefined;
+      if (open) return notFoundCard(open);
+      return buildNotMappedCard({
+        teamsAddresses: person.addresses,
+        identifyUrl: speaker.tenant
+          ? await identifyUrl(
+              deps,
+              {
+                tenantId: person.tenantId,
+                aadObjectId: person.aadObjectId,
+                loginHint: person.upn ?? person.email,
+              },
+              now(),
+            )
+          : undefined,
+      });
+    },
+
+    async identified(teams, account, tokenKey) {
+      const me = await readAccount(teams, tokenKey);
+      if (!me)
+        return page(
+          'error',
+          'Sign-in did not work',
+          'Microsoft 365 did not tell us who signed in. Go back to Teams and try again.',
+        );
+      const sameUser =
+        account.tenantId.toLowerCase() === teams.tenantId.toLowerCase() &&
+        (me.id ?? account.objectId).toLowerCase() === teams.objectId.toLowerCase();
+      if (!sameUser) {
+        return page(
+          'error',
+          'That is not your Teams account',
+          'You signed in to Microsoft 365 as someone other than the person using Teams here. Nothing was recorded; sign in with the account you use for Teams.',
+        );
+      }
+      const addresses = accountAddresses(me);
+      const match = await findCrmUserBySignedInAddresses(db, teams.tenantId, teams.objectId, addresses);
+      if (match && (await bindTeamsUser(db, match.user, teams.objectId))) {
+        const open = await openIdentityRequestOf(db, teams.tenantId, teams.objectId);
+        if (open) await markResolved(db, open.id, match.user.id);
+        await tellLinked(
+          { ...match.user, teamsAadObjectId: teams.objectId },
+          `Found you: ${match.address}, an address of your Microsoft 365 account, is your TriSys work e-mail.`,
+        );
+        return page(
+          'success',
+          'We found you in TriSys',
+          `${match.address} is your TriSys work e-mail. Go back to Teams to carry on.`,
+        );
+      }
+      const known = await findCrmUserForTeams(db, { tenantId: teams.tenantId, aadObjectId: teams.objectId });
+      if (known) {
+        return page(
+          'success',
+          'You are already linked',
+          `Teams already knows you as ${known.workEmail}. Go back to Teams to carry on.`,
+        );
+      }
+      const request = await recordIdentityRequest(db, {
+        tenantId: teams.tenantId,
+        teamsObjectId: teams.objectId,
+        teamsName: me.displayName ?? account.username,
+        addressesTried: addresses,
+        suggestedAddress: addresses[0] ?? account.username,
+        crmUserId: null,
+      });
+      await deps.notifier.toUser(teams.tenantId, { aadObjectId: teams.objectId }, notFoundCard(request));
+      return page(
+        'error',
+        'No TriSys user has your addresses',
+        `We tried ${request.addressesTried.join(', ')}. Teams shows how your TriSys administrator can fix it.`,
+      );
+    },
+
+    async identifyFailed(_teams, error) {
+      const kind = classifyEntraError(error, 'sign_in');
+      if (kind.kind === 'admin_consent_required') {
+        return page(
+          'waiting',
+          'Your IT team must approve Cloud Sync first',
+          'Your organisation lets only IT approve apps. Ask IT to approve Cloud Sync, or ask your TriSys administrator to put your address on your TriSys user record.',
+        );
+      }
+      return page(
+        'error',
+        kind.kind === 'user_cancelled' ? 'Sign-in cancelled' : 'Sign-in did not work',
+        'Nothing was recorded. You can try again from Teams at any time.',
+      );
+    },
+
+    async askAdmins(requestId, askedBy) {
+      const request = await identityRequestById(db, requestId);
+      if (!request || request.teamsObjectId.toLowerCase() !== askedBy.toLowerCase()) {
+        return { ok: false, error: 'This card belongs to someone else, so only they can use its buttons.' };
+      }
+      if (request.status === 'resolved')
+        return { ok: false, error: 'This has already been sorted out. Type "help".' };
+      const reached = await toAdmins(request.tenantId, await adminCard(request));
+      if (reached === 0) {
+        return {
+          ok: false,
+          error:
+            'None of your TriSys administrators has Cloud Sync in Teams yet, so we could not ask them. Ask them directly.',
+        };
+      }
+      await markAsked(db, request.id);
+      deps.logger.info(
+        { tenantId: request.tenantId, reached },
+        'CRM administrators asked to correct a work e-mail',
+      );
+      return { ok: true, card: notFoundCard({ ...request, status: 'asked' }) };
+    },
+
+    async askCorrection(owner) {
+      const m = mismatchFromReason(owner.account.stateReason);
+      if (!owner.user.teamsAadObjectId || !m) return;
+      const request = await recordIdentityRequest(db, {
+        tenantId: owner.account.tenantId,
+        teamsObjectId: owner.user.teamsAadObjectId,
+        teamsName: owner.user.displayName,
+        addressesTried: [m.signedIn],
+        suggestedAddress: m.signedIn,
+        crmUserId: owner.user.id,
+      });
+      const reached = await toAdmins(owner.account.tenantId, await adminCard(request));
+      await markAsked(db, request.id);
+      deps.logger.info(
+        { tenantId: owner.account.tenantId, reached },
+        'CRM administrators asked to correct a work e-mail',
+      );
+    },
+
+    async correct(admin, requestId, crmUserId) {
+      if (!admin?.isAdmin)
+        return { ok: false, error: 'Only a TriSys administrator can correct a work e-mail.' };
+      const request = await identityRequestById(db, requestId);
+      if (!request || request.tenantId !== admin.tenantId) {
+        return { ok: false, error: 'This request is not from your organisation.' };
+      }
+      const result = await correctWorkEmail(db, admin, request, crmUserId);
+      if (!result.ok) return { ok: false, error: result.message };
+      await markResolved(db, request.id, result.user.id);
+      const account = await accountOfUser(db, result.user);
+      const actor: Actor = {
+        kind: 'person',
+        aadObjectId: admin.teamsAadObjectId ?? admin.id,
+        crmAdmin: true,
+        itAdmin: false,
+      };
+      if (account?.state === 'identity_mismatch') {
+        await deps
+          .service()
+          .apply(account.id, { type: 'work_email_corrected', address: result.user.workEmail }, actor, {
+            auditActor: admin.id,
+          });
+      } else {
+        await tellLinked(
+          result.user,
+          `Your TriSys administrator set your work e-mail to ${result.user.workEmail}, so Cloud Sync knows you now.`,
+        );
+      }
+      const done = `Done: ${result.user.displayName}'s work e-mail is now ${result.user.workEmail} (was ${result.previousEmail}), set by ${admin.displayName}. They have been told in Teams.`;
+      return { ok: true, card: await adminCard({ ...request, crmUserId: result.user.id }, done) };
+    },
+
+    async sweep() {
+      let resolved = 0;
+      for (const request of await openUnmatchedRequests(db)) {
+        const match = await findCrmUserBySignedInAddresses(
+          db,
+          request.tenantId,
+          request.teamsObjectId,
+          request.addressesTried,
+        );
+        if (!match || !(await bindTeamsUser(db, match.user, request.teamsObjectId))) continue;
+        if (!(await markResolved(db, request.id, match.user.id))) continue;
+        resolved += 1;
+        await tellLinked(
+          { ...match.user, teamsAadObjectId: request.teamsObjectId },
+          `Your TriSys administrator added ${match.address} as your work e-mail, so Cloud Sync knows you now.`,
+        );
+      }
+      return resolved;
+    },
+  };
+}

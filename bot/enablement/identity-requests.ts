@@ -1,0 +1,242 @@
+import type { Kysely } from 'kysely';
+import { normaliseAddress } from './core/user-matching.js';
+import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
+import { isUniqueViolation } from '../store/errors.js';
+import type { Database, IdentityRequestStatus, IdentityRequestsTable } from '../store/schema.js';
+import { crmUserById, type CrmUser } from '../crm/crm-directory.js';
+
+/**
+ * The store side of identity requests: one per Teams user the CRM could not match (or whose sign-in
+ * did not match their CRM work e-mail), with the addresses tried and the address suggested to the CRM
+ * administrators, and the correction itself, which checks before it changes anything.
+ */
+
+type Db = Kysely<Database>;
+
+export interface IdentityRequest {
+  id: string;
+  tenantId: string;
+  teamsObjectId: string;
+  teamsName: string;
+  addressesTried: string[];
+  suggestedAddress: string;
+  crmUserId: string | null;
+  status: IdentityRequestStatus;
+}
+
+const columns = [
+  'id',
+  'tenant_id',
+  'teams_object_id',
+  'teams_name',
+  'addresses_tried',
+  'suggested_address',
+  'crm_user_id',
+  'status',
+] as const;
+
+function toRequest(r: Pick<IdentityRequestsTable, (typeof columns)[number]>): IdentityRequest {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    teamsObjectId: r.teams_object_id,
+    teamsName: r.teams_name,
+    addressesTried: fromJsonText(r.addresses_tried),
+    suggestedAddress: r.suggested_address,
+    crmUserId: r.crm_user_id,
+    status: r.status,
+  };
+}
+
+export async function identityRequestById(db: Db, id: string): Promise<IdentityRequest | undefined> {
+  const row = await db
+    .selectFrom('identity_requests')
+    .select(columns)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toRequest(row) : undefined;
+}
+
+export async function openIdentityRequestOf(
+  db: Db,
+  tenantId: string,
+  teamsObjectId: string,
+): Promise<IdentityRequest | undefined> {
+  const row = await db
+    .selectFrom('identity_requests')
+    .select(columns)
+    .where('tenant_id', '=', tenantId)
+    .where('teams_object_id', '=', teamsObjectId)
+    .where('status', '!=', 'resolved')
+    .executeTakeFirst();
+  return row ? toRequest(row) : undefined;
+}
+
+/** Records (or renews) the Teams user's open request; a new sign-in replaces what was tried before. */
+export async function recordIdentityRequest(
+  db: Db,
+  input: {
+    tenantId: string;
+    teamsObjectId: string;
+    teamsName: string;
+    addressesTried: readonly string[];
+    suggestedAddress: string;
+    crmUserId: string | null;
+  },
+): Promise<IdentityRequest> {
+  const at = nowIso();
+  const values = {
+    teams_name: input.teamsName,
+    addresses_tried: toJsonText([...new Set(input.addressesTried.map(normaliseAddress))]),
+    suggested_address: normaliseAddress(input.suggestedAddress),
+    crm_user_id: input.crmUserId,
+    updated_at: at,
+  };
+  const updated = await db
+    .updateTable('identity_requests')
+    .set({ ...values, status: 'pending', asked_at: null, resolved_at: null })
+    .where('tenant_id', '=', input.tenantId)
+    .where('teams_object_id', '=', input.teamsObjectId)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
+    try {
+      await db
+        .insertInto('identity_requests')
+        .values({
+          id: newId(),
+          tenant_id: input.tenantId,
+          teams_object_id: input.teamsObjectId,
+          ...values,
+          status: 'pending',
+          asked_at: null,
+          resolved_at: null,
+          created_at: at,
+        })
+        .execute();
+    } catch (err) {
+      // The same user's other sign-in recorded it at the same moment; theirs stands.
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+  return (await openIdentityRequestOf(db, input.tenantId, input.teamsObjectId))!;
+}
+
+export async function markAsked(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable('identity_requests')
+    .set({ status: 'asked', asked_at: nowIso(), updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', '!=', 'resolved')
+    .execute();
+}
+
+export async function markResolved(db: Db, id: string, crmUserId: string): Promise<boolean> {
+  const done = await db
+    .updateTable('identity_requests')
+    .set({ status: 'resolved', crm_user_id: crmUserId, resolved_at: nowIso(), updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('status', '!=', 'resolved')
+    .executeTakeFirst();
+  return Number(done.numUpdatedRows) === 1;
+}
+
+/** Open requests of Teams users the CRM did not know, for the sweep after a CRM import. */
+export async function openUnmatchedRequests(db: Db): Promise<IdentityRequest[]> {
+  const rows = await db
+    .selectFrom('identity_requests')
+    .select(columns)
+    .where('status', '!=', 'resolved')
+    .where('crm_user_id', 'is', null)
+    .execute();
+  return rows.map(toRequest);
+}
+
+/** CRM users an administrator may pick for an unmatched Teams user: those not linked to Teams yet. */
+export async function unlinkedCrmUsers(
+  db: Db,
+  tenantId: string,
+): Promise<Array<{ id: string; name: string; email: string }>> {
+  const rows = await db
+    .selectFrom('crm_users')
+    .select(['id', 'display_name', 'work_email'])
+    .where('tenant_id', '=', tenantId)
+    .where('teams_user_aad_id', 'is', null)
+    .orderBy('display_name')
+    .limit(100)
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.display_name, email: r.work_email }));
+}
+
+export type CorrectionResult =
+  { ok: true; user: CrmUser; previousEmail: string } | { ok: false; message: string };
+
+/**
+ * Sets the CRM user's work e-mail to the request's suggested address and links them to the Teams user
+ * who asked, in one transaction with its audit entry. Refused, changing nothing, when the address is
+ * another CRM user's work e-mail or the CRM user is linked to someone else in Teams.
+ */
+export async function correctWorkEmail(
+  db: Db,
+  admin: CrmUser,
+  request: IdentityRequest,
+  crmUserId: string | undefined,
+): Promise<CorrectionResult> {
+  if (request.status === 'resolved')
+    return { ok: false, message: 'This request has already been dealt with.' };
+  const targetId = request.crmUserId ?? crmUserId;
+  if (!targetId) return { ok: false, message: 'Choose the TriSys user whose work e-mail to correct.' };
+  const user = await crmUserById(db, targetId);
+  if (!user || user.tenantId !== admin.tenantId) {
+    return { ok: false, message: 'That TriSys user is not in your organisation. Nothing was changed.' };
+  }
+  if (user.teamsAadObjectId && user.teamsAadObjectId !== request.teamsObjectId) {
+    return {
+      ok: false,
+      message: `${user.displayName} is already linked to another Teams account. Nothing was changed.`,
+    };
+  }
+  const address = request.suggestedAddress;
+  const holder = await db
+    .selectFrom('crm_users')
+    .select(['id', 'display_name'])
+    .where('tenant_id', '=', admin.tenantId)
+    .where('work_email', '=', address)
+    .executeTakeFirst();
+  const taken = (name: string) => ({
+    ok: false as const,
+    message: `${address} is already the work e-mail of ${name} in TriSys. Nothing was changed.`,
+  });
+  if (holder && holder.id !== user.id) return taken(holder.display_name);
+  try {
+    await db.transaction().execute(async (trx) => {
+      const at = nowIso();
+      await trx
+        .updateTable('crm_users')
+        .set({ work_email: address, teams_user_aad_id: request.teamsObjectId, updated_at: at })
+        .where('id', '=', user.id)
+        .execute();
+      await trx
+        .insertInto('audit_log')
+        .values({
+          id: newId(),
+          tenant_id: admin.tenantId,
+          actor: admin.id,
+          action: 'work_email_corrected',
+          subject: user.id,
+          from_state: null,
+          to_state: null,
+          reason: `work e-mail ${user.workEmail} → ${address}, by ${admin.workEmail}`,
+          at,
+        })
+        .execute();
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return taken('another user');
+    throw err;
+  }
+  return {
+    ok: true,
+    user: { ...user, workEmail: address, teamsAadObjectId: request.teamsObjectId },
+    previousEmail: user.workEmail,
+  };
+}

@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { Actor } from './core/states.js';
+import { newId, nowIso } from '../store/columns.js';
+import type { Database } from '../store/schema.js';
+import {
+  crmUserByEmail,
+  crmUserById,
+  ensureAccount,
+  setVisibility,
+  type CrmUser,
+} from '../crm/crm-directory.js';
+import type { EnablementService } from './enablement-service.js';
+
+/**
+ * CRM administrators grant or revoke a user's Cloud Sync visibility (chat command or the Grant button of
+ * a visibility request). The CRM flag and an audit entry change first; then the user's account takes the
+ * matching enablement step, which tells the user.
+ */
+
+export type VisibilityTarget = { email: string } | { crmUserId: string };
+
+export async function changeVisibility(
+  deps: { db: Kysely<Database>; service: EnablementService },
+  admin: CrmUser,
+  target: VisibilityTarget,
+  grant: boolean,
+): Promise<{ ok: true; user: CrmUser; message: string } | { ok: false; message: string }> {
+  if (!admin.isAdmin)
+    return { ok: false, message: 'Only a CRM administrator can change who sees Cloud Sync.' };
+  const user =
+    'email' in target
+      ? await crmUserByEmail(deps.db, admin.tenantId, target.email)
+      : await crmUserById(deps.db, target.crmUserId);
+  if (!user || user.tenantId !== admin.tenantId) {
+    return { ok: false, message: `There is no TriSys user with that work e-mail in your organisation.` };
+  }
+  if (user.visible === grant) {
+    return {
+      ok: false,
+      message: `${user.displayName} ${grant ? 'already has' : 'does not have'} Cloud Sync visibility.`,
+    };
+  }
+  // The account is made (in the state the old flag implies) before the flag flips, so the step below
+  // is a real transition with its audit entry and its notice to the user.
+  const account = await ensureAccount(deps.db, user);
+  const at = nowIso();
+  await setVisibility(deps.db, user.id, grant);
+  await deps.db
+    .insertInto('audit_log')
+    .values({
+      id: newId(),
+      tenant_id: admin.tenantId,
+      actor: admin.id,
+      action: grant ? 'visibility_granted' : 'visibility_revoked',
+      subject: user.id,
+      from_state: null,
+      to_state: null,
+      reason: `${grant ? 'granted' : 'revoked'} by ${admin.workEmail}`,
+      at,
+    })
+    .execute();
+  const actor: Actor = {
+    kind: 'person',
+    aadObjectId: admin.teamsAadObjectId ?? admin.id,
+    crmAdmin: true,
+    itAdmin: false,
+  };
+  const shouldStep = grant ? account.state === 'not_visible' : account.state !== 'not_visible';
+  if (shouldStep) {
+    await deps.service.apply(
+      account.id,
+      { type: grant ? 'visibility_granted' : 'visibility_revoked' },
+      actor,
+      {
+        auditActor: admin.id,
+      },
+    );
+  }
+  return {
+    ok: true,
+    user: { ...user, visible: grant },
+    message: grant
+      ? `${user.displayName} can now switch on Cloud Sync; they have been told in Teams.`
+      : `${user.displayName} no longer sees Cloud Sync.`,
+  };
+}

@@ -1,0 +1,210 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Effect } from '../enablement/core/effects.js';
+import { transition } from '../enablement/core/state-machine.js';
+import type { EnablementEvent } from '../enablement/core/states.js';
+import type { SwitchableResource } from '../enablement/core/resource-switches.js';
+import { newId, nowIso } from '../store/columns.js';
+import { releaseCopiedItems } from '../store/copied-items.js';
+import { switchResource } from '../sync/resource-switches.js';
+import type { Database, SyncAccountState } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { Principal } from './caller/principal.js';
+import { conflict, forbidden } from './http-errors.js';
+
+/**
+ * The tab's actions on the caller's own sync account. Pause, resume and disable go through the same
+ * enablement state machine as the bot (same rules, same refusals, same audit entry); sync-now only
+ * moves the next run forward; mail and diary are switched on and off as the chat's command does. State changes are compare-and-set on the current state, so a concurrent
+ * change from the bot or the worker makes this one fail with 409 instead of overwriting it.
+ */
+
+export type TabEvent = Extract<EnablementEvent, { type: 'pause' | 'resume' | 'disable' }>;
+
+export interface CommandResult {
+  state: SyncAccountState;
+  nextRunAt: string | null;
+}
+
+export interface AccountCommandsDeps {
+  store: Store;
+  /**
+   * Effects the store cannot carry out (tell the user in chat, remove Graph subscriptions), handed over
+   * after the change is committed. `stop_sync`, `start_sync`, `delete_tokens` and `purge_data` have
+   * already been applied to the store when this runs.
+   */
+  onEffects?: (accountId: string, effects: readonly Effect[]) => Promise<void> | void;
+  /** Wakes an in-process worker so "Sync now" does not wait for its next poll. */
+  onSyncRequested?: (accountId: string) => void;
+  now?: () => Date;
+}
+
+export interface AccountCommands {
+  apply(principal: Principal, event: TabEvent): Promise<CommandResult>;
+  syncNow(principal: Principal): Promise<CommandResult>;
+  /** Mail or diary sync on or off, as the chat's `mail off` does; returns the plain-words answer. */
+  switchResource(principal: Principal, resource: SwitchableResource, on: boolean): Promise<string>;
+}
+
+interface OwnAccount {
+  id: string;
+  tenant_id: string;
+  state: SyncAccountState;
+}
+
+async function ownAccount(db: Kysely<Database>, principal: Principal): Promise<OwnAccount> {
+  if (!principal.crmUser)
+    throw forbidden('not_a_crm_user', 'You are not a CRM user, so there is no sync to change.');
+  const account = await db
+    .selectFrom('sync_accounts')
+    .select(['id', 'tenant_id', 'state'])
+    .where('tenant_id', '=', principal.tenantId)
+    .where('crm_user_id', '=', principal.crmUser.id)
+    .executeTakeFirst();
+  if (!account)
+    throw conflict(
+      'no_sync_account',
+      'Cloud Sync has not been switched on for you yet; start it in the chat with the bot.',
+    );
+  return account;
+}
+
+async function audit(
+  trx: Transaction<Database>,
+  principal: Principal,
+  account: OwnAccount,
+  entry: { action: string; from: string | null; to: string | null; reason: string; at: string },
+): Promise<void> {
+  await trx
+    .insertInto('audit_log')
+    .values({
+      id: newId(),
+      tenant_id: account.tenant_id,
+      actor: principal.crmUser?.id ?? principal.email,
+      action: entry.action,
+      subject: account.id,
+      from_state: entry.from,
+      to_state: entry.to,
+      reason: entry.reason,
+      at: entry.at,
+    })
+    .execute();
+}
+
+/** Shared with the bot's disable flow, so "delete what Cloud Sync copied" means the same everywhere. */
+export async function purgeAccountData(
+  trx: Transaction<Database>,
+  account: Pick<OwnAccount, 'id' | 'tenant_id'>,
+): Promise<void> {
+  const owner = { id: account.id, tenantId: account.tenant_id };
+  await releaseCopiedItems(trx, owner, 'mail');
+  await releaseCopiedItems(trx, owner, 'diary');
+  await trx.deleteFrom('sync_skips').where('account_id', '=', account.id).execute();
+  await trx.deleteFrom('sync_cursors').where('account_id', '=', account.id).execute();
+}
+
+export function createAccountCommands(deps: AccountCommandsDeps): AccountCommands {
+  const now = deps.now ?? (() => new Date());
+  const db = deps.store.db;
+
+  return {
+    async apply(principal, event) {
+      const account = await ownAccount(db, principal);
+      const at = now();
+      const result = transition(
+        { state: account.state, ownerAadObjectId: principal.objectId },
+        event,
+        {
+          kind: 'person',
+          aadObjectId: principal.objectId,
+          crmAdmin: principal.crmAdmin,
+          itAdmin: principal.itAdmin,
+        },
+        at,
+      );
+      if (!result.ok) throw conflict('not_allowed_now', result.error);
+      const types = new Set(result.effects.map((e) => e.type));
+      const nextRunAt = types.has('start_sync') ? at.toISOString() : null;
+
+      await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('sync_accounts')
+          .set({
+            state: result.next,
+            state_reason: result.audit.reason,
+            updated_at: nowIso(),
+            ...(types.has('start_sync') || types.has('stop_sync') ? { next_run_at: nextRunAt } : {}),
+          })
+          .where('id', '=', account.id)
+          .where('state', '=', account.state)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) {
+          throw conflict(
+            'state_changed',
+            'Your sync changed while you were looking at it. Refresh and try again.',
+          );
+        }
+        if (types.has('delete_tokens'))
+          await trx.deleteFrom('token_caches').where('account_key', '=', account.id).execute();
+        if (types.has('purge_data')) await purgeAccountData(trx, account);
+        await audit(trx, principal, account, {
+          action: result.audit.event,
+          from: result.audit.from,
+          to: result.audit.to,
+          reason: result.audit.reason,
+          at: result.audit.at,
+        });
+      });
+      await deps.onEffects?.(account.id, result.effects);
+      if (types.has('start_sync')) deps.onSyncRequested?.(account.id);
+      return { state: result.next, nextRunAt };
+    },
+
+    async syncNow(principal) {
+      const account = await ownAccount(db, principal);
+      if (account.state !== 'active') {
+        throw conflict(
+          'not_active',
+          'Sync now works only while Cloud Sync is on. Resume or reconnect first.',
+        );
+      }
+      const at = now().toISOString();
+      await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('sync_accounts')
+          .set({ next_run_at: at, updated_at: nowIso() })
+          .where('id', '=', account.id)
+          .where('state', '=', 'active')
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) {
+          throw conflict(
+            'state_changed',
+            'Your sync changed while you were looking at it. Refresh and try again.',
+          );
+        }
+        await audit(trx, principal, account, {
+          action: 'sync_now',
+          from: null,
+          to: null,
+          reason: 'sync requested from the tab',
+          at,
+        });
+      });
+      deps.onSyncRequested?.(account.id);
+      return { state: 'active', nextRunAt: at };
+    },
+
+    async switchResource(principal, resource, on) {
+      const account = await ownAccount(db, principal);
+      const result = await switchResource(db, {
+        accountId: account.id,
+        resource,
+        on,
+        actor: principal.crmUser?.id ?? principal.email,
+        now: now(),
+      });
+      if (!result.ok) throw conflict('not_allowed_now', result.message);
+      if (result.due) deps.onSyncRequested?.(account.id);
+      return result.message;
+    },
+  };
+}
