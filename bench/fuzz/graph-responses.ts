@@ -4,7 +4,6 @@ import type { Store } from '../../bot/store/store.js';
 import { syncAccount } from '../../bot/sync/account-sync.js';
 import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
 import { claimAccount } from '../../bot/sync/lease.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import type { TokenProvider } from '../../bot/sync/token-provider.js';
 import { CONTOSO, seedAccount } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
@@ -87,7 +86,7 @@ export async function fuzzGraphResponses(
   seed: number,
 ): Promise<FuzzTally> {
   const tally = newTally();
-  const db = syncDb(store);
+  const db = store.db;
   const { accountId } = await seedAccount(store, {
     tenantId: CONTOSO.id,
     email: 'hostile.graph@contoso.com',

@@ -7,7 +7,6 @@ import { hashClientState } from '../../bot/sync/client-state.js';
 import { createNotificationBudget } from '../../bot/sync/notification-budget.js';
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
 import { createSyncRequester } from '../../bot/sync/sync-requests.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import { CONTOSO, seedAccount } from '../../test/sync/support/accounts.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { digest, newTally, note, outcome, type FuzzTally } from './tally.js';
@@ -29,7 +28,7 @@ export async function fuzzNotifications(
   seed: number,
 ): Promise<FuzzTally> {
   const tally = newTally();
-  const db = syncDb(store);
+  const db = store.db;
   const { accountId } = await seedAccount(store, {
     tenantId: CONTOSO.id,
     email: `notify.${newId()}@contoso.com`,

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { SyncDatabase } from '../../bot/sync/sync-tables.js';
+import type { Database } from '../../bot/store/schema.js';
 import { REPO_ROOT } from '../../test/support/emulator.js';
 
 /** Helpers around worker processes and what they leave in the store. */
 
 /** Whether every resource of the account has finished its round (the import is done). */
 export async function roundsComplete(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   accountId: string,
   resources: number,
 ): Promise<boolean> {
@@ -21,10 +21,7 @@ export async function roundsComplete(
 }
 
 /** First start to last end of the accounts' runs: the time the worker spent syncing them. */
-export async function runSpanSeconds(
-  db: Kysely<SyncDatabase>,
-  accountIds?: readonly string[],
-): Promise<number> {
+export async function runSpanSeconds(db: Kysely<Database>, accountIds?: readonly string[]): Promise<number> {
   let query = db
     .selectFrom('sync_runs')
     .select((eb) => [eb.fn.min('started_at').as('first'), eb.fn.max('ended_at').as('last')]);

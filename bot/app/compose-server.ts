@@ -12,7 +12,6 @@ import { createSyncWorkerFromConfig } from '../sync/worker-setup.js';
 import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
 import { registerNotificationRoutes } from '../sync/notification-routes.js';
 import { createSyncRequester } from '../sync/sync-requests.js';
-import { syncDb } from '../sync/sync-tables.js';
 
 export interface RunningServer {
   config: Config;
@@ -73,11 +72,11 @@ export async function composeServer(
   const requests =
     worker?.requests ??
     createSyncRequester({
-      db: syncDb(store),
+      db: store.db,
       onError: (err) =>
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync request not recorded'),
     });
-  registerNotificationRoutes(http.server, { db: syncDb(store), logger, requests });
+  registerNotificationRoutes(http.server, { db: store.db, logger, requests });
   if (worker) steps.push(syncWorkerShutdownStep(worker));
   else steps.push({ name: 'sync requests', run: () => requests.flush() });
 

@@ -178,6 +178,10 @@ export interface SyncCursorsTable {
   delta_link: string | null;
   window_start: IsoTimestamp | null;
   window_end: IsoTimestamp | null;
+  /** The link's round is complete (a deltaLink), not a nextLink partway through a round. */
+  round_complete: Generated<Flag>;
+  /** The baseline generation the cursor's round stamps links with; null for an incremental round. */
+  baseline_generation: number | null;
   updated_at: IsoTimestamp;
 }
 
@@ -208,6 +212,8 @@ export interface MailItemsTable {
   to_addresses: Generated<JsonText<string[]>>;
   cc_addresses: Generated<JsonText<string[]>>;
   sensitivity: string | null;
+  /** Orders copies of the item: an upsert only ever moves it forward (see bot/sync/core/store-ops.ts). */
+  version: Generated<string>;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }
@@ -218,6 +224,11 @@ export interface MailItemOwnersTable {
   graph_message_id: string;
   folder: string;
   direction: MailDirection;
+  version: Generated<string>;
+  /** When the message left this folder; the link stays for history. */
+  left_at: IsoTimestamp | null;
+  /** The baseline that last listed the link (see bot/sync/core/baseline.ts). */
+  baseline_generation: number | null;
 }
 
 export interface MailItemContactsTable {
@@ -246,6 +257,9 @@ export interface DiaryItemsTable {
   organizer: string | null;
   attendees: Generated<JsonText<DiaryAttendee[]>>;
   series_master_id: string | null;
+  is_all_day: Generated<Flag>;
+  sensitivity: string | null;
+  version: Generated<string>;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }
@@ -254,6 +268,11 @@ export interface DiaryItemOwnersTable {
   diary_item_id: string;
   account_id: string;
   graph_event_id: string;
+  role: Generated<'organizer' | 'attendee'>;
+  version: Generated<string>;
+  /** When the entry left this calendar; the link stays for history. */
+  removed_at: IsoTimestamp | null;
+  baseline_generation: number | null;
 }
 
 export interface DiaryItemContactsTable {

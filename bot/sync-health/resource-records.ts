@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, SyncRunStatus } from '../store/schema.js';
-import type { SyncDatabase } from '../sync/sync-tables.js';
 import type { ResourceRecord } from './health-model.js';
 
 /**
@@ -27,7 +26,6 @@ export async function loadResourceRecords(
   db: Kysely<Database>,
   scope: RecordScope,
 ): Promise<ResourceRecords> {
-  const sdb = db as unknown as Kysely<SyncDatabase>;
   const accounts =
     'accountId' in scope
       ? [scope.accountId]
@@ -70,7 +68,7 @@ export async function loadResourceRecords(
       .where('status', '=', 'succeeded')
       .groupBy(['account_id', 'resource'])
       .execute(),
-    sdb
+    db
       .selectFrom('sync_cursors')
       .select(['account_id', 'resource', 'round_complete', 'updated_at'])
       .where('account_id', 'in', accounts)

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { newId, toIso } from '../store/columns.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * "This account needs attention": the worker lost the right to read the mailbox (refresh token
@@ -38,7 +38,7 @@ export function createAttentionEvents(): AttentionEvents {
 
 /** Returns the event when this call moved the account out of `active`, or null when it was not active. */
 export async function markReconnectRequired(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   events: AttentionEvents,
   input: { accountId: string; cause: AttentionCause; reason: string; now: number },
 ): Promise<AttentionEvent | null> {

@@ -14,7 +14,7 @@ import { newRequestStats } from './mailbox-gate.js';
 import { mailResource, mailRound } from './mail-round.js';
 import { loadCursor } from './page-commit.js';
 import { ensureSubscriptions, type SubscriptionSettings } from './subscriptions.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 import type { TokenProvider } from './token-provider.js';
 
 /**
@@ -36,7 +36,7 @@ export interface SyncSettings {
 }
 
 export interface AccountSyncDeps {
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   owner: string;
   graphBaseUrl: string;
   fetch: FetchLike;
@@ -263,6 +263,6 @@ async function finish(
   });
 }
 
-async function releaseOnly(db: Kysely<SyncDatabase>, owner: string, accountId: string): Promise<void> {
+async function releaseOnly(db: Kysely<Database>, owner: string, accountId: string): Promise<void> {
   await db.deleteFrom('job_leases').where('account_id', '=', accountId).where('owner', '=', owner).execute();
 }

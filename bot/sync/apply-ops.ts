@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { newId, toIso, toJsonText } from '../store/columns.js';
 import type { StoreOp } from './core/store-ops.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * Executes one reconciled page's store ops inside the caller's transaction (see core/store-ops.ts for
@@ -29,7 +29,7 @@ export interface AppliedCounts {
 const CHUNK = 500;
 
 export async function applyOps(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   ops: readonly StoreOp[],
   now: number,
 ): Promise<AppliedCounts> {
@@ -58,7 +58,7 @@ export async function applyOps(
 }
 
 async function applyMail(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   items: Op<'mail_item.upsert'>[],
   owners: Op<'mail_item_owner.upsert'>[],
   links: Op<'mail_item_contact.link'>[],
@@ -165,7 +165,7 @@ async function applyMail(
 }
 
 async function mailItemIds(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   refs: { tenantId: string; internetMessageId: string }[],
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
@@ -188,7 +188,7 @@ async function mailItemIds(
 }
 
 async function existingMailOwners(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   owners: Op<'mail_item_owner.upsert'>[],
 ): Promise<Set<string>> {
   const known = new Set<string>();
@@ -211,7 +211,7 @@ async function existingMailOwners(
 }
 
 async function detachMailOwners(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   ops: Op<'mail_item_owner.left_folder'>[],
   at: string,
 ) {
@@ -235,7 +235,7 @@ async function detachMailOwners(
 }
 
 async function applyDiary(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   items: Op<'diary_item.upsert'>[],
   owners: Op<'diary_item_owner.upsert'>[],
   links: Op<'diary_item_contact.link'>[],
@@ -348,7 +348,7 @@ function diaryKey(o: { tenantId: string; iCalUId: string; occurrenceStart: strin
 }
 
 async function diaryItemIds(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   refs: { tenantId: string; iCalUId: string; occurrenceStart: string }[],
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
@@ -373,7 +373,7 @@ async function diaryItemIds(
 }
 
 async function existingDiaryOwners(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   owners: Op<'diary_item_owner.upsert'>[],
 ): Promise<Set<string>> {
   const known = new Set<string>();
@@ -396,7 +396,7 @@ async function existingDiaryOwners(
 }
 
 async function detachDiaryOwners(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   ops: Op<'diary_item_owner.removed'>[],
   at: string,
 ) {
@@ -429,7 +429,7 @@ async function detachDiaryOwners(
   }
 }
 
-async function retainSeries(trx: Transaction<SyncDatabase>, ops: Op<'diary_series.retain'>[], at: string) {
+async function retainSeries(trx: Transaction<Database>, ops: Op<'diary_series.retain'>[], at: string) {
   for (const op of ops) {
     let update = trx
       .updateTable('diary_item_owners')
@@ -454,7 +454,7 @@ async function retainSeries(trx: Transaction<SyncDatabase>, ops: Op<'diary_serie
   }
 }
 
-async function recordSkips(trx: Transaction<SyncDatabase>, ops: Op<'sync_skip.record'>[], at: string) {
+async function recordSkips(trx: Transaction<Database>, ops: Op<'sync_skip.record'>[], at: string) {
   const unique = [
     ...new Map(ops.map((o) => [`${o.accountId}\u0000${o.resource}\u0000${o.graphId}`, o])).values(),
   ];
@@ -483,7 +483,7 @@ async function recordSkips(trx: Transaction<SyncDatabase>, ops: Op<'sync_skip.re
   }
 }
 
-async function clearSkips(trx: Transaction<SyncDatabase>, ops: Op<'sync_skip.clear'>[]) {
+async function clearSkips(trx: Transaction<Database>, ops: Op<'sync_skip.clear'>[]) {
   for (const [group, graphIds] of groupBy(
     ops,
     (o) => `${o.accountId}\u0000${o.resource}`,

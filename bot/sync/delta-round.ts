@@ -18,7 +18,7 @@ import { LeaseLostError } from './lease.js';
 import type { RequestStats } from './mailbox-gate.js';
 import { commitPage, resetCursor } from './page-commit.js';
 import { finishRun, startRun, type RunEnd } from './run-record.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 import { ReconnectRequiredError } from './token-provider.js';
 
 /**
@@ -62,7 +62,7 @@ export interface RoundSpec<T> {
 }
 
 export interface RoundDeps {
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   client: Client;
   graphBaseUrl: string;
   owner: string;

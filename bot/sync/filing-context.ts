@@ -4,7 +4,7 @@ import { normalizeAddress } from './core/addresses.js';
 import { compileBlocklist } from './core/blocklist.js';
 import type { ContactDirectory } from './core/filing.js';
 import type { FilingContext } from './core/filters.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * What the pure filing rules need about one account, read from the store: its own addresses, the
@@ -18,7 +18,7 @@ export interface AccountFilingContext extends FilingContext {
 }
 
 export async function loadFilingContext(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   accountId: string,
   options: { fileWithoutContact: boolean },
 ): Promise<AccountFilingContext> {

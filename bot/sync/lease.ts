@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { toIso } from '../store/columns.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 import type { StoreDialect } from '../store/store.js';
 
 /**
@@ -28,7 +28,7 @@ export const SYNCABLE_STATES = ['active'] as const;
  * Returns the claimed account ids.
  */
 export async function claimDueAccounts(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   dialect: StoreDialect,
   options: ClaimOptions,
 ): Promise<string[]> {
@@ -59,7 +59,7 @@ export async function claimDueAccounts(
 
 /** Claims one given account ("sync now") if nobody holds a live lease on it, this worker included. */
 export async function claimAccount(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   accountId: string,
   options: Omit<ClaimOptions, 'limit'>,
 ): Promise<boolean> {
@@ -89,7 +89,7 @@ export async function claimAccount(
  * lost (expired and taken over): its work must stop without committing anything more.
  */
 export async function renewLeases(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   owner: string,
   accountIds: readonly string[],
   leaseMs: number,
@@ -107,11 +107,7 @@ export async function renewLeases(
   return rows.map((r) => r.account_id);
 }
 
-export async function releaseLease(
-  db: Kysely<SyncDatabase>,
-  owner: string,
-  accountId: string,
-): Promise<void> {
+export async function releaseLease(db: Kysely<Database>, owner: string, accountId: string): Promise<void> {
   await db.deleteFrom('job_leases').where('account_id', '=', accountId).where('owner', '=', owner).execute();
 }
 
@@ -129,7 +125,7 @@ export class LeaseLostError extends Error {
  * @throws LeaseLostError
  */
 export async function fenceLease(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   owner: string,
   accountId: string,
   now: number,

@@ -9,7 +9,7 @@ import { reconcileMailPage } from './core/mail-reconcile.js';
 import type { SyncResource } from './core/store-ops.js';
 import type { RoundSpec } from './delta-round.js';
 import { withSensitivity } from './sensitivity-lookup.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * A mail folder's round: per-folder `messages/delta` with the core's $select, $expand and Prefer
@@ -22,7 +22,7 @@ import type { SyncDatabase } from './sync-tables.js';
  */
 
 export interface MailRoundOptions {
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   client: Client;
   graphBaseUrl: string;
   accountId: string;

@@ -9,7 +9,7 @@ import {
 import { toIso } from '../store/columns.js';
 import { clientStateMatches } from './client-state.js';
 import type { SyncRequester } from './sync-requests.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 import type { Kysely } from 'kysely';
 
 /**
@@ -44,7 +44,7 @@ export interface NotificationCounters {
 }
 
 export interface NotificationRouteDeps {
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   logger: Logger;
   requests: SyncRequester;
   counters?: NotificationCounters;

@@ -8,7 +8,7 @@ import type { DeltaCursor } from './core/delta-cursor.js';
 import type { PageCounts, StoreOp, SyncResource } from './core/store-ops.js';
 import { applyOps } from './apply-ops.js';
 import { fenceLease } from './lease.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * The exactly-once unit: one delta page's store ops, the cursor that follows it, and the run record's
@@ -55,7 +55,7 @@ export interface CommittedPage {
   updated: number;
 }
 
-export async function commitPage(db: Kysely<SyncDatabase>, page: PageCommit): Promise<CommittedPage> {
+export async function commitPage(db: Kysely<Database>, page: PageCommit): Promise<CommittedPage> {
   return db.transaction().execute(async (trx) => {
     await fenceLease(trx, page.owner, page.accountId, page.now);
     const applied = await applyOps(trx, page.ops, page.now);
@@ -87,7 +87,7 @@ export interface StoredCursor {
 }
 
 export async function loadCursor(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   accountId: string,
   resource: SyncResource,
 ): Promise<StoredCursor> {
@@ -110,7 +110,7 @@ export async function loadCursor(
  * like a page, so only the lease holder can reset.
  */
 export async function resetCursor(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   owner: string,
   accountId: string,
   resource: SyncResource,
@@ -127,7 +127,7 @@ export async function resetCursor(
 }
 
 async function saveCursor(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   accountId: string,
   resource: SyncResource,
   cursor: DeltaCursor,
@@ -168,7 +168,7 @@ async function saveCursor(
  * existed: that cannot know what its earlier pages listed, so it neither stamps nor sweeps.
  */
 async function baselineGeneration(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   page: PageCommit,
   baseline: BaselinePage,
 ): Promise<number | null> {
@@ -205,7 +205,7 @@ async function baselineGeneration(
 
 /** After the page's ops, so a link the page moved into this folder (or revived) is stamped too. */
 async function stampListed(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   accountId: string,
   baseline: BaselinePage,
   generation: number,
@@ -237,7 +237,7 @@ async function stampListed(
  * generation) are gone from Outlook, so they are detached like a reported removal. CRM records stay.
  */
 async function detachUnlisted(
-  trx: Transaction<SyncDatabase>,
+  trx: Transaction<Database>,
   accountId: string,
   scope: BaselineScope,
   generation: number,
@@ -302,7 +302,7 @@ interface RunDelta {
   done: number;
 }
 
-async function addToRun(trx: Transaction<SyncDatabase>, runId: string, delta: RunDelta): Promise<void> {
+async function addToRun(trx: Transaction<Database>, runId: string, delta: RunDelta): Promise<void> {
   const run = await trx.selectFrom('sync_runs').select('skipped').where('id', '=', runId).executeTakeFirst();
   if (!run) throw new Error(`sync run ${runId} does not exist`);
   const skipped = fromJsonText(run.skipped);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { newId, toIso } from '../store/columns.js';
 import type { SyncRunStatus } from '../store/schema.js';
 import type { SyncResource } from './core/store-ops.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * One `sync_runs` row per resource round, for the health tab: opened when the round starts, counters
@@ -12,7 +12,7 @@ import type { SyncDatabase } from './sync-tables.js';
  */
 
 export async function startRun(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   input: {
     accountId: string;
     resource: SyncResource;
@@ -46,7 +46,7 @@ export interface RunEnd {
   now: number;
 }
 
-export async function finishRun(db: Kysely<SyncDatabase>, runId: string, end: RunEnd): Promise<void> {
+export async function finishRun(db: Kysely<Database>, runId: string, end: RunEnd): Promise<void> {
   await db
     .updateTable('sync_runs')
     .set({

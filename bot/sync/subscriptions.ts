@@ -5,7 +5,7 @@ import { toIso } from '../store/columns.js';
 import { hashClientState, newClientState } from './client-state.js';
 import type { SyncResource } from './core/store-ops.js';
 import { graphFailure } from './graph-client.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * Keeps one Graph change-notification subscription per synced resource of an account (the messages of
@@ -52,7 +52,7 @@ export function subscriptionResource(resource: SyncResource): string {
 }
 
 export async function ensureSubscriptions(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   client: Client,
   accountId: string,
   wanted: readonly SyncResource[],
@@ -95,7 +95,7 @@ export async function ensureSubscriptions(
 }
 
 async function create(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   client: Client,
   accountId: string,
   resource: SyncResource,
@@ -130,7 +130,7 @@ async function create(
 
 /** False when Graph no longer has the subscription (its row is then removed). */
 async function renew(
-  db: Kysely<SyncDatabase>,
+  db: Kysely<Database>,
   client: Client,
   id: string,
   settings: SubscriptionSettings,
@@ -156,7 +156,7 @@ async function renew(
   return true;
 }
 
-async function remove(db: Kysely<SyncDatabase>, client: Client, id: string): Promise<void> {
+async function remove(db: Kysely<Database>, client: Client, id: string): Promise<void> {
   try {
     await client.api(`/subscriptions/${id}`).delete();
   } catch (err) {

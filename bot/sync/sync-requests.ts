@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { toIso } from '../store/columns.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 
 /**
  * "Sync this account soon", from change notifications, lifecycle events or the tab. Requests are
@@ -16,7 +16,7 @@ export interface SyncRequester {
 }
 
 export interface SyncRequesterOptions {
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   /** Called after the accounts were made due, e.g. to wake an in-process worker. */
   onRequested?: (accountIds: string[]) => void;
   onError?: (err: unknown) => void;

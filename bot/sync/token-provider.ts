@@ -1,11 +1,9 @@
 import { InteractionRequiredAuthError, type AccountInfo } from '@azure/msal-node';
 import { GraphClientError } from '@microsoft/microsoft-graph-client';
-import type { Kysely } from 'kysely';
 import { msalClientFor, type MsalSettings } from '../sign-in/msal-client-factory.js';
 import type { Store } from '../store/store.js';
 import { VaultDecryptError, type TokenCipher } from '../vault/token-cipher.js';
 import { markReconnectRequired, type AttentionCause, type AttentionEvents } from './account-attention.js';
-import type { SyncDatabase } from './sync-tables.js';
 
 /**
  * Access tokens for one account's mailbox, from its encrypted msal cache via `acquireTokenSilent`
@@ -67,7 +65,7 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const now = deps.now ?? Date.now;
-  const db = deps.store.db as unknown as Kysely<SyncDatabase>;
+  const db = deps.store.db;
   const cached = new Map<string, { token: string; expiresAt: number }>();
   const pending = new Map<string, Promise<string>>();
   const dead = new Map<string, ReconnectRequiredError>();

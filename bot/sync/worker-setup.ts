@@ -8,7 +8,6 @@ import { createAttentionEvents, type AttentionEvents } from './account-attention
 import { DEFAULT_WINDOW_SETTINGS } from './core/calendar-window.js';
 import { DEFAULT_SCHEDULE_SETTINGS } from './core/scheduling.js';
 import { DEFAULT_SUBSCRIPTION_TIMING } from './subscriptions.js';
-import { syncDb } from './sync-tables.js';
 import { createTokenProvider } from './token-provider.js';
 import { createSyncWorker, type SyncWorker } from './worker.js';
 
@@ -44,7 +43,7 @@ export function createSyncWorkerFromConfig(
     events: attention,
   });
   const worker = createSyncWorker({
-    db: syncDb(deps.store),
+    db: deps.store.db,
     dialect: deps.store.dialect,
     logger: deps.logger.child({ component: 'sync-worker' }),
     graphBaseUrl: config.GRAPH_BASE_URL,

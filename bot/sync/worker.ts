@@ -9,7 +9,7 @@ import { syncAccount, type AccountRunResult, type SyncSettings } from './account
 import { claimAccount, claimDueAccounts, renewLeases } from './lease.js';
 import type { SubscriptionSettings } from './subscriptions.js';
 import { createSyncRequester, type SyncRequester } from './sync-requests.js';
-import type { SyncDatabase } from './sync-tables.js';
+import type { Database } from '../store/schema.js';
 import type { TokenProvider } from './token-provider.js';
 import type { Kysely } from 'kysely';
 
@@ -21,7 +21,7 @@ import type { Kysely } from 'kysely';
  */
 
 export interface SyncWorkerDeps {
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   dialect: StoreDialect;
   logger: Logger;
   graphBaseUrl: string;

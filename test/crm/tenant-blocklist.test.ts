@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { ensureAccount, findCrmUserForTeams } from '../../bot/crm/crm-directory.js';
 import { importCrm } from '../../bot/crm/import.js';
 import { loadFilingContext } from '../../bot/sync/filing-context.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import { blockingEntry } from '../../bot/sync/core/blocklist.js';
 import { forEachDialect } from '../support/postgres.js';
 
@@ -26,7 +25,7 @@ forEachDialect('tenant blocklist via CRM import', (suite) => {
       email: 'alice.smith@contoso.com',
     });
     const account = await ensureAccount(suite.store.db, user!);
-    return (await loadFilingContext(syncDb(suite.store), account.id, { fileWithoutContact: false })).policy;
+    return (await loadFilingContext(suite.store.db, account.id, { fileWithoutContact: false })).policy;
   }
 
   it('loads entries from JSON and CSV, and the sync filters block them', async function () {

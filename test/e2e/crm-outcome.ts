@@ -1,7 +1,6 @@
 import type { Config } from '../../bot/config/config.js';
 import { fromJsonText } from '../../bot/store/columns.js';
 import type { Store } from '../../bot/store/store.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import type { TestEmulator } from '../support/emulator.js';
 import {
   actualDiaryKeys,
@@ -63,7 +62,7 @@ export async function crmOutcome(
     end: new Date(today + (config.DIARY_DAYS_AHEAD + 1) * DAY_MS).toISOString(),
   };
   const diary = expectedDiaryKeys(emulator, user.id, window, (people) => people.some((p) => contacts.has(p)));
-  const db = syncDb(store);
+  const db = store.db;
   return {
     accountId: account.id,
     expected: { mail, diary },

@@ -9,7 +9,6 @@ import {
   releaseLease,
   renewLeases,
 } from '../../bot/sync/lease.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/postgres.js';
 import { CONTOSO, seedAccount, seedTenant } from './support/accounts.js';
 
@@ -25,7 +24,7 @@ for (const dialect of DIALECTS)
         return fixture.store;
       },
     };
-    const db = () => syncDb(suite.store);
+    const db = () => suite.store.db;
 
     before(async function () {
       fixture = await openTestStore(dialect);
@@ -119,7 +118,7 @@ for (const dialect of DIALECTS)
         const claims = await Promise.all(
           stores.flatMap((s, w) =>
             [0, 1, 2, 3].map(() =>
-              claimDueAccounts(syncDb(s), suite.dialect, {
+              claimDueAccounts(s.db, suite.dialect, {
                 owner: `w${w}`,
                 limit: 4,
                 leaseMs: LEASE_MS,

@@ -17,7 +17,6 @@ import {
   type SyncRequester,
   type SyncRequesterOptions,
 } from '../../bot/sync/sync-requests.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import { forEachDialect } from '../support/postgres.js';
 import { waitFor } from './support/wait.js';
 import { CONTOSO, seedAccount, seedTenant } from './support/accounts.js';
@@ -35,7 +34,7 @@ forEachDialect('notification routes', (suite) => {
   let logged: string;
   let requests: SyncRequester;
   let requesterOptions: SyncRequesterOptions;
-  const db = () => syncDb(suite.store);
+  const db = () => suite.store.db;
 
   before(async function () {
     await seedTenant(suite.store);

@@ -10,7 +10,6 @@ import {
   type PageCommit,
 } from '../../bot/sync/page-commit.js';
 import { startRun } from '../../bot/sync/run-record.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import { forEachDialect } from '../support/postgres.js';
 import { CONTOSO, seedAccount, seedContact, seedTenant } from './support/accounts.js';
 
@@ -23,7 +22,7 @@ const T = CONTOSO.id;
 const OWNER = 'w1';
 
 forEachDialect('page commit', (suite) => {
-  const db = () => syncDb(suite.store);
+  const db = () => suite.store.db;
   let alice: string;
   let bob: string;
   let priya: string;

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createAttentionEvents, markReconnectRequired } from '../../bot/sync/account-attention.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import {
   executeAction,
   PEOPLE,
@@ -85,13 +84,13 @@ describe('bot journey: later — status, disable and reconnect (Alice)', functio
     const before = stack.cardsIn(personalChat(alice)).length;
     // Two requests hit the dead token at once: the state changes once, so the user is told once.
     await Promise.all([
-      markReconnectRequired(syncDb(stack.store), events, {
+      markReconnectRequired(stack.store.db, events, {
         accountId,
         cause: 'invalid_grant',
         reason: 'refresh token revoked',
         now: Date.now(),
       }),
-      markReconnectRequired(syncDb(stack.store), events, {
+      markReconnectRequired(stack.store.db, events, {
         accountId,
         cause: 'invalid_grant',
         reason: 'refresh token revoked',
@@ -141,7 +140,7 @@ describe('bot journey: later — status, disable and reconnect (Alice)', functio
     const accountId = await activate(stack, alice);
     const before = stack.cardsIn(personalChat(alice)).length;
     // The worker process has its own events, which nobody here listens to.
-    await markReconnectRequired(syncDb(stack.store), createAttentionEvents(), {
+    await markReconnectRequired(stack.store.db, createAttentionEvents(), {
       accountId,
       cause: 'consent_revoked',
       reason: 'consent for Cloud Sync was revoked',

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
 import { finishRun, startRun } from '../../bot/sync/run-record.js';
-import { syncDb } from '../../bot/sync/sync-tables.js';
 import { DIALECTS } from '../support/postgres.js';
 import {
   executeAction,
@@ -88,7 +87,7 @@ for (const dialect of DIALECTS)
       assert.equal((await sentMail()).value.length, 0, 'no confirmation before the import has started');
 
       // The worker opens its import runs as delta-round.ts does (bot/sync/run-record.ts).
-      const db = syncDb(stack.store);
+      const db = stack.store.db;
       const runs: string[] = [];
       for (const resource of ['mail:inbox', 'mail:sentitems', 'diary'] as const)
         runs.push(

@@ -1,6 +1,6 @@
 import type { Recipient } from '@microsoft/microsoft-graph-types';
 import type { Kysely } from 'kysely';
-import type { SyncDatabase } from '../../../bot/sync/sync-tables.js';
+import type { Database } from '../../../bot/store/schema.js';
 import { instancesInWindow } from '../../../emulator/graph/event-view.js';
 import type { TestEmulator } from '../../support/emulator.js';
 
@@ -58,7 +58,7 @@ export function expectedMail(emu: TestEmulator, userId: string, rules: MailRules
   return { filed };
 }
 
-export async function actualMail(db: Kysely<SyncDatabase>, accountId: string): Promise<MailExpectation> {
+export async function actualMail(db: Kysely<Database>, accountId: string): Promise<MailExpectation> {
   const rows = await db
     .selectFrom('mail_item_owners as o')
     .innerJoin('mail_items as m', 'm.id', 'o.mail_item_id')
@@ -102,7 +102,7 @@ export function expectedDiaryKeys(
   return keys.sort();
 }
 
-export async function actualDiaryKeys(db: Kysely<SyncDatabase>, accountId: string): Promise<string[]> {
+export async function actualDiaryKeys(db: Kysely<Database>, accountId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('diary_item_owners as o')
     .innerJoin('diary_items as d', 'd.id', 'o.diary_item_id')

@@ -15,7 +15,7 @@ import {
 import type { SyncSettings } from '../../../bot/sync/account-sync.js';
 import { DEFAULT_WINDOW_SETTINGS } from '../../../bot/sync/core/calendar-window.js';
 import { DEFAULT_SCHEDULE_SETTINGS } from '../../../bot/sync/core/scheduling.js';
-import { syncDb, type SyncDatabase } from '../../../bot/sync/sync-tables.js';
+import type { Database } from '../../../bot/store/schema.js';
 import { createTokenProvider, type TokenProvider } from '../../../bot/sync/token-provider.js';
 import { createTokenCipher, type TokenCipher } from '../../../bot/vault/token-cipher.js';
 import { DEMO, signInForCode } from '../../support/emulator-msal.js';
@@ -38,7 +38,7 @@ export interface SyncEnv {
   emu: TestEmulator;
   fixture: TestStore;
   store: Store;
-  db: Kysely<SyncDatabase>;
+  db: Kysely<Database>;
   dialect: StoreDialect;
   cipher: TokenCipher;
   cipherKey: string;
@@ -96,7 +96,7 @@ export async function startSyncEnv(
     emu,
     fixture,
     store: fixture.store,
-    db: syncDb(fixture.store),
+    db: fixture.store.db,
     dialect,
     cipher,
     cipherKey,
