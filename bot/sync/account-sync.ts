@@ -12,6 +12,7 @@ import { loadFilingContext, type AccountFilingContext } from './filing-context.j
 import { createGraphClient, graphApiRoot } from './graph-client.js';
 import { newRequestStats } from './mailbox-gate.js';
 import { mailResource, mailRound } from './mail-round.js';
+import { releaseLease } from './lease.js';
 import { loadCursor } from './page-commit.js';
 import { ensureSubscriptions, type SubscriptionSettings } from './subscriptions.js';
 import type { Database } from '../store/schema.js';
@@ -79,7 +80,7 @@ export async function syncAccount(
     .where('id', '=', accountId)
     .executeTakeFirst();
   if (!account || account.state !== 'active') {
-    await releaseOnly(db, deps.owner, accountId);
+    await releaseLease(db, deps.owner, accountId);
     return { outcome: 'not_active', resources: {}, requests: 0 };
   }
 
@@ -255,14 +256,6 @@ async function finish(
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 1) break;
     }
-    await trx
-      .deleteFrom('job_leases')
-      .where('account_id', '=', account.id)
-      .where('owner', '=', deps.owner)
-      .execute();
+    await releaseLease(trx, deps.owner, account.id);
   });
-}
-
-async function releaseOnly(db: Kysely<Database>, owner: string, accountId: string): Promise<void> {
-  await db.deleteFrom('job_leases').where('account_id', '=', accountId).where('owner', '=', owner).execute();
 }

@@ -107,6 +107,7 @@ export async function renewLeases(
   return rows.map((r) => r.account_id);
 }
 
+/** Hands the account back; inside the run's final transaction when it has one. */
 export async function releaseLease(db: Kysely<Database>, owner: string, accountId: string): Promise<void> {
   await db.deleteFrom('job_leases').where('account_id', '=', accountId).where('owner', '=', owner).execute();
 }

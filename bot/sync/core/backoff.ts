@@ -1,8 +1,7 @@
 /**
- * Retry decisions for one Graph request. 429 and 503 carry Retry-After, which is always honoured: the
- * delay is never shorter than it. Other transient failures (500, 502, 503, 504 without the header)
- * back off exponentially with full jitter (a uniform delay in [0, min(cap, base·2^attempt)]), which
- * spreads retries of many mailboxes instead of synchronising them.
+ * Backoff arithmetic: exponential backoff with full jitter (a uniform delay in
+ * [0, min(cap, base·2^attempt)]), which spreads retries of many mailboxes instead of synchronising
+ * them, and Retry-After read as a delay, which a throttled mailbox always honours.
  */
 
 export interface RetryPolicy {
@@ -10,44 +9,6 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Retries per request before the run gives up and the account is rescheduled. */
   maxAttempts: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 5 };
-
-export type RetryDecision =
-  | { kind: 'retry'; delayMs: number; throttled: boolean }
-  /** Attempts are used up; no request to this mailbox before `now + notBeforeMs`. */
-  | { kind: 'give-up'; notBeforeMs: number; throttled: boolean }
-  /** Not a transient failure: retrying would fail the same way. */
-  | { kind: 'fail' };
-
-const TRANSIENT = new Set([429, 500, 502, 503, 504]);
-
-export interface FailedResponse {
-  status: number;
-  retryAfter?: string | null;
-  /** Retries already made for this request (0 for the first failure). */
-  attempt: number;
-}
-
-export function retryDecision(
-  response: FailedResponse,
-  now: number,
-  policy: RetryPolicy,
-  random: () => number,
-): RetryDecision {
-  if (!TRANSIENT.has(response.status)) return { kind: 'fail' };
-  const retryAfterMs = parseRetryAfter(response.retryAfter, now);
-  const throttled = response.status === 429 || (response.status === 503 && retryAfterMs !== null);
-  const backoff = fullJitterDelay(response.attempt, policy, random);
-  const delayMs =
-    retryAfterMs === null
-      ? backoff
-      : response.status === 429
-        ? retryAfterMs
-        : Math.max(retryAfterMs, backoff);
-  if (response.attempt >= policy.maxAttempts) return { kind: 'give-up', notBeforeMs: delayMs, throttled };
-  return { kind: 'retry', delayMs, throttled };
 }
 
 /** A uniform delay in [0, min(maxDelayMs, baseDelayMs · 2^attempt)). */

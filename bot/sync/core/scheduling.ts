@@ -6,9 +6,9 @@ import { fullJitterDelay } from './backoff.js';
  *
  * - Polling: a completed run schedules the next one a poll interval later, ± jitter so that thousands
  *   of accounts enabled together do not poll in lockstep.
- * - Notifications: due within `notificationDelayMs` (well under a second). Further notifications
- *   before the run starts coalesce into it; one that arrives during a run asks for a rerun right
- *   after, so a change committed mid-run is not left for the next poll.
+ * - Requests (notifications, the tab): one that arrived during a run asks for a rerun
+ *   `notificationDelayMs` after it (well under a second), so a change committed mid-run is not left
+ *   for the next poll.
  * - Throttling: nothing is due before `notBefore` (Retry-After), whatever else asks.
  * - Failures: exponential backoff with full jitter over consecutive failed runs, capped at the poll
  *   interval (polling would retry by then anyway).
@@ -44,29 +44,6 @@ export type RunOutcome =
   | { kind: 'throttled'; notBefore: number }
   | { kind: 'failed'; consecutiveFailures: number }
   | { kind: 'stopped' };
-
-export function newSchedule(now: number): AccountSchedule {
-  return { dueAt: now, notBefore: 0, running: false, rerunRequested: false };
-}
-
-export function isDue(schedule: AccountSchedule, now: number): boolean {
-  return !schedule.running && schedule.dueAt !== null && now >= Math.max(schedule.dueAt, schedule.notBefore);
-}
-
-export function onNotification(
-  schedule: AccountSchedule,
-  now: number,
-  settings: ScheduleSettings,
-): AccountSchedule {
-  if (schedule.running) return { ...schedule, rerunRequested: true };
-  const soon = now + settings.notificationDelayMs;
-  const dueAt = schedule.dueAt === null ? soon : Math.min(schedule.dueAt, soon);
-  return { ...schedule, dueAt: Math.max(dueAt, schedule.notBefore) };
-}
-
-export function onRunStarted(schedule: AccountSchedule): AccountSchedule {
-  return { ...schedule, running: true, rerunRequested: false };
-}
 
 export function onRunFinished(
   schedule: AccountSchedule,
