@@ -1,28 +1,52 @@
-import { purgeAccountData } from '../tab-api/account-commands.js';
+import type { Transaction } from 'kysely';
 import type { Effect } from './core/effects.js';
 import { transition } from './core/state-machine.js';
 import type { Actor, EnablementEvent, EnablementState } from './core/states.js';
 import { newId, nowIso } from '../store/columns.js';
+import { releaseCopiedItems } from '../store/copied-items.js';
+import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { accountById, type SyncAccount } from '../crm/crm-directory.js';
 
 /**
- * One enablement step made durable: the state machine decides, then the new state, the store's share of
- * the effects (tokens deleted, data purged, next run scheduled or cleared) and the audit entry commit in
- * one transaction, compare-and-set on the state read, exactly as the tab's account commands do. The
- * remaining effects are returned for the effects handler to perform after the commit.
+ * One enablement step made durable, for every surface (chat, browser callbacks, IT, worker and the tab):
+ * the state machine decides, then the new state, the store's share of the effects (tokens deleted, data
+ * purged, next run scheduled or cleared) and the audit entry commit in one transaction, compare-and-set
+ * on the state read. The remaining effects are returned for the effects handler to perform after the
+ * commit.
  */
 
 export type StepResult =
   | { ok: true; account: SyncAccount; from: EnablementState; effects: Effect[] }
-  | { ok: false; error: string; account?: SyncAccount };
+  | {
+      ok: false;
+      error: string;
+      account?: SyncAccount;
+      /** The step was allowed but another change to the account committed first. */
+      raced?: true;
+    };
 
 export interface StepOptions {
   /** Who is written in the audit log: a CRM user id, or the component for the system. */
   auditActor: string;
   /** Runs after the decision and before the commit, e.g. removing Graph subscriptions while tokens exist. */
   beforeCommit?: (account: SyncAccount, effects: readonly Effect[]) => Promise<void>;
+  /**
+   * The owner's object id when the caller has already established whose account this is (the tab
+   * resolves the CRM user from the caller's token, also before the bot has bound them); otherwise the
+   * CRM user's bound Teams object id.
+   */
+  ownerAadObjectId?: string;
   now?: Date;
+}
+
+/** What "delete what Cloud Sync copied" means, on every surface that can switch Cloud Sync off. */
+async function purgeAccountData(trx: Transaction<Database>, account: SyncAccount): Promise<void> {
+  const owner = { id: account.id, tenantId: account.tenantId };
+  await releaseCopiedItems(trx, owner, 'mail');
+  await releaseCopiedItems(trx, owner, 'diary');
+  await trx.deleteFrom('sync_skips').where('account_id', '=', account.id).execute();
+  await trx.deleteFrom('sync_cursors').where('account_id', '=', account.id).execute();
 }
 
 async function ownerOf(store: Store, crmUserId: string): Promise<string> {
@@ -46,7 +70,10 @@ export async function applyStep(
   if (!account) return { ok: false, error: 'There is no Cloud Sync account for this user.' };
   const at = options.now ?? new Date();
   const result = transition(
-    { state: account.state, ownerAadObjectId: await ownerOf(store, account.crmUserId) },
+    {
+      state: account.state,
+      ownerAadObjectId: options.ownerAadObjectId ?? (await ownerOf(store, account.crmUserId)),
+    },
     event,
     actor,
     at,
@@ -74,7 +101,7 @@ export async function applyStep(
     if (types.has('delete_tokens')) {
       await trx.deleteFrom('token_caches').where('account_key', '=', account.id).execute();
     }
-    if (types.has('purge_data')) await purgeAccountData(trx, { id: account.id, tenant_id: account.tenantId });
+    if (types.has('purge_data')) await purgeAccountData(trx, account);
     await trx
       .insertInto('audit_log')
       .values({
@@ -92,7 +119,12 @@ export async function applyStep(
     return true;
   });
   if (!committed) {
-    return { ok: false, error: 'Your Cloud Sync changed at the same moment. Please try again.', account };
+    return {
+      ok: false,
+      error: 'Your Cloud Sync changed at the same moment. Please try again.',
+      account,
+      raced: true,
+    };
   }
   return {
     ok: true,

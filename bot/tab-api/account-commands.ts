@@ -1,10 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Effect } from '../enablement/core/effects.js';
-import { transition } from '../enablement/core/state-machine.js';
+import { applyStep } from '../enablement/enablement-runner.js';
 import type { EnablementEvent } from '../enablement/core/states.js';
 import type { SwitchableResource } from '../enablement/core/resource-switches.js';
 import { newId, nowIso } from '../store/columns.js';
-import { releaseCopiedItems } from '../store/copied-items.js';
 import { switchResource } from '../sync/resource-switches.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -12,10 +11,11 @@ import type { Principal } from './caller/principal.js';
 import { conflict, forbidden } from './http-errors.js';
 
 /**
- * The tab's actions on the caller's own sync account. Pause, resume and disable go through the same
- * enablement state machine as the bot (same rules, same refusals, same audit entry); sync-now only
- * moves the next run forward; mail and diary are switched on and off as the chat's command does. State changes are compare-and-set on the current state, so a concurrent
- * change from the bot or the worker makes this one fail with 409 instead of overwriting it.
+ * The tab's actions on the caller's own sync account. Pause, resume and disable are committed by the
+ * same enablement step as the bot's (same rules, same refusals, same state reason and audit entry);
+ * sync-now only moves the next run forward; mail and diary are switched on and off as the chat's command
+ * does. State changes are compare-and-set on the current state, so a concurrent change from the bot or
+ * the worker makes this one fail with 409 instead of overwriting it.
  */
 
 export type TabEvent = Extract<EnablementEvent, { type: 'pause' | 'resume' | 'disable' }>;
@@ -68,6 +68,8 @@ async function ownAccount(db: Kysely<Database>, principal: Principal): Promise<O
   return account;
 }
 
+const auditActor = (principal: Principal): string => principal.crmUser?.id ?? principal.email;
+
 async function audit(
   trx: Transaction<Database>,
   principal: Principal,
@@ -79,7 +81,7 @@ async function audit(
     .values({
       id: newId(),
       tenant_id: account.tenant_id,
-      actor: principal.crmUser?.id ?? principal.email,
+      actor: auditActor(principal),
       action: entry.action,
       subject: account.id,
       from_state: entry.from,
@@ -90,18 +92,6 @@ async function audit(
     .execute();
 }
 
-/** Shared with the bot's disable flow, so "delete what Cloud Sync copied" means the same everywhere. */
-export async function purgeAccountData(
-  trx: Transaction<Database>,
-  account: Pick<OwnAccount, 'id' | 'tenant_id'>,
-): Promise<void> {
-  const owner = { id: account.id, tenantId: account.tenant_id };
-  await releaseCopiedItems(trx, owner, 'mail');
-  await releaseCopiedItems(trx, owner, 'diary');
-  await trx.deleteFrom('sync_skips').where('account_id', '=', account.id).execute();
-  await trx.deleteFrom('sync_cursors').where('account_id', '=', account.id).execute();
-}
-
 export function createAccountCommands(deps: AccountCommandsDeps): AccountCommands {
   const now = deps.now ?? (() => new Date());
   const db = deps.store.db;
@@ -110,8 +100,9 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
     async apply(principal, event) {
       const account = await ownAccount(db, principal);
       const at = now();
-      const result = transition(
-        { state: account.state, ownerAadObjectId: principal.objectId },
+      const result = await applyStep(
+        deps.store,
+        account.id,
         event,
         {
           kind: 'person',
@@ -119,44 +110,20 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
           crmAdmin: principal.crmAdmin,
           itAdmin: principal.itAdmin,
         },
-        at,
+        { auditActor: auditActor(principal), ownerAadObjectId: principal.objectId, now: at },
       );
-      if (!result.ok) throw conflict('not_allowed_now', result.error);
-      const types = new Set(result.effects.map((e) => e.type));
-      const nextRunAt = types.has('start_sync') ? at.toISOString() : null;
-
-      await db.transaction().execute(async (trx) => {
-        const updated = await trx
-          .updateTable('sync_accounts')
-          .set({
-            state: result.next,
-            state_reason: result.audit.reason,
-            updated_at: nowIso(),
-            ...(types.has('start_sync') || types.has('stop_sync') ? { next_run_at: nextRunAt } : {}),
-          })
-          .where('id', '=', account.id)
-          .where('state', '=', account.state)
-          .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) !== 1) {
-          throw conflict(
-            'state_changed',
-            'Your sync changed while you were looking at it. Refresh and try again.',
-          );
-        }
-        if (types.has('delete_tokens'))
-          await trx.deleteFrom('token_caches').where('account_key', '=', account.id).execute();
-        if (types.has('purge_data')) await purgeAccountData(trx, account);
-        await audit(trx, principal, account, {
-          action: result.audit.event,
-          from: result.audit.from,
-          to: result.audit.to,
-          reason: result.audit.reason,
-          at: result.audit.at,
-        });
-      });
+      if (!result.ok) {
+        throw result.raced
+          ? conflict(
+              'state_changed',
+              'Your sync changed while you were looking at it. Refresh and try again.',
+            )
+          : conflict('not_allowed_now', result.error);
+      }
+      const started = result.effects.some((e) => e.type === 'start_sync');
       await deps.onEffects?.(account.id, result.effects);
-      if (types.has('start_sync')) deps.onSyncRequested?.(account.id);
-      return { state: result.next, nextRunAt };
+      if (started) deps.onSyncRequested?.(account.id);
+      return { state: result.account.state, nextRunAt: started ? at.toISOString() : null };
     },
 
     async syncNow(principal) {
@@ -199,7 +166,7 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
         accountId: account.id,
         resource,
         on,
-        actor: principal.crmUser?.id ?? principal.email,
+        actor: auditActor(principal),
         now: now(),
       });
       if (!result.ok) throw conflict('not_allowed_now', result.message);
