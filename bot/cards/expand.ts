@@ -9,8 +9,6 @@ export interface AdaptiveCardJson {
   [key: string]: unknown;
 }
 
-export const adaptiveCardContentType = 'application/vnd.microsoft.card.adaptive';
-
 /** Expands a template with its data; values are inserted as data, never evaluated as expressions. */
 export function expandCard(template: object, data: Record<string, unknown>): AdaptiveCardJson {
   return new ACData.Template(template).expand({ $root: data }) as AdaptiveCardJson;
