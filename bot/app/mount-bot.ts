@@ -121,6 +121,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     cardKey,
     ticketKey,
     publicUrl: config.PUBLIC_URL,
+    teamsAppId: config.TEAMS_APP_ID,
     scopes: config.SYNC_SCOPES,
     mailFolders: config.MAIL_FOLDERS,
     diaryDaysBack: config.DIARY_DAYS_BACK,

@@ -1,5 +1,7 @@
 import { signInUrl } from '../sign-in/sign-in-routes.js';
 import { signCardRef } from './card-refs.js';
+import { mailFolderName } from './format.js';
+import { syncHealthLink } from './tab-link.js';
 import type { AdaptiveCardJson } from './expand.js';
 import {
   buildDeclinedCard,
@@ -14,6 +16,7 @@ import {
   buildWaitingForItCard,
   buildWelcomeCard,
   consentGrantedNotice,
+  type NoticeTone,
 } from './user-cards.js';
 import type { UserNotice } from '../enablement/core/effects.js';
 import { loadAccountHealth } from '../sync-health/account-health.js';
@@ -31,6 +34,8 @@ export interface CardFactoryDeps {
   cardKey: Buffer;
   ticketKey: Uint8Array;
   publicUrl: string;
+  /** Set in Teams: "Open Sync health" then deep-links to the app's tab (bot/cards/tab-link.ts). */
+  teamsAppId?: string;
   scopes: readonly string[];
   mailFolders: readonly string[];
   diaryDaysBack: number;
@@ -52,9 +57,10 @@ export interface CardFactory {
   accountRef(owner: Owner): string;
   stateCard(owner: Owner, notice?: string): Promise<AdaptiveCardJson>;
   noticeCard(owner: Owner, notice: UserNotice): Promise<AdaptiveCardJson>;
-  signInCard(owner: Owner, notice?: string): Promise<AdaptiveCardJson>;
+  signInCard(owner: Owner, notice?: string, noticeTone?: NoticeTone): Promise<AdaptiveCardJson>;
   statusCard(owner: Owner): Promise<AdaptiveCardJson>;
   disableConfirmation(owner: Owner, allowPurge: boolean): AdaptiveCardJson;
+  /** Where "Open Sync health" leads: the Teams tab in Teams, the web page outside it. */
   tabUrl: string;
 }
 
@@ -74,7 +80,7 @@ export function mismatchFromReason(
 
 export function createCardFactory(deps: CardFactoryDeps): CardFactory {
   const now = deps.now ?? (() => new Date());
-  const tabUrl = `${deps.publicUrl}/tab/`;
+  const tabUrl = syncHealthLink({ publicUrl: deps.publicUrl, teamsAppId: deps.teamsAppId });
 
   const accountRef = (o: Owner) =>
     signCardRef(
@@ -92,7 +98,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     return account ? (await loadAccountHealth(deps.store.db, account, now(), 0)).resources : [];
   }
 
-  async function signInCard(o: Owner, notice?: string): Promise<AdaptiveCardJson> {
+  async function signInCard(o: Owner, notice?: string, noticeTone?: NoticeTone): Promise<AdaptiveCardJson> {
     const url = await signInUrl(
       { publicUrl: deps.publicUrl, ticketKey: deps.ticketKey },
       {
@@ -103,7 +109,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       },
       now(),
     );
-    return buildSignInCard({ signInUrl: url, scopes: deps.scopes, notice });
+    return buildSignInCard({ signInUrl: url, scopes: deps.scopes, notice, noticeTone });
   }
 
   async function statusCard(o: Owner): Promise<AdaptiveCardJson> {
@@ -169,35 +175,38 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
   }
 
   async function noticeCard(o: Owner, notice: UserNotice): Promise<AdaptiveCardJson> {
-    const welcome = (text: string) =>
+    const welcome = (text: string, noticeTone: NoticeTone) =>
       buildWelcomeCard({
         displayName: o.user.displayName,
         state: o.account.state,
         ref: accountRef(o),
         notice: text,
+        noticeTone,
       });
     switch (notice.kind) {
       case 'visibility_granted':
-        return welcome('Your TriSys administrator has made Cloud Sync available to you.');
+        return welcome('Your TriSys administrator has made Cloud Sync available to you.', 'good');
       case 'visibility_revoked':
-        return welcome('Your TriSys administrator has withdrawn Cloud Sync for you.');
+        return welcome('Your TriSys administrator has withdrawn Cloud Sync for you.', 'warning');
       case 'sign_in':
         return signInCard(o);
       case 'work_email_corrected':
         return signInCard(
           o,
           `Your TriSys administrator changed your work e-mail to ${notice.address}. Sign in again to finish switching on Cloud Sync.`,
+          'good',
         );
       case 'sign_in_failed':
         return welcome(
           notice.cancelled
             ? 'Sign-in was cancelled, so nothing changed.'
             : `Sign-in did not work: ${notice.reason}`,
+          notice.cancelled ? 'warning' : 'attention',
         );
       case 'waiting_for_it':
         return waitingCard(o);
       case 'consent_granted':
-        return signInCard(o, consentGrantedNotice);
+        return signInCard(o, consentGrantedNotice, 'good');
       case 'consent_declined': {
         const decided = await deps.store.db
           .selectFrom('approval_requests')
@@ -223,13 +232,13 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       case 'service_active':
         return buildServiceActiveCard({
           email: o.user.workEmail,
-          mailFolderNames: deps.mailFolders.map(folderName),
+          mailFolderNames: deps.mailFolders.map(mailFolderName),
           diaryDaysBack: deps.diaryDaysBack,
           diaryDaysAhead: deps.diaryDaysAhead,
           tabUrl,
         });
       case 'activation_failed':
-        return welcome(`Cloud Sync could not be switched on: ${notice.reason}`);
+        return welcome(`Cloud Sync could not be switched on: ${notice.reason}`, 'attention');
       case 'reconnect_required':
         return buildReconnectCard({ ref: accountRef(o), cause: notice.cause });
       case 'paused':
@@ -249,9 +258,4 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     disableConfirmation: (o, allowPurge) => buildDisableConfirmationCard({ ref: accountRef(o), allowPurge }),
     tabUrl,
   };
-}
-
-const folderNames: Record<string, string> = { inbox: 'Inbox', sentitems: 'Sent Items' };
-function folderName(folder: string): string {
-  return folderNames[folder.toLowerCase()] ?? folder;
 }

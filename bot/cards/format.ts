@@ -31,3 +31,16 @@ export function describePermissions(scopes: readonly string[]): string {
     .map((s) => permissionWords[s.toLowerCase()] ?? s);
   return ['sign you in', ...new Set(lines)].map((l) => `- ${l}`).join('\r');
 }
+
+/** "a", "a and b", "a, b and c". */
+export function joinWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+const folderNames: Record<string, string> = { inbox: 'Inbox', sentitems: 'Sent Items' };
+
+/** A Graph well-known folder name as Outlook shows it ("sentitems" is "Sent Items"). */
+export function mailFolderName(folder: string): string {
+  return folderNames[folder.toLowerCase()] ?? folder;
+}

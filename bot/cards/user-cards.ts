@@ -4,7 +4,7 @@ import type { ImportPhase, KindProgress } from '../sync-health/first-import.js';
 import type { EnablementState } from '../enablement/core/states.js';
 import type { CardVerb } from './card-actions.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
-import { describePermissions, formatWhen } from './format.js';
+import { describePermissions, formatWhen, joinWords } from './format.js';
 import declinedTemplate from './templates/declined.json' with { type: 'json' };
 import disableConfirmationTemplate from './templates/disable-confirmation.json' with { type: 'json' };
 import disableReceiptTemplate from './templates/disable-receipt.json' with { type: 'json' };
@@ -43,16 +43,31 @@ export function verbForNextAction(kind: NextAction): CardVerb {
   }
 }
 
+/**
+ * How a notice on top of a card reads: good news in the success colour, a refusal or a withdrawal in
+ * the warning colour, a failure in the attention colour; a notice without a tone is plain text, so
+ * that nothing negative is ever shown as a success.
+ */
+export type NoticeTone = 'good' | 'warning' | 'attention';
+
+const NOTICE_COLOR: Record<NoticeTone, string> = { good: 'Good', warning: 'Warning', attention: 'Attention' };
+
+export function noticeColor(tone: NoticeTone | undefined): string {
+  return tone ? NOTICE_COLOR[tone] : 'Default';
+}
+
 export function buildWelcomeCard(input: {
   displayName: string;
   state: EnablementState;
   ref: string;
   notice?: string;
+  noticeTone?: NoticeTone;
 }): AdaptiveCardJson {
   const described = describeState(input.state, { viewer: 'owner' });
   return expandCard(welcomeTemplate, {
     greeting: `Hello ${input.displayName}`,
     notice: input.notice ?? '',
+    noticeColor: noticeColor(input.noticeTone),
     stateTitle: described.title,
     stateSummary: described.summary,
     actionLabel: described.nextAction.label,
@@ -107,11 +122,13 @@ export function buildSignInCard(input: {
   signInUrl: string;
   scopes: readonly string[];
   notice?: string;
+  noticeTone?: NoticeTone;
 }): AdaptiveCardJson {
   return expandCard(signInTemplate, {
     signInUrl: input.signInUrl,
     permissionList: describePermissions(input.scopes),
     notice: input.notice ?? '',
+    noticeColor: noticeColor(input.noticeTone),
   });
 }
 
@@ -138,11 +155,6 @@ export function buildIdentityMismatchCard(input: {
   correctionRequested: boolean;
 }): AdaptiveCardJson {
   return expandCard(identityMismatchTemplate, { ...input });
-}
-
-function joinWords(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 export function buildServiceActiveCard(input: {

@@ -159,6 +159,8 @@ const variables = z.object({
     'email',
   ]),
 
+  // The Teams app's id, which card links to the Sync health tab need; unset, cards link the tab's web page.
+  TEAMS_APP_ID: z.string().uuid('must be the Teams app id, a GUID').optional(),
   BOT_ID: z.string().uuid('must be the bot app id, a GUID').optional(),
   BOT_PASSWORD: z.string().min(1).optional(),
   // Where channel tokens on /api/messages are checked (OpenID metadata with the JWKS) and who must have

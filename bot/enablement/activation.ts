@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import { nowIso, toJsonText } from '../store/columns.js';
 import type { Store } from '../store/store.js';
 import type { Owner } from '../cards/card-factory.js';
+import { joinWords, mailFolderName } from '../cards/format.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 
 /**
@@ -50,12 +51,12 @@ export function confirmationMessage(input: {
   diaryDaysAhead: number;
   tabUrl: string;
 }): Message {
-  const folders = input.mailFolders.join(', ');
+  const folders = joinWords(input.mailFolders.map(mailFolderName));
   const content = [
     `<p>Hello ${escapeHtml(input.name)},</p>`,
     '<p>Cloud Sync is now active for your mailbox. TriSys will receive automatically:</p>',
     '<ul>',
-    `<li>e-mail with your candidates and clients in these folders: ${escapeHtml(folders)}</li>`,
+    `<li>e-mail with your candidates and clients in ${escapeHtml(folders)}</li>`,
     `<li>your diary appointments from ${input.diaryDaysBack} days ago to ${input.diaryDaysAhead} days ahead</li>`,
     '</ul>',
     `<p>To see how your sync is doing, open the Sync health tab in Teams (<a href="${escapeHtml(input.tabUrl)}">${escapeHtml(input.tabUrl)}</a>) or send <b>status</b> to the Cloud Sync bot.</p>`,

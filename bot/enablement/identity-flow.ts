@@ -136,7 +136,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
     return reached;
   }
 
-  /** The user's own card once they are a CRM user: where they stand, with what just happened. */
+  /** The user's own card once they are a CRM user: where they stand, with the good news of being found. */
   async function tellLinked(user: CrmUser, notice: string): Promise<void> {
     const account = await ensureAccount(db, user);
     const owner: Owner = { account, user };
@@ -148,6 +148,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
         state: account.state,
         ref: deps.cards.accountRef(owner),
         notice,
+        noticeTone: 'good',
       }),
     );
   }

@@ -97,8 +97,16 @@ describe('admin cards', () => {
       ],
     });
     assertValidCard(card);
-    assert.match(cardText(card), /Alice Smith \(alice\.smith@contoso\.com\)\nSync is on/);
-    assert.match(cardText(card), /Ben Jones \(ben\.jones@contoso\.com\)\nNot available yet/);
+    assert.match(cardText(card), /Alice Smith: Sync is on\nalice\.smith@contoso\.com/);
+    assert.match(cardText(card), /Ben Jones: Not available yet\nben\.jones@contoso\.com/);
+    // An address is a line of its own that never wraps: a FactSet's narrow title column broke it mid-word.
+    for (const email of ['alice.smith@contoso.com', 'ben.jones@contoso.com'])
+      assert.ok(
+        JSON.stringify(card).includes(
+          JSON.stringify({ type: 'TextBlock', text: email, isSubtle: true, wrap: false }),
+        ),
+      );
+    assert.doesNotMatch(JSON.stringify(card), /FactSet/);
     const empty = buildUserListCard({ users: [] });
     assertValidCard(empty);
     assert.match(cardText(empty), /No one in your organisation/);

@@ -10,7 +10,7 @@ import {
   recordAttempt,
   setJustification,
 } from '../../bot/enablement/core/approval-requests.js';
-import { assertValidCard, cardText, executeActions } from './card-validation.js';
+import { assertValidCard, buttons, cardText, executeActions } from './card-validation.js';
 
 const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
@@ -49,6 +49,14 @@ describe('IT approval request card', () => {
     assert.match(text, /User\.Read, Mail\.Read, Calendars\.ReadWrite/);
     assert.match(text, /Why: Candidate e-mails belong in TriSys/);
     assert.ok(JSON.stringify(card.actions).includes(JSON.stringify(adminConsentUrl)));
+  });
+
+  it('makes "Open admin consent" the primary action; "Granted" and "Declined" are the fallbacks', () => {
+    assert.deepEqual(buttons(build(pendingRequest())), [
+      { title: 'Open admin consent', style: 'positive' },
+      { title: 'Granted', style: 'default' },
+      { title: 'Declined', style: 'default' },
+    ]);
   });
 
   it('offers Granted, and Declined with a required reason, both accepted by the action validator', () => {

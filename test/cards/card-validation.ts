@@ -84,3 +84,25 @@ export function markdownTexts(json: unknown): string[] {
         : [];
   return [...own, ...Object.values(o).flatMap(markdownTexts)];
 }
+
+/** The colour of the first TextBlock or TextRun whose text includes `text` (Default when unset). */
+export function colorOfText(json: unknown, text: string): string | undefined {
+  if (Array.isArray(json)) {
+    for (const item of json) {
+      const found = colorOfText(item, text);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (json === null || typeof json !== 'object') return undefined;
+  const o = json as { type?: unknown; text?: unknown; color?: unknown };
+  if ((o.type === 'TextBlock' || o.type === 'TextRun') && typeof o.text === 'string' && o.text.includes(text))
+    return typeof o.color === 'string' ? o.color : 'Default';
+  return colorOfText(Object.values(json), text);
+}
+
+/** The card's top-level buttons as a person sees them: title and style, in order (the first is primary). */
+export function buttons(json: { actions?: unknown }): Array<{ title: string; style: string }> {
+  const actions = (json.actions ?? []) as Array<{ title?: string; style?: string }>;
+  return actions.map((a) => ({ title: String(a.title), style: a.style ?? 'default' }));
+}

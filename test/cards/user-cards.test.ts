@@ -23,7 +23,7 @@ import {
   consentGrantedNotice,
 } from '../../bot/cards/user-cards.js';
 import { enablementStates } from '../../bot/enablement/core/states.js';
-import { assertValidCard, cardText, executeActions } from './card-validation.js';
+import { assertValidCard, cardText, colorOfText, executeActions } from './card-validation.js';
 
 const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
@@ -65,6 +65,22 @@ describe('user cards', () => {
       assert.match(text, /Where you are: Not available yet/);
       assert.deepEqual(verbs(card), ['ask_admin']);
       assert.doesNotMatch(cardText(buildWelcomeCard({ displayName: 'A', state: 'ready', ref })), /Heads up/);
+    });
+
+    it('colours a notice by its tone: good news green, a withdrawal amber, a failure red, else plain', () => {
+      const colour = (noticeTone?: 'good' | 'warning' | 'attention') =>
+        colorOfText(
+          buildWelcomeCard({ displayName: 'A', state: 'ready', ref, notice: 'Heads up', noticeTone }),
+          'Heads up',
+        );
+      assert.equal(colour('good'), 'Good');
+      assert.equal(colour('warning'), 'Warning');
+      assert.equal(colour('attention'), 'Attention');
+      assert.equal(colour(undefined), 'Default');
+      const signIn = (noticeTone?: 'good' | 'attention') =>
+        colorOfText(buildSignInCard({ signInUrl: 'https://x/', scopes: [], notice: 'N', noticeTone }), 'N');
+      assert.equal(signIn('good'), 'Good');
+      assert.equal(signIn(undefined), 'Default');
     });
   });
 
@@ -138,7 +154,10 @@ describe('user cards', () => {
       notice: consentGrantedNotice,
     });
     assertValidCard(card);
-    assert.deepEqual(card.actions, [{ type: 'Action.OpenUrl', title: 'Sign in', url: signInUrl }]);
+    // "Sign in" is the card's one and primary action.
+    assert.deepEqual(card.actions, [
+      { type: 'Action.OpenUrl', title: 'Sign in', url: signInUrl, style: 'positive' },
+    ]);
     assert.match(cardText(card), /read and update your diary/);
     assert.match(cardText(card), /IT team has approved/);
   });

@@ -112,7 +112,7 @@ for (const dialect of DIALECTS)
       const mail = sent.value[0]!.message;
       assert.equal(mail.subject, 'Cloud Sync is active');
       assert.equal(mail.toRecipients?.[0]?.emailAddress.address, alice.email);
-      assert.match(mail.body?.content ?? '', /inbox, sentitems/);
+      assert.match(mail.body?.content ?? '', /in Inbox and Sent Items/);
       assert.match(mail.body?.content ?? '', /Sync health tab/);
 
       for (const run of runs)

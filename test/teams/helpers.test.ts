@@ -55,7 +55,9 @@ describe('bot helpers', function () {
     assert.equal(m.toRecipients?.[0]?.emailAddress?.address, 'alice@contoso.com');
     const html = m.body?.content ?? '';
     assert.match(html, /Alice &lt;Smith&gt;/);
-    assert.match(html, /inbox, sentitems/);
+    // The same words as the "Cloud Sync is on" card, not Graph's folder names.
+    assert.match(html, /in Inbox and Sent Items</);
+    assert.doesNotMatch(html, /sentitems|folders:/);
     assert.match(html, /90 days ago to 365 days ahead/);
     assert.match(html, /https:\/\/sync\.example\.com\/tab\//);
   });

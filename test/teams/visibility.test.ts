@@ -9,6 +9,7 @@ import {
   type BotStack,
 } from './support/bot-stack.js';
 import { stateOf } from './support/journeys.js';
+import { colorOfText } from '../cards/card-validation.js';
 
 describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', function () {
   let stack: BotStack;
@@ -74,6 +75,7 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     );
     assert.equal(await stateOf(stack, ben), 'ready');
     assert.match(textOf(stack.cardsIn(personalChat(ben)).at(-1)), /made Cloud Sync available/);
+    assert.equal(colorOfText(stack.cardsIn(personalChat(ben)).at(-1), 'made Cloud Sync available'), 'Good');
 
     await stack.say(dan, 'list users');
     const list = textOf(stack.cardsIn(personalChat(dan)).at(-1));
@@ -82,6 +84,10 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
 
     await stack.say(dan, 'revoke ben.jones@contoso.com');
     assert.equal(await stateOf(stack, ben), 'not_visible');
+    // Bad news for Ben is never in the success colour.
+    const withdrawn = stack.cardsIn(personalChat(ben)).at(-1);
+    assert.match(textOf(withdrawn), /withdrawn Cloud Sync for you/);
+    assert.equal(colorOfText(withdrawn, 'withdrawn Cloud Sync'), 'Warning');
     const actions = await stack.store.db.selectFrom('audit_log').select('action').orderBy('at').execute();
     assert.deepEqual(
       actions.map((a) => a.action).filter((a) => a.startsWith('visibility')),
