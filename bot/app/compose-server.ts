@@ -12,6 +12,8 @@ import { createSyncWorkerFromConfig } from '../sync/worker-setup.js';
 import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
 import { registerNotificationRoutes } from '../sync/notification-routes.js';
 import { createSyncRequester } from '../sync/sync-requests.js';
+import { registerCrmDiaryRoutes } from '../crm/diary/diary-routes.js';
+import { createStoreCrmDiary } from '../crm/diary/store-crm-diary.js';
 
 export interface RunningServer {
   config: Config;
@@ -77,6 +79,7 @@ export async function composeServer(
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync request not recorded'),
     });
   registerNotificationRoutes(http.server, { db: store.db, logger, requests });
+  registerCrmDiaryRoutes(http.server, { db: store.db, diary: createStoreCrmDiary(store.db), logger });
   if (worker) steps.push(syncWorkerShutdownStep(worker));
   else steps.push({ name: 'sync requests', run: () => requests.flush() });
 

@@ -377,6 +377,64 @@ export interface UsedLinkStatesTable {
   expires_at: IsoTimestamp;
 }
 
+/** A CRM service credential (migration 0008): only its SHA-256 is kept, and its last characters as a hint. */
+export interface CrmServiceKeysTable {
+  id: string;
+  tenant_id: string;
+  key_hash: string;
+  key_hint: string;
+  created_at: IsoTimestamp;
+  revoked_at: IsoTimestamp | null;
+}
+
+/** Someone at a CRM appointment: a CRM contact (by its id) or a bare address. */
+export interface CrmAttendee {
+  address: string;
+  name: string | null;
+  contactId: string | null;
+}
+
+/**
+ * An appointment of the CRM's own diary (migration 0008), keyed by the CRM's id within its tenant.
+ * `version` goes up by one with every change; `removed_at` marks a removal the calendar must follow.
+ */
+export interface CrmAppointmentsTable {
+  id: string;
+  tenant_id: string;
+  crm_id: string;
+  owner_crm_user_id: string;
+  subject: string;
+  start_at: IsoTimestamp;
+  end_at: IsoTimestamp;
+  /** IANA time zone the appointment was booked in (how Outlook shows it). */
+  time_zone: string;
+  location: string | null;
+  attendees: Generated<JsonText<CrmAttendee[]>>;
+  invite_attendees: Generated<Flag>;
+  notes: string | null;
+  version: Generated<number>;
+  changed_at: IsoTimestamp;
+  removed_at: IsoTimestamp | null;
+  outlook_event_id: string | null;
+  outlook_ical_uid: string | null;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
+export const CRM_APPOINTMENT_SOURCES = ['crm', 'outlook'] as const;
+export type CrmAppointmentSource = (typeof CRM_APPOINTMENT_SOURCES)[number];
+
+/** What happened to an appointment, by which side, at which version. */
+export interface CrmAppointmentHistoryTable {
+  id: string;
+  appointment_id: string;
+  at: IsoTimestamp;
+  source: CrmAppointmentSource;
+  change: string;
+  version: number;
+  detail: Generated<JsonText<Record<string, unknown>>>;
+}
+
 export interface JobLeasesTable {
   account_id: string;
   owner: string;
@@ -410,4 +468,7 @@ export interface Database {
   identity_sign_in_attempts: IdentitySignInAttemptsTable;
   identity_requests: IdentityRequestsTable;
   used_link_states: UsedLinkStatesTable;
+  crm_service_keys: CrmServiceKeysTable;
+  crm_appointments: CrmAppointmentsTable;
+  crm_appointment_history: CrmAppointmentHistoryTable;
 }

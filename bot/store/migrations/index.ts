@@ -6,6 +6,7 @@ import * as baselineGenerations from './0004-baseline-generations.js';
 import * as identityRequests from './0005-identity-requests.js';
 import * as usedLinkStates from './0006-used-link-states.js';
 import * as unfilteredMailBaselines from './0007-unfiltered-mail-baselines.js';
+import * as crmDiary from './0008-crm-diary.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005-identity-requests': identityRequests,
   '0006-used-link-states': usedLinkStates,
   '0007-unfiltered-mail-baselines': unfilteredMailBaselines,
+  '0008-crm-diary': crmDiary,
 };
 
 export const migrationProvider: MigrationProvider = {
