@@ -85,6 +85,7 @@ export const PERMISSIONS = {
     scopes: ['Calendars.Read', 'Calendars.ReadWrite'],
     roles: ['Calendars.Read', 'Calendars.ReadWrite'],
   },
+  writeCalendar: { scopes: ['Calendars.ReadWrite'], roles: ['Calendars.ReadWrite'] },
   readUser: {
     scopes: ['User.Read', 'User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'],
     roles: ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read.All'],

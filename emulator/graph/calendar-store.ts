@@ -43,6 +43,10 @@ export interface EventRecord {
   /** Original starts (epoch ms) of cancelled occurrences. */
   readonly cancelled: readonly number[];
   readonly exceptions: ReadonlyMap<number, ExceptionOverride>;
+  /** Single-value extended properties by their property id; shown only when `$expand`ed. */
+  readonly extendedProperties: ReadonlyMap<string, string>;
+  /** The client's create-once key ("transactionId"), fixed at creation. */
+  readonly transactionId?: string;
 }
 
 export interface EventInput {
@@ -53,6 +57,8 @@ export interface EventInput {
   exceptions?: ReadonlyMap<number, ExceptionOverride>;
   /** A meeting's copies in several calendars share it; generated when absent. */
   iCalUId?: string;
+  extendedProperties?: ReadonlyMap<string, string>;
+  transactionId?: string;
 }
 
 /** The calendar log remembers each event as it was before the change, to diff its occurrences. */
@@ -129,15 +135,28 @@ export class CalendarStore {
       fields: anchorRecurrence(input.fields, input.startMs),
       cancelled: input.cancelled ?? [],
       exceptions: input.exceptions ?? new Map(),
+      extendedProperties: input.extendedProperties ?? new Map(),
+      ...(input.transactionId !== undefined ? { transactionId: input.transactionId } : {}),
     };
     this.records.set(key, record);
     this.record(record, undefined, 'created');
     return record;
   }
 
+  /** The event created with this transactionId, if any. */
+  findByTransactionId(transactionId: string): EventRecord | undefined {
+    for (const record of this.records.values()) if (record.transactionId === transactionId) return record;
+    return undefined;
+  }
+
   update(
     key: number,
-    patch: { fields?: Partial<EventFields>; startMs?: number; endMs?: number },
+    patch: {
+      fields?: Partial<EventFields>;
+      startMs?: number;
+      endMs?: number;
+      extendedProperties?: ReadonlyMap<string, string>;
+    },
     nowMs: number,
   ): EventRecord {
     const old = this.require(key);
@@ -146,7 +165,10 @@ export class CalendarStore {
       patch.endMs ?? (patch.startMs !== undefined ? startMs + (old.endMs - old.startMs) : old.endMs);
     const fields = anchorRecurrence({ ...old.fields, ...patch.fields }, startMs);
     checkTimes(startMs, endMs, fields);
-    return this.replace(old, { startMs, endMs, fields }, nowMs);
+    const extendedProperties = patch.extendedProperties
+      ? new Map([...old.extendedProperties, ...patch.extendedProperties])
+      : old.extendedProperties;
+    return this.replace(old, { startMs, endMs, fields, extendedProperties }, nowMs);
   }
 
   cancelOccurrence(key: number, originalStartMs: number, nowMs: number): EventRecord {

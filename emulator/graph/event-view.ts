@@ -44,6 +44,7 @@ export const EVENT_PROPERTIES = [
   'locations',
   'attendees',
   'organizer',
+  'transactionId',
 ] as const;
 
 /** One instance of an event in a window: a single event, or an occurrence or exception of a series. */
@@ -119,6 +120,8 @@ function baseResource(mailbox: Mailbox, record: EventRecord, id: string, version
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
     ...record.fields,
+    // Returned only when the client set it at creation.
+    ...(record.transactionId !== undefined ? { transactionId: record.transactionId } : {}),
     isOrganizer: record.fields.isOrganizer !== false,
     locations: record.fields.location?.displayName ? [record.fields.location] : [],
   };

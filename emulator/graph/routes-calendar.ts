@@ -8,6 +8,7 @@ import { checkState, parseGraphDateTime, stateToken } from './graph-query.js';
 import { userOf, type GraphHandler, type GraphRequest } from './graph-request.js';
 import type { GraphPipeline } from './pipeline.js';
 import { parseSelect, project } from './select.js';
+import { parseExpandedProperty } from './extended-properties.js';
 
 /** calendarView delta over a window, and single events or occurrences by id. */
 
@@ -63,6 +64,18 @@ const getEvent: GraphHandler = (req) => {
   if (!found) return notFound;
   const select = parseSelect(req.url.searchParams.get('$select'), EVENT_PROPERTIES, 'microsoft.graph.event');
   if ('error' in select) return graphError(400, 'RequestBroker--ParseUri', select.error);
+  const rawExpand = req.url.searchParams.get('$expand');
+  const expanded = rawExpand === null ? undefined : parseExpandedProperty(rawExpand);
+  if (rawExpand !== null && !expanded)
+    return graphError(
+      400,
+      'RequestBroker--ParseUri',
+      "Only singleValueExtendedProperties($filter=id eq '...') can be expanded here.",
+    );
+  // The expanded collection appears only when the event has the property.
+  const property = expanded === undefined ? undefined : found.record.extendedProperties.get(expanded);
+  const extended =
+    property === undefined ? {} : { singleValueExtendedProperties: [{ id: expanded, value: property }] };
   let resource;
   if (found.occurrenceStartMs === undefined) {
     resource = eventResource(mailbox, found.record, req.prefs.immutableIds);
@@ -74,7 +87,7 @@ const getEvent: GraphHandler = (req) => {
   }
   return json(200, {
     '@odata.context': `${req.ctx.origin}/v1.0/$metadata#events/$entity`,
-    ...project(resource, select.fields),
+    ...project({ ...resource, ...extended }, select.fields),
   });
 };
 

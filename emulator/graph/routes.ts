@@ -3,6 +3,7 @@ import type { Router } from '../http.js';
 import { GraphPipeline } from './pipeline.js';
 import { registerBatchRoutes } from './routes-batch.js';
 import { registerCalendarRoutes } from './routes-calendar.js';
+import { registerEventWriteRoutes } from './routes-event-writes.js';
 import { registerMailRoutes } from './routes-mail.js';
 import { registerSubscriptionRoutes } from './routes-subscriptions.js';
 import { registerUserRoutes } from './routes-users.js';
@@ -13,6 +14,7 @@ export function registerGraphRoutes(router: Router, ctx: EmulatorContext): Graph
   registerUserRoutes(pipeline);
   registerMailRoutes(pipeline);
   registerCalendarRoutes(pipeline);
+  registerEventWriteRoutes(pipeline);
   registerSubscriptionRoutes(pipeline);
   registerBatchRoutes(pipeline);
   router.on('*', '/v1.0/{path+}', (req) =>
