@@ -4,8 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { loadTrustedCa, trustedFetch, TrustedCaError } from '../../bot/net/tls-trust.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+
+/** fetch fails with a TypeError whose cause is the TLS verification error. */
+const untrustedCertificate = (err: unknown) =>
+  err instanceof TypeError &&
+  /UNABLE_TO_VERIFY|SELF_SIGNED|CERT_/.test(String((err.cause as { code?: string } | undefined)?.code));
 
 describe('tls-trust', () => {
   let emu: TestEmulator;
@@ -68,19 +74,25 @@ describe('tls-trust', () => {
   });
 
   describe('trustedFetch', () => {
+    it('refuses a server whose certificate chains to another CA than the one given', async () => {
+      await assert.rejects(
+        trustedFetch(rootCertificates[0])(`${emu.origin}/common/discovery/v2.0/keys`),
+        untrustedCertificate,
+      );
+    });
+
     it('talks HTTPS to the emulator when its CA is given, with fetch semantics', async () => {
       const res = await trustedFetch(emu.caPem)(
         `${emu.origin}/organizations/v2.0/.well-known/openid-configuration`,
       );
       assert.equal(res.status, 200);
-      assert.ok(res.headers instanceof Headers);
       assert.match(res.headers.get('content-type')!, /application\/json/);
       assert.equal(((await res.json()) as { issuer: string }).issuer, `${emu.origin}/{tenantid}/v2.0`);
       assert.equal(res.url, `${emu.origin}/organizations/v2.0/.well-known/openid-configuration`);
     });
 
     it('does not trust the emulator with the system CAs only', async () => {
-      await assert.rejects(trustedFetch()(`${emu.origin}/common/discovery/v2.0/keys`), TypeError);
+      await assert.rejects(trustedFetch()(`${emu.origin}/common/discovery/v2.0/keys`), untrustedCertificate);
     });
 
     it('sends string, URLSearchParams and Request bodies with their content types', async () => {
