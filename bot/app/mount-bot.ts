@@ -84,6 +84,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     clientId: config.AAD_APP_CLIENT_ID,
     clientSecret: config.AAD_APP_CLIENT_SECRET,
     networkClient: new TrustedNetworkClient(deps.caPem),
+    logger,
   };
   const graph: UserGraphDeps = {
     store,

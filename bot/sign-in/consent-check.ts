@@ -1,4 +1,5 @@
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication } from '@azure/msal-node';
+import { msalLoggerOptions } from '../logging/msal-log.js';
 import type { MsalSettings } from './msal-client-factory.js';
 
 /**
@@ -25,11 +26,7 @@ export function createConsentCheck(settings: MsalSettings): ConsentCheck {
       },
       system: {
         ...(settings.networkClient ? { networkClient: settings.networkClient } : {}),
-        loggerOptions: {
-          piiLoggingEnabled: false,
-          logLevel: LogLevel.Error,
-          loggerCallback: () => undefined,
-        },
+        loggerOptions: msalLoggerOptions(settings.logger),
       },
     });
     try {

@@ -1,4 +1,6 @@
-import { ConfidentialClientApplication, LogLevel, type INetworkModule } from '@azure/msal-node';
+import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import type { Logger } from '../logging/logger.js';
+import { msalLoggerOptions } from '../logging/msal-log.js';
 import type { Store } from '../store/store.js';
 import type { TokenCipher } from '../vault/token-cipher.js';
 import { createTokenCachePlugin } from '../vault/token-cache-plugin.js';
@@ -9,6 +11,8 @@ export interface MsalSettings {
   clientSecret: string;
   /** Trusts the emulator's CA when running locally; undefined uses msal-node's default client. */
   networkClient?: INetworkModule;
+  /** Receives msal-node's warnings and errors. */
+  logger: Logger;
 }
 
 /**
@@ -34,7 +38,7 @@ export function msalClientFor(
     cache: { cachePlugin: createTokenCachePlugin({ store: deps.store, cipher: deps.cipher, accountKey }) },
     system: {
       ...(settings.networkClient ? { networkClient: settings.networkClient } : {}),
-      loggerOptions: { piiLoggingEnabled: false, logLevel: LogLevel.Error, loggerCallback: () => undefined },
+      loggerOptions: msalLoggerOptions(settings.logger),
     },
   });
 }

@@ -38,6 +38,7 @@ export function createSyncWorkerFromConfig(
       clientId: config.AAD_APP_CLIENT_ID,
       clientSecret: config.AAD_APP_CLIENT_SECRET,
       networkClient: new TrustedNetworkClient(caPem),
+      logger: deps.logger,
     },
     scopes: config.SYNC_SCOPES,
     events: attention,

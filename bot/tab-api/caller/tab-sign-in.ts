@@ -1,13 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  ConfidentialClientApplication,
-  CryptoProvider,
-  LogLevel,
-  type INetworkModule,
-} from '@azure/msal-node';
+import { ConfidentialClientApplication, CryptoProvider, type INetworkModule } from '@azure/msal-node';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../../logging/logger.js';
+import { msalLoggerOptions } from '../../logging/msal-log.js';
 import { handle } from '../handler.js';
 import { ApiHttpError } from '../http-errors.js';
 import { readJson } from '../json-body.js';
@@ -85,11 +81,7 @@ export function registerTabSignIn(server: Server, options: TabSignInOptions): vo
       },
       system: {
         ...(options.networkClient ? { networkClient: options.networkClient } : {}),
-        loggerOptions: {
-          piiLoggingEnabled: false,
-          logLevel: LogLevel.Error,
-          loggerCallback: () => undefined,
-        },
+        loggerOptions: msalLoggerOptions(options.logger),
       },
     });
 

@@ -65,12 +65,6 @@ export async function startSyncEnv(
   await fixture.store.migrate();
   const cipherKey = randomBytes(32).toString('base64');
   const cipher = createTokenCipher(cipherKey);
-  const msal: MsalSettings = {
-    authorityHost: emu.origin,
-    clientId: DEMO.clientId,
-    clientSecret: DEMO.clientSecret,
-    networkClient: new TrustedNetworkClient(emu.caPem),
-  };
   let logged = '';
   const logger = createLogger({
     level: 'debug',
@@ -81,6 +75,13 @@ export async function startSyncEnv(
       },
     }),
   });
+  const msal: MsalSettings = {
+    authorityHost: emu.origin,
+    clientId: DEMO.clientId,
+    clientSecret: DEMO.clientSecret,
+    networkClient: new TrustedNetworkClient(emu.caPem),
+    logger,
+  };
   const attention = createAttentionEvents();
   const attentionEvents: AttentionEvent[] = [];
   attention.on('attention', (e) => attentionEvents.push(e));
