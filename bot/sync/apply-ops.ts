@@ -1,6 +1,8 @@
-import type { Transaction } from 'kysely';
-import { newId, toIso, toJsonText } from '../store/columns.js';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import { newId, toIso } from '../store/columns.js';
 import type { StoreOp } from './core/store-ops.js';
+import { chunks, groupBy } from './batches.js';
+import { DIARY_TABLES, MAIL_TABLES, type FiledTables } from './filed-tables.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -25,9 +27,6 @@ export interface AppliedCounts {
   updated: number;
 }
 
-/** Rows per statement: few round trips per page, parameter counts well below both drivers' limits. */
-const CHUNK = 500;
-
 export async function applyOps(
   trx: Transaction<Database>,
   ops: readonly StoreOp[],
@@ -35,16 +34,18 @@ export async function applyOps(
 ): Promise<AppliedCounts> {
   const at = toIso(now);
   const byKind = <K extends StoreOp['kind']>(kind: K) => ops.filter((o): o is Op<K> => o.kind === kind);
-  const mail = await applyMail(
+  const mail = await applyFiled(
     trx,
+    MAIL_TABLES,
     byKind('mail_item.upsert'),
     byKind('mail_item_owner.upsert'),
     byKind('mail_item_contact.link'),
     at,
   );
   await detachMailOwners(trx, byKind('mail_item_owner.left_folder'), at);
-  const diary = await applyDiary(
+  const diary = await applyFiled(
     trx,
+    DIARY_TABLES,
     byKind('diary_item.upsert'),
     byKind('diary_item_owner.upsert'),
     byKind('diary_item_contact.link'),
@@ -57,95 +58,70 @@ export async function applyOps(
   return { added: mail.added + diary.added, updated: mail.updated + diary.updated };
 }
 
-async function applyMail(
+/**
+ * Files one resource's items, owner links and contact links. Items first, so owners and links can
+ * name the item's row id, which a first filing only just created.
+ */
+async function applyFiled<
+  ItemOp extends KeyRef & { version: string },
+  OwnerOp extends KeyRef & OwnerRef,
+  KeyRef,
+>(
   trx: Transaction<Database>,
-  items: Op<'mail_item.upsert'>[],
-  owners: Op<'mail_item_owner.upsert'>[],
-  links: Op<'mail_item_contact.link'>[],
+  tables: FiledTables<ItemOp, OwnerOp, KeyRef>,
+  items: ItemOp[],
+  owners: OwnerOp[],
+  links: (KeyRef & { contactId: string })[],
   at: string,
 ): Promise<AppliedCounts> {
-  const mailKey = (o: { tenantId: string; internetMessageId: string }) =>
-    `${o.tenantId}\u0000${o.internetMessageId}`;
+  // Names come from the description (checked against the schema where it is written), so the
+  // statements are built over plain table names.
+  const db = trx.withTables<Record<string, Row>>();
+  const { item, owner, contacts } = tables;
+  const keyOf = (ref: KeyRef) => item.keyOf(ref).join('\u0000');
   // One statement may not upsert a key twice (PostgreSQL refuses it), so keep each key's newest copy.
-  for (const chunk of chunks(newestPerKey(items, mailKey))) {
-    await trx
-      .insertInto('mail_items')
-      .values(
-        chunk.map((o) => ({
-          id: newId(),
-          tenant_id: o.tenantId,
-          internet_message_id: o.internetMessageId,
-          subject: o.fields.subject,
-          sent_at: o.fields.sentAt,
-          from_address: o.fields.fromAddress,
-          to_addresses: toJsonText(o.fields.toAddresses),
-          cc_addresses: toJsonText(o.fields.ccAddresses),
-          sensitivity: o.fields.sensitivity,
-          version: o.version,
-          created_at: at,
-          updated_at: at,
-        })),
-      )
+  for (const chunk of chunks(newestPerKey(items, keyOf))) {
+    await db
+      .insertInto(item.table)
+      .values(chunk.map((o) => item.row(o, at)))
       .onConflict((oc) =>
         oc
-          .columns(['tenant_id', 'internet_message_id'])
-          .doUpdateSet((eb) => ({
-            subject: eb.ref('excluded.subject'),
-            sent_at: eb.ref('excluded.sent_at'),
-            from_address: eb.ref('excluded.from_address'),
-            to_addresses: eb.ref('excluded.to_addresses'),
-            cc_addresses: eb.ref('excluded.cc_addresses'),
-            sensitivity: eb.ref('excluded.sensitivity'),
-            version: eb.ref('excluded.version'),
-            updated_at: eb.ref('excluded.updated_at'),
-          }))
-          .where('mail_items.version', '<', (eb) => eb.ref('excluded.version')),
+          .columns([...item.key])
+          .doUpdateSet((eb) => excluded(eb, [...item.content, 'version', 'updated_at']))
+          .where((eb) => eb(`${item.table}.version`, '<', eb.ref('excluded.version'))),
       )
       .execute();
   }
 
-  const ids = await mailItemIds(trx, [...owners, ...links]);
-  const itemId = (o: { tenantId: string; internetMessageId: string }) => {
-    const id = ids.get(mailKey(o));
+  const ids = await itemIds(db, item, [...owners, ...links]);
+  const itemId = (ref: KeyRef) => {
+    const id = ids.get(keyOf(ref));
     // The core emits an item upsert with every owner and link of the same key in the same page.
-    if (id === undefined)
-      throw new Error('a mail owner or link names a CRM e-mail that the page did not file');
+    if (id === undefined) throw new Error(`a link names a ${item.table} row that the page did not file`);
     return id;
   };
 
-  const uniqueOwners = newestPerKey(owners, (o) => `${o.accountId}\u0000${o.graphMessageId}`);
-  const known = await existingMailOwners(trx, uniqueOwners);
+  const ownerKey = (o: OwnerOp) => `${o.accountId}\u0000${owner.graphIdOf(o)}`;
+  const uniqueOwners = newestPerKey(owners, ownerKey);
+  const known = await existingOwners(db, owner, uniqueOwners);
+  const version = `${owner.table}.version`;
+  const detached = `${owner.table}.${owner.detachedColumn}`;
   for (const chunk of chunks(uniqueOwners)) {
-    await trx
-      .insertInto('mail_item_owners')
-      .values(
-        chunk.map((o) => ({
-          mail_item_id: itemId(o),
-          account_id: o.accountId,
-          graph_message_id: o.graphMessageId,
-          folder: o.folder,
-          direction: o.direction,
-          version: o.version,
-          left_at: null,
-        })),
-      )
+    await db
+      .insertInto(owner.table)
+      .values(chunk.map((o) => owner.row(o, itemId(o))))
       .onConflict((oc) =>
         oc
-          .columns(['account_id', 'graph_message_id'])
+          .columns(['account_id', owner.graphIdColumn])
           .doUpdateSet((eb) => ({
-            mail_item_id: eb.ref('excluded.mail_item_id'),
-            folder: eb.ref('excluded.folder'),
-            direction: eb.ref('excluded.direction'),
-            version: eb.ref('excluded.version'),
-            left_at: null,
+            ...excluded(eb, [owner.itemColumn, ...owner.content, 'version']),
+            [owner.detachedColumn]: null,
           }))
+          // A detached link is revived by a listing of the same version: the listing proves it is back.
           .where((eb) =>
             eb.or([
-              eb('mail_item_owners.version', '<', eb.ref('excluded.version')),
-              eb.and([
-                eb('mail_item_owners.left_at', 'is not', null),
-                eb('mail_item_owners.version', '<=', eb.ref('excluded.version')),
-              ]),
+              eb(version, '<', eb.ref('excluded.version')),
+              eb.and([eb(detached, 'is not', null), eb(version, '<=', eb.ref('excluded.version'))]),
             ]),
           ),
       )
@@ -154,57 +130,77 @@ async function applyMail(
 
   const uniqueLinks = [...new Map(links.map((l) => [`${itemId(l)}\u0000${l.contactId}`, l])).values()];
   for (const chunk of chunks(uniqueLinks)) {
-    await trx
-      .insertInto('mail_item_contacts')
-      .values(chunk.map((l) => ({ mail_item_id: itemId(l), contact_id: l.contactId })))
-      .onConflict((oc) => oc.columns(['mail_item_id', 'contact_id']).doNothing())
+    await db
+      .insertInto(contacts.table)
+      .values(chunk.map((l) => ({ [contacts.itemColumn]: itemId(l), contact_id: l.contactId })))
+      .onConflict((oc) => oc.columns([contacts.itemColumn, 'contact_id']).doNothing())
       .execute();
   }
-  const added = uniqueOwners.filter((o) => !known.has(`${o.accountId}\u0000${o.graphMessageId}`)).length;
+  const added = uniqueOwners.filter((o) => !known.has(ownerKey(o))).length;
   return { added, updated: uniqueOwners.length - added };
 }
 
-async function mailItemIds(
-  trx: Transaction<Database>,
-  refs: { tenantId: string; internetMessageId: string }[],
+type Row = Record<string, unknown>;
+type DynamicDb = Kysely<Database & Record<string, Row>>;
+
+interface OwnerRef {
+  accountId: string;
+  version: string;
+}
+
+function excluded(eb: ExpressionBuilder<Record<string, Row>, string>, columns: readonly string[]) {
+  return Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]));
+}
+
+/** Row ids by natural key, looked up per tenant by the key's second column. */
+async function itemIds<KeyRef>(
+  db: DynamicDb,
+  item: { table: string; key: readonly string[]; keyOf(ref: KeyRef): readonly string[] },
+  refs: readonly KeyRef[],
 ): Promise<Map<string, string>> {
+  const [tenantColumn = 'tenant_id', lookupColumn = '', ...rest] = item.key;
   const ids = new Map<string, string>();
-  for (const [tenantId, messageIds] of groupBy(
+  for (const [tenantId, values] of groupBy(
     refs,
-    (r) => r.tenantId,
-    (r) => r.internetMessageId,
+    (r) => item.keyOf(r)[0] ?? '',
+    (r) => item.keyOf(r)[1] ?? '',
   )) {
-    for (const chunk of chunks([...messageIds])) {
-      const rows = await trx
-        .selectFrom('mail_items')
-        .select(['id', 'internet_message_id'])
-        .where('tenant_id', '=', tenantId)
-        .where('internet_message_id', 'in', chunk)
+    for (const chunk of chunks([...values])) {
+      const rows = await db
+        .selectFrom(item.table)
+        .select(['id', lookupColumn, ...rest])
+        .where(tenantColumn, '=', tenantId)
+        .where(lookupColumn, 'in', chunk)
         .execute();
-      for (const row of rows) ids.set(`${tenantId}\u0000${row.internet_message_id}`, row.id);
+      for (const row of rows) {
+        const key = [tenantId, ...[lookupColumn, ...rest].map((c) => String(row[c]))];
+        ids.set(key.join('\u0000'), String(row.id));
+      }
     }
   }
   return ids;
 }
 
-async function existingMailOwners(
-  trx: Transaction<Database>,
-  owners: Op<'mail_item_owner.upsert'>[],
+/** `accountId\0graphId` of the owner links that already exist. */
+async function existingOwners<OwnerOp extends OwnerRef>(
+  db: DynamicDb,
+  owner: { table: string; graphIdColumn: string; graphIdOf(op: OwnerOp): string },
+  owners: readonly OwnerOp[],
 ): Promise<Set<string>> {
   const known = new Set<string>();
   for (const [accountId, graphIds] of groupBy(
     owners,
     (o) => o.accountId,
-    (o) => o.graphMessageId,
+    (o) => owner.graphIdOf(o),
   )) {
     for (const chunk of chunks([...graphIds])) {
-      const rows = await trx
-        .selectFrom('mail_item_owners')
-        .select('graph_message_id')
+      const rows = await db
+        .selectFrom(owner.table)
+        .select(owner.graphIdColumn)
         .where('account_id', '=', accountId)
-        .where('graph_message_id', 'in', chunk)
+        .where(owner.graphIdColumn, 'in', chunk)
         .execute();
-      for (const row of rows) known.add(`${accountId}\u0000${row.graph_message_id}`);
+      for (const row of rows) known.add(`${accountId}\u0000${String(row[owner.graphIdColumn])}`);
     }
   }
   return known;
@@ -232,167 +228,6 @@ async function detachMailOwners(
         .execute();
     }
   }
-}
-
-async function applyDiary(
-  trx: Transaction<Database>,
-  items: Op<'diary_item.upsert'>[],
-  owners: Op<'diary_item_owner.upsert'>[],
-  links: Op<'diary_item_contact.link'>[],
-  at: string,
-): Promise<AppliedCounts> {
-  for (const chunk of chunks(newestPerKey(items, diaryKey))) {
-    await trx
-      .insertInto('diary_items')
-      .values(
-        chunk.map((o) => ({
-          id: newId(),
-          tenant_id: o.tenantId,
-          ical_uid: o.iCalUId,
-          occurrence_start: o.occurrenceStart,
-          subject: o.fields.subject,
-          start_at: o.fields.startAt,
-          end_at: o.fields.endAt,
-          location: o.fields.location,
-          is_cancelled: o.fields.isCancelled ? (1 as const) : (0 as const),
-          is_all_day: o.fields.isAllDay ? (1 as const) : (0 as const),
-          organizer: o.fields.organizer,
-          attendees: toJsonText(o.fields.attendees),
-          series_master_id: o.fields.seriesMasterId,
-          sensitivity: o.fields.sensitivity,
-          version: o.version,
-          created_at: at,
-          updated_at: at,
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .columns(['tenant_id', 'ical_uid', 'occurrence_start'])
-          .doUpdateSet((eb) => ({
-            subject: eb.ref('excluded.subject'),
-            start_at: eb.ref('excluded.start_at'),
-            end_at: eb.ref('excluded.end_at'),
-            location: eb.ref('excluded.location'),
-            is_cancelled: eb.ref('excluded.is_cancelled'),
-            is_all_day: eb.ref('excluded.is_all_day'),
-            organizer: eb.ref('excluded.organizer'),
-            attendees: eb.ref('excluded.attendees'),
-            series_master_id: eb.ref('excluded.series_master_id'),
-            sensitivity: eb.ref('excluded.sensitivity'),
-            version: eb.ref('excluded.version'),
-            updated_at: eb.ref('excluded.updated_at'),
-          }))
-          .where('diary_items.version', '<', (eb) => eb.ref('excluded.version')),
-      )
-      .execute();
-  }
-
-  const ids = await diaryItemIds(trx, [...owners, ...links]);
-  const itemId = (o: { tenantId: string; iCalUId: string; occurrenceStart: string }) => {
-    const id = ids.get(diaryKey(o));
-    if (id === undefined) throw new Error('a diary owner or link names an entry that the page did not file');
-    return id;
-  };
-
-  const uniqueOwners = newestPerKey(owners, (o) => `${o.accountId}\u0000${o.graphEventId}`);
-  const known = await existingDiaryOwners(trx, uniqueOwners);
-  for (const chunk of chunks(uniqueOwners)) {
-    await trx
-      .insertInto('diary_item_owners')
-      .values(
-        chunk.map((o) => ({
-          diary_item_id: itemId(o),
-          account_id: o.accountId,
-          graph_event_id: o.graphEventId,
-          role: o.role,
-          version: o.version,
-          removed_at: null,
-        })),
-      )
-      .onConflict((oc) =>
-        oc
-          .columns(['account_id', 'graph_event_id'])
-          .doUpdateSet((eb) => ({
-            diary_item_id: eb.ref('excluded.diary_item_id'),
-            role: eb.ref('excluded.role'),
-            version: eb.ref('excluded.version'),
-            removed_at: null,
-          }))
-          .where((eb) =>
-            eb.or([
-              eb('diary_item_owners.version', '<', eb.ref('excluded.version')),
-              eb.and([
-                eb('diary_item_owners.removed_at', 'is not', null),
-                eb('diary_item_owners.version', '<=', eb.ref('excluded.version')),
-              ]),
-            ]),
-          ),
-      )
-      .execute();
-  }
-
-  const uniqueLinks = [...new Map(links.map((l) => [`${itemId(l)}\u0000${l.contactId}`, l])).values()];
-  for (const chunk of chunks(uniqueLinks)) {
-    await trx
-      .insertInto('diary_item_contacts')
-      .values(chunk.map((l) => ({ diary_item_id: itemId(l), contact_id: l.contactId })))
-      .onConflict((oc) => oc.columns(['diary_item_id', 'contact_id']).doNothing())
-      .execute();
-  }
-  const added = uniqueOwners.filter((o) => !known.has(`${o.accountId}\u0000${o.graphEventId}`)).length;
-  return { added, updated: uniqueOwners.length - added };
-}
-
-function diaryKey(o: { tenantId: string; iCalUId: string; occurrenceStart: string }): string {
-  return `${o.tenantId}\u0000${o.iCalUId}\u0000${o.occurrenceStart}`;
-}
-
-async function diaryItemIds(
-  trx: Transaction<Database>,
-  refs: { tenantId: string; iCalUId: string; occurrenceStart: string }[],
-): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
-  for (const [tenantId, uids] of groupBy(
-    refs,
-    (r) => r.tenantId,
-    (r) => r.iCalUId,
-  )) {
-    for (const chunk of chunks([...uids])) {
-      const rows = await trx
-        .selectFrom('diary_items')
-        .select(['id', 'ical_uid', 'occurrence_start'])
-        .where('tenant_id', '=', tenantId)
-        .where('ical_uid', 'in', chunk)
-        .execute();
-      for (const row of rows) {
-        ids.set(diaryKey({ tenantId, iCalUId: row.ical_uid, occurrenceStart: row.occurrence_start }), row.id);
-      }
-    }
-  }
-  return ids;
-}
-
-async function existingDiaryOwners(
-  trx: Transaction<Database>,
-  owners: Op<'diary_item_owner.upsert'>[],
-): Promise<Set<string>> {
-  const known = new Set<string>();
-  for (const [accountId, graphIds] of groupBy(
-    owners,
-    (o) => o.accountId,
-    (o) => o.graphEventId,
-  )) {
-    for (const chunk of chunks([...graphIds])) {
-      const rows = await trx
-        .selectFrom('diary_item_owners')
-        .select('graph_event_id')
-        .where('account_id', '=', accountId)
-        .where('graph_event_id', 'in', chunk)
-        .execute();
-      for (const row of rows) known.add(`${accountId}\u0000${row.graph_event_id}`);
-    }
-  }
-  return known;
 }
 
 async function detachDiaryOwners(
@@ -509,25 +344,4 @@ function newestPerKey<T extends { version: string }>(ops: readonly T[], key: (op
     if (current === undefined || op.version > current.version) newest.set(k, op);
   }
   return [...newest.values()];
-}
-
-function groupBy<T>(
-  items: readonly T[],
-  group: (item: T) => string,
-  value: (item: T) => string,
-): Map<string, Set<string>> {
-  const groups = new Map<string, Set<string>>();
-  for (const item of items) {
-    const g = group(item);
-    let values = groups.get(g);
-    if (values === undefined) groups.set(g, (values = new Set()));
-    values.add(value(item));
-  }
-  return groups;
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
 }

@@ -7,6 +7,8 @@ import type { CalendarWindow } from './core/calendar-window.js';
 import type { DeltaCursor } from './core/delta-cursor.js';
 import type { PageCounts, StoreOp, SyncResource } from './core/store-ops.js';
 import { applyOps } from './apply-ops.js';
+import { chunks } from './batches.js';
+import { DIARY_TABLES, MAIL_TABLES, type FiledTables } from './filed-tables.js';
 import { fenceLease } from './lease.js';
 import type { Database } from '../store/schema.js';
 
@@ -188,18 +190,12 @@ async function baselineGeneration(
     .select((eb) => eb.fn.max('baseline_generation').as('g'))
     .where('account_id', '=', page.accountId)
     .executeTakeFirst();
-  const links =
-    baseline.scope.kind === 'mail'
-      ? await trx
-          .selectFrom('mail_item_owners')
-          .select((eb) => eb.fn.max('baseline_generation').as('g'))
-          .where('account_id', '=', page.accountId)
-          .executeTakeFirst()
-      : await trx
-          .selectFrom('diary_item_owners')
-          .select((eb) => eb.fn.max('baseline_generation').as('g'))
-          .where('account_id', '=', page.accountId)
-          .executeTakeFirst();
+  const links = await trx
+    .withTables<Record<string, Record<string, unknown>>>()
+    .selectFrom(filedTables(baseline.scope).owner.table)
+    .select((eb) => eb.fn.max('baseline_generation').as('g'))
+    .where('account_id', '=', page.accountId)
+    .executeTakeFirst();
   return nextGeneration([asNumber(cursors?.g), asNumber(links?.g)]);
 }
 
@@ -211,24 +207,17 @@ async function stampListed(
   generation: number,
 ): Promise<void> {
   const { scope } = baseline;
-  for (let i = 0; i < baseline.listed.length; i += STAMP_CHUNK) {
-    const ids = baseline.listed.slice(i, i + STAMP_CHUNK);
-    if (scope.kind === 'mail')
-      await trx
-        .updateTable('mail_item_owners')
-        .set({ baseline_generation: generation })
-        .where('account_id', '=', accountId)
-        // A link another folder now holds is that folder's to vouch for.
-        .where('folder', '=', scope.folder)
-        .where('graph_message_id', 'in', ids)
-        .execute();
-    else
-      await trx
-        .updateTable('diary_item_owners')
-        .set({ baseline_generation: generation })
-        .where('account_id', '=', accountId)
-        .where('graph_event_id', 'in', ids)
-        .execute();
+  const { owner } = filedTables(scope);
+  for (const ids of chunks(baseline.listed)) {
+    let stamp = trx
+      .withTables<Record<string, Record<string, unknown>>>()
+      .updateTable(owner.table)
+      .set({ baseline_generation: generation })
+      .where('account_id', '=', accountId)
+      .where(owner.graphIdColumn, 'in', ids);
+    // A link another folder now holds is that folder's to vouch for.
+    if (scope.kind === 'mail') stamp = stamp.where('folder', '=', scope.folder);
+    await stamp.execute();
   }
 }
 
@@ -243,52 +232,37 @@ async function detachUnlisted(
   generation: number,
   now: number,
 ): Promise<number> {
-  const at = toIso(now);
-  const result =
-    scope.kind === 'mail'
-      ? await trx
-          .updateTable('mail_item_owners')
-          .set({ left_at: at })
-          .where('account_id', '=', accountId)
-          .where('folder', '=', scope.folder)
-          .where('left_at', 'is', null)
-          .where((eb) =>
-            eb.or([eb('baseline_generation', 'is', null), eb('baseline_generation', '<', generation)]),
-          )
-          // Correlated, so only this account's links are looked up, not every tenant's recent mail.
-          .where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom('mail_items')
-                .select('mail_items.id')
-                .whereRef('mail_items.id', '=', 'mail_item_owners.mail_item_id')
-                .where('mail_items.sent_at', '>=', scope.sentFrom),
-            ),
-          )
-          .executeTakeFirst()
-      : await trx
-          .updateTable('diary_item_owners')
-          .set({ removed_at: at })
-          .where('account_id', '=', accountId)
-          .where('removed_at', 'is', null)
-          .where((eb) =>
-            eb.or([eb('baseline_generation', 'is', null), eb('baseline_generation', '<', generation)]),
-          )
-          .where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom('diary_items')
-                .select('diary_items.id')
-                .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
-                .where('diary_items.start_at', '>=', scope.start)
-                .where('diary_items.end_at', '<=', scope.end),
-            ),
-          )
-          .executeTakeFirst();
+  const { item, owner } = filedTables(scope);
+  let sweep = trx
+    .withTables<Record<string, Record<string, unknown>>>()
+    .updateTable(owner.table)
+    .set({ [owner.detachedColumn]: toIso(now) })
+    .where('account_id', '=', accountId)
+    .where(owner.detachedColumn, 'is', null)
+    .where((eb) => eb.or([eb('baseline_generation', 'is', null), eb('baseline_generation', '<', generation)]))
+    // Correlated, so only this account's links are looked up, not every tenant's recent items.
+    .where((eb) => {
+      let inScope = eb
+        .selectFrom(item.table)
+        .select(`${item.table}.id`)
+        .whereRef(`${item.table}.id`, '=', `${owner.table}.${owner.itemColumn}`);
+      inScope =
+        scope.kind === 'mail'
+          ? inScope.where('mail_items.sent_at', '>=', scope.sentFrom)
+          : inScope
+              .where('diary_items.start_at', '>=', scope.start)
+              .where('diary_items.end_at', '<=', scope.end);
+      return eb.exists(inScope);
+    });
+  if (scope.kind === 'mail') sweep = sweep.where('folder', '=', scope.folder);
+  const result = await sweep.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
-const STAMP_CHUNK = 500;
+/** The tables a baseline's scope sweeps, by name. */
+function filedTables(scope: BaselineScope): FiledTables<unknown, unknown, unknown> {
+  return scope.kind === 'mail' ? MAIL_TABLES : DIARY_TABLES;
+}
 
 function asNumber(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
