@@ -100,8 +100,10 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     botPassword: config.BOT_PASSWORD,
     openIdMetadataUrl: config.BOT_OPENID_METADATA_URL,
     issuer: config.BOT_TOKEN_ISSUER,
-    oauthTokenUrl: config.BOT_OAUTH_TOKEN_URL,
+    loginUrl: config.BOT_LOGIN_URL,
     fetch,
+    networkClient: msal.networkClient,
+    logger,
   });
   const adapter = createBotAdapter(auth, logger);
   const notifier = createNotifier({ adapter, db: store.db, botAppId, logger });

@@ -164,11 +164,11 @@ const variables = z.object({
   BOT_ID: z.string().uuid('must be the bot app id, a GUID').optional(),
   BOT_PASSWORD: z.string().min(1).optional(),
   // Where channel tokens on /api/messages are checked (OpenID metadata with the JWKS) and who must have
-  // issued them; the bot → channel token comes from BOT_OAUTH_TOKEN_URL. Defaults: Microsoft's, or the
+  // issued them; the bot → channel token comes from the BOT_LOGIN_URL authority. Defaults: Microsoft's, or the
   // emulator's Bot Framework endpoints when USE_EMULATOR (emulator/README.md).
   BOT_OPENID_METADATA_URL: httpsUrl.optional(),
   BOT_TOKEN_ISSUER: z.string().min(1).optional(),
-  BOT_OAUTH_TOKEN_URL: httpsUrl.optional(),
+  BOT_LOGIN_URL: httpsUrl.optional(),
   IT_ADMINS: itAdminList,
 
   USE_EMULATOR: bool(true),
@@ -337,11 +337,12 @@ export const configSchemaFor = (role: ProcessRole) =>
             ? `${emulatorOrigin}/botframework/v1/.well-known/openidconfiguration`
             : 'https://login.botframework.com/v1/.well-known/openidconfiguration'),
         BOT_TOKEN_ISSUER: c.BOT_TOKEN_ISSUER ?? BOT_FRAMEWORK_ISSUER,
-        BOT_OAUTH_TOKEN_URL:
-          c.BOT_OAUTH_TOKEN_URL ??
+        BOT_LOGIN_URL: (
+          c.BOT_LOGIN_URL ??
           (c.USE_EMULATOR
-            ? `${emulatorOrigin}/botframework/oauth2/v2.0/token`
-            : 'https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token'),
+            ? `${emulatorOrigin}/botframework.com`
+            : 'https://login.microsoftonline.com/botframework.com')
+        ).replace(/\/$/, ''),
       };
     });
 

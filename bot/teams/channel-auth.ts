@@ -10,8 +10,10 @@ import {
   type AuthenticateRequestResult,
   type AuthenticatorResult,
 } from 'botframework-connector';
+import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
 import type { Activity } from 'botbuilder';
-import { z } from 'zod';
+import type { Logger } from '../logging/logger.js';
+import { msalLoggerOptions } from '../logging/msal-log.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import { createChannelTokenValidator, ChannelTokenError } from './channel-token.js';
 
@@ -19,7 +21,8 @@ import { createChannelTokenValidator, ChannelTokenError } from './channel-token.
  * Our Bot Framework authentication for the CloudAdapter. botbuilder's own implementation fetches keys and
  * tokens with a client that only trusts the system CAs, so it cannot run against the local emulator; this
  * one does the same checks (channel-token.ts) with our CA-aware fetch, and gets the bot → channel token
- * with a plain client-credentials request to a configurable endpoint.
+ * through msal-node's client-credentials flow at the Bot Framework's login authority, with our CA-aware
+ * network client.
  *
  * Without a bot id (Agents Playground) every request is accepted as anonymous; mount-bot.ts only allows
  * that from loopback.
@@ -31,41 +34,47 @@ export interface BotAuthSettings {
   botPassword: string | undefined;
   openIdMetadataUrl: string;
   issuer: string;
-  oauthTokenUrl: string;
+  /** Bot Framework's `ToChannelFromBotLoginUrl`: the authority of the bot's own channel token. */
+  loginUrl: string;
   fetch: FetchLike;
+  networkClient: INetworkModule;
+  logger: Logger;
 }
 
 const CONNECTOR_SCOPE = `${AuthenticationConstants.ToChannelFromBotOAuthScope}/.default`;
 
-const tokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() });
-
-/** The bot's app-only token for the Bot Connector, from BOT_OAUTH_TOKEN_URL (Entra or the emulator). */
-class ClientCredentials extends AppCredentials {
+/**
+ * The bot's app-only token for the Bot Connector. botframework-connector's own `MsalAppCredentials` does
+ * the same but is typed against the msal-node major it bundles, not ours.
+ */
+class MsalClientCredentials extends AppCredentials {
   constructor(
     appId: string,
-    private readonly password: string,
-    private readonly tokenUrl: string,
-    private readonly fetchImpl: FetchLike,
+    private readonly client: ConfidentialClientApplication,
   ) {
     super(appId, undefined, AuthenticationConstants.ToChannelFromBotOAuthScope);
   }
 
   protected async refreshToken(): Promise<AuthenticatorResult> {
-    const res = await this.fetchImpl(this.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: this.appId,
-        client_secret: this.password,
-        scope: CONNECTOR_SCOPE,
-      }).toString(),
-    });
-    // The body may name the failure; it never carries the secret, but keep only the status in errors.
-    if (!res.ok) throw new Error(`the bot token endpoint answered HTTP ${res.status}`);
-    const body = tokenResponse.parse(await res.json());
-    return { accessToken: body.access_token, expiresOn: new Date(Date.now() + body.expires_in * 1000) };
+    const result = await this.client.acquireTokenByClientCredential({ scopes: [CONNECTOR_SCOPE] });
+    if (!result?.accessToken || !result.expiresOn)
+      throw new Error('the Bot Framework login service answered without a token');
+    return { accessToken: result.accessToken, expiresOn: result.expiresOn };
   }
+}
+
+function botClient(settings: BotAuthSettings, botId: string, botPassword: string) {
+  const host = new URL(settings.loginUrl).host;
+  return new ConfidentialClientApplication({
+    auth: {
+      clientId: botId,
+      clientSecret: botPassword,
+      authority: settings.loginUrl,
+      // msal-node only trusts Microsoft's hosts unless told which others are authorities.
+      ...(host === 'login.microsoftonline.com' ? {} : { knownAuthorities: [host] }),
+    },
+    system: { networkClient: settings.networkClient, loggerOptions: msalLoggerOptions(settings.logger) },
+  });
 }
 
 /** No credentials: the Agents Playground accepts unauthenticated replies. */
@@ -131,7 +140,7 @@ export class CloudSyncBotAuthentication extends BotFrameworkAuthentication {
       : undefined;
     this.connectors = new Connectors(
       botId && botPassword
-        ? new ClientCredentials(botId, botPassword, settings.oauthTokenUrl, settings.fetch)
+        ? new MsalClientCredentials(botId, botClient(settings, botId, botPassword))
         : new NoCredentials(),
     );
   }

@@ -57,7 +57,7 @@ function tenantEndpoints(env: SyncEnv): Record<string, string> {
     M365_AUTHORITY_HOST: env.emu.origin,
     GRAPH_BASE_URL: env.emu.origin,
     BOT_OPENID_METADATA_URL: `${env.emu.origin}/botframework/v1/.well-known/openidconfiguration`,
-    BOT_OAUTH_TOKEN_URL: `${env.emu.origin}/botframework/oauth2/v2.0/token`,
+    BOT_LOGIN_URL: `${env.emu.origin}/botframework.com`,
     // Graph could not post to this machine's server over HTTPS; the worker polls instead.
     GRAPH_NOTIFICATIONS: 'false',
     LOG_LEVEL: 'warn',

@@ -244,7 +244,7 @@ export async function startBotStack(
       TOKEN_ENCRYPTION_KEY: key,
       ...(options.unauthenticated ? {} : { BOT_ID: botId, BOT_PASSWORD: botPassword }),
       BOT_OPENID_METADATA_URL: `${emu.origin}/botframework/v1/.well-known/openidconfiguration`,
-      BOT_OAUTH_TOKEN_URL: `${emu.origin}/botframework/oauth2/v2.0/token`,
+      BOT_LOGIN_URL: `${emu.origin}/botframework.com`,
       ...options.env,
     });
     // Like registering the redirect URIs in the app registration: this server's port is random.
