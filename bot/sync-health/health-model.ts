@@ -27,6 +27,19 @@ export interface AccountFacts {
   throttledUntil: string | null;
 }
 
+/** The facts from an account row's switches (absent for a user without an account: all off). */
+export function accountFacts(
+  state: SyncAccountState,
+  row: { mail_enabled: number | null; diary_enabled: number | null; throttled_until: string | null },
+): AccountFacts {
+  return {
+    state,
+    mailEnabled: row.mail_enabled === 1,
+    diaryEnabled: row.diary_enabled === 1,
+    throttledUntil: row.throttled_until,
+  };
+}
+
 export interface KindHealth {
   resource: ResourceKind;
   enabled: boolean;

@@ -3,9 +3,9 @@ import type { ApprovalRow, TenantStatsResponse, TenantUserRow } from '#shared/co
 import { describeState } from '../enablement/core/describe-state.js';
 import { fromJsonText } from '../store/columns.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
-import { accountLastSync, kindHealth } from './health-model.js';
-import { loadResourceRecords } from './resource-records.js';
-import { CHART_HOURS, DAY_MS, hourKey, hourStarts, isoMinus } from './time-window.js';
+import { accountFacts, accountLastSync, kindHealth } from './health-model.js';
+import { loadResourceRecords, type ResourceRecords } from './resource-records.js';
+import { ageSeconds, CHART_HOURS, DAY_MS, hourKey, hourStarts, isoMinus } from './time-window.js';
 
 /**
  * Tenant-wide health for administrators. Every query is bounded by the tenant id it is given, which
@@ -19,68 +19,83 @@ export async function loadTenantUsers(
   tenantId: string,
   now: Date,
 ): Promise<TenantUserRow[]> {
-  const dayAgo = isoMinus(now, DAY_MS);
   const [users, records, errorCounts] = await Promise.all([
-    db
-      .selectFrom('crm_users as u')
-      .leftJoin('sync_accounts as a', 'a.crm_user_id', 'u.id')
-      .select([
-        'u.id as crmUserId',
-        'u.display_name',
-        'u.work_email',
-        'u.is_admin',
-        'u.cloud_sync_visible',
-        'a.id as accountId',
-        'a.state',
-        'a.mail_enabled',
-        'a.diary_enabled',
-        'a.throttled_until',
-      ])
-      .where('u.tenant_id', '=', tenantId)
-      .execute(),
+    tenantUsers(db, tenantId),
     loadResourceRecords(db, { tenantId }),
-    db
-      .selectFrom('sync_runs as r')
-      .innerJoin('sync_accounts as a', 'a.id', 'r.account_id')
-      .select(['r.account_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('a.tenant_id', '=', tenantId)
-      .where('r.status', '=', 'failed')
-      .where(whenSql, '>=', dayAgo)
-      .groupBy('r.account_id')
-      .execute(),
+    failedRunsPerAccount(db, tenantId, isoMinus(now, DAY_MS)),
   ]);
+  return users.map((user) => userRow(user, records.byAccount, errorCounts, now));
+}
 
-  return users.map((u): TenantUserRow => {
-    const state: SyncAccountState = u.state ?? (u.cloud_sync_visible === 1 ? 'ready' : 'not_visible');
-    const facts = {
-      state,
-      mailEnabled: u.mail_enabled === 1,
-      diaryEnabled: u.diary_enabled === 1,
-      throttledUntil: u.throttled_until ?? null,
-    };
-    const mine = (u.accountId && records.byAccount.get(u.accountId)) || [];
-    const mail = kindHealth('mail', facts, mine, now);
-    const diary = kindHealth('diary', facts, mine, now);
-    const lastSyncAt = accountLastSync([mail, diary]);
-    return {
-      crmUserId: u.crmUserId,
-      displayName: u.display_name,
-      email: u.work_email,
-      crmAdmin: u.is_admin === 1,
-      visible: u.cloud_sync_visible === 1,
-      state,
-      stateTitle: describeState(state, { viewer: 'crm_admin' }).title,
-      mail: mail.status,
-      diary: diary.status,
-      mailText: mail.statusText,
-      diaryText: diary.statusText,
-      lastSyncAt,
-      freshnessSeconds: lastSyncAt
-        ? Math.max(0, Math.round((now.getTime() - Date.parse(lastSyncAt)) / 1000))
-        : null,
-      errors24h: Number(errorCounts.find((e) => e.account_id === u.accountId)?.n ?? 0),
-    };
-  });
+type TenantUser = Awaited<ReturnType<typeof tenantUsers>>[number];
+
+/** Every CRM user of the tenant, with their sync account's switches where they have one. */
+function tenantUsers(db: Kysely<Database>, tenantId: string) {
+  return db
+    .selectFrom('crm_users as u')
+    .leftJoin('sync_accounts as a', 'a.crm_user_id', 'u.id')
+    .select([
+      'u.id as crmUserId',
+      'u.display_name',
+      'u.work_email',
+      'u.is_admin',
+      'u.cloud_sync_visible',
+      'a.id as accountId',
+      'a.state',
+      'a.mail_enabled',
+      'a.diary_enabled',
+      'a.throttled_until',
+    ])
+    .where('u.tenant_id', '=', tenantId)
+    .execute();
+}
+
+async function failedRunsPerAccount(
+  db: Kysely<Database>,
+  tenantId: string,
+  since: string,
+): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('sync_runs as r')
+    .innerJoin('sync_accounts as a', 'a.id', 'r.account_id')
+    .select(['r.account_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('a.tenant_id', '=', tenantId)
+    .where('r.status', '=', 'failed')
+    .where(whenSql, '>=', since)
+    .groupBy('r.account_id')
+    .execute();
+  return new Map(rows.map((r) => [r.account_id, Number(r.n)]));
+}
+
+function userRow(
+  user: TenantUser,
+  records: ResourceRecords['byAccount'],
+  errorCounts: ReadonlyMap<string, number>,
+  now: Date,
+): TenantUserRow {
+  // A user without an account is offered sync when visible, else hidden from it.
+  const state: SyncAccountState = user.state ?? (user.cloud_sync_visible === 1 ? 'ready' : 'not_visible');
+  const facts = accountFacts(state, user);
+  const mine = (user.accountId && records.get(user.accountId)) || [];
+  const mail = kindHealth('mail', facts, mine, now);
+  const diary = kindHealth('diary', facts, mine, now);
+  const lastSyncAt = accountLastSync([mail, diary]);
+  return {
+    crmUserId: user.crmUserId,
+    displayName: user.display_name,
+    email: user.work_email,
+    crmAdmin: user.is_admin === 1,
+    visible: user.cloud_sync_visible === 1,
+    state,
+    stateTitle: describeState(state, { viewer: 'crm_admin' }).title,
+    mail: mail.status,
+    diary: diary.status,
+    mailText: mail.statusText,
+    diaryText: diary.statusText,
+    lastSyncAt,
+    freshnessSeconds: lastSyncAt ? ageSeconds(lastSyncAt, now) : null,
+    errors24h: (user.accountId && errorCounts.get(user.accountId)) || 0,
+  };
 }
 
 export async function loadPendingApprovals(db: Kysely<Database>, tenantId: string): Promise<ApprovalRow[]> {

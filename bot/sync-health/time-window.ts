@@ -29,3 +29,8 @@ export function isoMinus(now: Date, ms: number): string {
 }
 
 export const DAY_MS = 24 * HOUR_MS;
+
+/** Whole seconds since `iso`, never negative (a clock a little ahead reads as just now). */
+export function ageSeconds(iso: string, now: Date): number {
+  return Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+}
