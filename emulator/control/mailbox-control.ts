@@ -127,20 +127,31 @@ function eventOut(mailbox: Mailbox, key: number): object {
 }
 
 export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContext): void {
-  const store = ctx.mailboxes;
-  const runtime = () => graphRuntime(ctx);
-  const box = (req: EmuRequest) => {
-    const user = owner(ctx, req);
-    return { user, mailbox: store.mailbox(user.id) };
-  };
-  const base = '/_emulator/mailboxes/{user}';
+  registerMailboxRoutes(router, ctx);
+  registerMessageRoutes(router, ctx);
+  registerEventRoutes(router, ctx);
+  registerBehaviourRoutes(router, ctx);
+  registerObservationRoutes(router, ctx);
+  registerSubscriptionRoutes(router, ctx);
+}
 
+const BASE = '/_emulator/mailboxes/{user}';
+
+/** The directory user the path names and their mailbox. */
+function mailboxOf(ctx: EmulatorContext, req: EmuRequest): { user: DirectoryUser; mailbox: Mailbox } {
+  const user = owner(ctx, req);
+  return { user, mailbox: ctx.mailboxes.mailbox(user.id) };
+}
+
+/** What is in a mailbox; a seed replacing it; a generated one. */
+function registerMailboxRoutes(router: Router, ctx: EmulatorContext): void {
+  const store = ctx.mailboxes;
   router
     .on(
       'GET',
-      base,
+      BASE,
       controlRoute((req) => {
-        const { user, mailbox } = box(req);
+        const { user, mailbox } = mailboxOf(ctx, req);
         return json(200, {
           userId: user.id,
           userPrincipalName: user.userPrincipalName,
@@ -155,9 +166,9 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'PUT',
-      `${base}/seed`,
+      `${BASE}/seed`,
       controlRoute((req) => {
-        const { user } = box(req);
+        const { user } = mailboxOf(ctx, req);
         const raw = parseJson(req.body);
         if (raw === undefined) throw new ControlInputError('the request body is not valid JSON');
         asInputError(() => store.loadSeed(user.id, raw, ownerAddresses(user)));
@@ -166,9 +177,9 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'POST',
-      `${base}/generate`,
+      `${BASE}/generate`,
       controlRoute((req) => {
-        const { user } = box(req);
+        const { user } = mailboxOf(ctx, req);
         const body = parseBody(generateBody, req);
         const started = Date.now();
         const mailbox = store.generate(user.id, { ...body, ownerAddress: user.mail });
@@ -178,12 +189,18 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
           milliseconds: Date.now() - started,
         });
       }),
-    )
+    );
+}
+
+/** Live changes to mail, as a person or another client would make them. */
+function registerMessageRoutes(router: Router, ctx: EmulatorContext): void {
+  const store = ctx.mailboxes;
+  router
     .on(
       'POST',
-      `${base}/messages`,
+      `${BASE}/messages`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const input = messageFromSeed(parseBody(messageSeed, req), mailbox.tag, store.now());
         const record = mailbox.messages.add(input.folder, input.fields, input.sensitivity, store.now());
         return json(201, messageOut(mailbox, record.key));
@@ -191,9 +208,9 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'PATCH',
-      `${base}/messages/{id}`,
+      `${BASE}/messages/{id}`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const record = mailbox.messages.find(req.params['id']!);
         if (!record) return notFound('message');
         const { sensitivity, body, ...rest } = parseBody(messagePatch, req);
@@ -212,9 +229,9 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'POST',
-      `${base}/messages/{id}/move`,
+      `${BASE}/messages/{id}/move`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const record = mailbox.messages.find(req.params['id']!);
         if (!record) return notFound('message');
         const folder = mailbox.resolveFolder(parseBody(moveBody, req).folder);
@@ -225,20 +242,26 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'DELETE',
-      `${base}/messages/{id}`,
+      `${BASE}/messages/{id}`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const record = mailbox.messages.find(req.params['id']!);
         if (!record) return notFound('message');
         mailbox.messages.delete(record.key);
         return { status: 204 };
       }),
-    )
+    );
+}
+
+/** Live changes to the calendar: events, and single occurrences of a series. */
+function registerEventRoutes(router: Router, ctx: EmulatorContext): void {
+  const store = ctx.mailboxes;
+  router
     .on(
       'POST',
-      `${base}/events`,
+      `${BASE}/events`,
       controlRoute((req) => {
-        const { user, mailbox } = box(req);
+        const { user, mailbox } = mailboxOf(ctx, req);
         const seed = parseBody(eventSeed, req);
         const owner = new Set(ownerAddresses(user).map((a) => a.toLowerCase()));
         const record = asInputError(() =>
@@ -249,42 +272,21 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'PATCH',
-      `${base}/events/{id}`,
+      `${BASE}/events/{id}`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const found = mailbox.calendar.find(req.params['id']!);
         if (!found || found.occurrenceStartMs !== undefined) return notFound('event');
-        const body = parseBody(eventPatch, req);
-        const record = found.record;
-        const startMs = body.start !== undefined ? Date.parse(body.start) : undefined;
-        const duration = body.durationMinutes !== undefined ? body.durationMinutes * MINUTE_MS : undefined;
-        const fields = {
-          ...(body.subject !== undefined ? { subject: body.subject } : {}),
-          ...(body.location !== undefined ? { location: { displayName: body.location } } : {}),
-          ...(body.isCancelled !== undefined ? { isCancelled: body.isCancelled } : {}),
-        };
-        const newStart = startMs ?? record.startMs;
-        asInputError(() =>
-          mailbox.calendar.update(
-            record.key,
-            {
-              fields,
-              ...(startMs !== undefined ? { startMs } : {}),
-              ...(duration !== undefined || startMs !== undefined
-                ? { endMs: newStart + (duration ?? record.endMs - record.startMs) }
-                : {}),
-            },
-            store.now(),
-          ),
-        );
-        return json(200, eventOut(mailbox, record.key));
+        const change = eventChange(found.record, parseBody(eventPatch, req));
+        asInputError(() => mailbox.calendar.update(found.record.key, change, store.now()));
+        return json(200, eventOut(mailbox, found.record.key));
       }),
     )
     .on(
       'POST',
-      `${base}/events/{id}/cancel-occurrence`,
+      `${BASE}/events/{id}/cancel-occurrence`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const found = mailbox.calendar.find(req.params['id']!);
         if (!found || found.occurrenceStartMs !== undefined) return notFound('series');
         const recurrence = found.record.fields.recurrence;
@@ -302,31 +304,19 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'POST',
-      `${base}/events/{id}/exception`,
+      `${BASE}/events/{id}/exception`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const found = mailbox.calendar.find(req.params['id']!);
         if (!found || found.occurrenceStartMs !== undefined) return notFound('series');
         if (!found.record.fields.recurrence)
           throw new ControlInputError('the event is not a recurring series');
         const body = parseBody(exceptionBody, req);
         const slot = occurrenceSlot(mailbox, found.record.key, body);
-        const previous = found.record.exceptions.get(slot);
-        const startMs = body.start !== undefined ? Date.parse(body.start) : (previous?.startMs ?? slot);
-        const duration =
-          body.durationMinutes !== undefined
-            ? body.durationMinutes * MINUTE_MS
-            : (previous?.endMs ?? slot + found.record.endMs - found.record.startMs) -
-              (previous?.startMs ?? slot);
         mailbox.calendar.setException(
           found.record.key,
           slot,
-          {
-            startMs,
-            endMs: startMs + duration,
-            ...(body.subject !== undefined ? { subject: body.subject } : {}),
-            ...(body.location !== undefined ? { location: body.location } : {}),
-          },
+          exceptionChange(found.record, slot, body),
           store.now(),
         );
         const ids = mailbox.calendar.occurrenceIds(found.record, slot);
@@ -339,56 +329,98 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'DELETE',
-      `${base}/events/{id}`,
+      `${BASE}/events/{id}`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         const found = mailbox.calendar.find(req.params['id']!);
         if (!found || found.occurrenceStartMs !== undefined) return notFound('event');
         mailbox.calendar.delete(found.record.key);
         return { status: 204 };
       }),
-    )
+    );
+}
+
+type EventRecord = NonNullable<ReturnType<Mailbox['calendar']['get']>>;
+
+/** A patch as the calendar store takes it: a new start keeps the duration unless one is given. */
+function eventChange(record: EventRecord, body: z.infer<typeof eventPatch>) {
+  const startMs = body.start !== undefined ? Date.parse(body.start) : undefined;
+  const duration = body.durationMinutes !== undefined ? body.durationMinutes * MINUTE_MS : undefined;
+  const newStart = startMs ?? record.startMs;
+  return {
+    fields: {
+      ...(body.subject !== undefined ? { subject: body.subject } : {}),
+      ...(body.location !== undefined ? { location: { displayName: body.location } } : {}),
+      ...(body.isCancelled !== undefined ? { isCancelled: body.isCancelled } : {}),
+    },
+    ...(startMs !== undefined ? { startMs } : {}),
+    ...(duration !== undefined || startMs !== undefined
+      ? { endMs: newStart + (duration ?? record.endMs - record.startMs) }
+      : {}),
+  };
+}
+
+/** An occurrence's exception: what the body changes on top of an earlier exception or the series. */
+function exceptionChange(record: EventRecord, slot: number, body: z.infer<typeof exceptionBody>) {
+  const previous = record.exceptions.get(slot);
+  const startMs = body.start !== undefined ? Date.parse(body.start) : (previous?.startMs ?? slot);
+  const duration =
+    body.durationMinutes !== undefined
+      ? body.durationMinutes * MINUTE_MS
+      : (previous?.endMs ?? slot + record.endMs - record.startMs) - (previous?.startMs ?? slot);
+  return {
+    startMs,
+    endMs: startMs + duration,
+    ...(body.subject !== undefined ? { subject: body.subject } : {}),
+    ...(body.location !== undefined ? { location: body.location } : {}),
+  };
+}
+
+/** How the mailbox's Graph answers: calendar delta behaviour, injected faults, request budgets. */
+function registerBehaviourRoutes(router: Router, ctx: EmulatorContext): void {
+  const runtime = () => graphRuntime(ctx);
+  router
     .on(
       'GET',
-      `${base}/calendar-delta`,
-      controlRoute((req) => json(200, box(req).mailbox.calendarDelta)),
+      `${BASE}/calendar-delta`,
+      controlRoute((req) => json(200, mailboxOf(ctx, req).mailbox.calendarDelta)),
     )
     .on(
       'PUT',
-      `${base}/calendar-delta`,
+      `${BASE}/calendar-delta`,
       controlRoute((req) => {
-        const { mailbox } = box(req);
+        const { mailbox } = mailboxOf(ctx, req);
         mailbox.calendarDelta = parseBody(calendarDeltaBehaviourSchema, req);
         return json(200, mailbox.calendarDelta);
       }),
     )
     .on(
       'GET',
-      `${base}/faults`,
-      controlRoute((req) => json(200, runtime().faults.get(box(req).user.id))),
+      `${BASE}/faults`,
+      controlRoute((req) => json(200, runtime().faults.get(mailboxOf(ctx, req).user.id))),
     )
     .on(
       'PUT',
-      `${base}/faults`,
+      `${BASE}/faults`,
       controlRoute((req) => {
-        const { user } = box(req);
+        const { user } = mailboxOf(ctx, req);
         runtime().faults.set(user.id, parseBody(faultSettingsSchema, req));
         return json(200, runtime().faults.get(user.id));
       }),
     )
     .on(
       'DELETE',
-      `${base}/faults`,
+      `${BASE}/faults`,
       controlRoute((req) => {
-        runtime().faults.clear(box(req).user.id);
+        runtime().faults.clear(mailboxOf(ctx, req).user.id);
         return { status: 204 };
       }),
     )
     .on(
       'PUT',
-      `${base}/budget`,
+      `${BASE}/budget`,
       controlRoute((req) => {
-        const { user } = box(req);
+        const { user } = mailboxOf(ctx, req);
         const budget = parseBody(budgetBody, req);
         runtime().throttle.setBudget(user.id, budget);
         return json(200, budget);
@@ -396,34 +428,46 @@ export function registerMailboxControlRoutes(router: Router, ctx: EmulatorContex
     )
     .on(
       'DELETE',
-      `${base}/budget`,
+      `${BASE}/budget`,
       controlRoute((req) => {
-        runtime().throttle.setBudget(box(req).user.id, undefined);
+        runtime().throttle.setBudget(mailboxOf(ctx, req).user.id, undefined);
         return { status: 204 };
       }),
+    );
+}
+
+/** What the mailbox's clients did: mail they sent, requests they made. */
+function registerObservationRoutes(router: Router, ctx: EmulatorContext): void {
+  const runtime = () => graphRuntime(ctx);
+  router
+    .on(
+      'GET',
+      `${BASE}/sent-mail`,
+      controlRoute((req) => json(200, { value: mailboxOf(ctx, req).mailbox.sentMail })),
     )
     .on(
       'GET',
-      `${base}/sent-mail`,
-      controlRoute((req) => json(200, { value: box(req).mailbox.sentMail })),
-    )
-    .on(
-      'GET',
-      `${base}/requests`,
+      `${BASE}/requests`,
       controlRoute((req) => {
-        const { user } = box(req);
+        const { user } = mailboxOf(ctx, req);
         const t = runtime().throttle;
         return json(200, { ...t.counters(user.id), value: t.log(user.id) });
       }),
     )
     .on(
       'DELETE',
-      `${base}/requests`,
+      `${BASE}/requests`,
       controlRoute((req) => {
-        runtime().throttle.clearLog(box(req).user.id);
+        runtime().throttle.clearLog(mailboxOf(ctx, req).user.id);
         return { status: 204 };
       }),
-    )
+    );
+}
+
+/** Change-notification subscriptions: what exists, what was delivered, lifecycle events on demand. */
+function registerSubscriptionRoutes(router: Router, ctx: EmulatorContext): void {
+  const runtime = () => graphRuntime(ctx);
+  router
     .on(
       'GET',
       '/_emulator/subscriptions',

@@ -36,15 +36,15 @@ export function initialCalendarState(
   select: string[] | null,
 ): CalendarDeltaState {
   return {
-    k: 'c',
-    u: mailbox.userId,
-    e: mailbox.epoch,
+    kind: 'events',
+    userId: mailbox.userId,
+    epoch: mailbox.epoch,
     mode: 'init',
     cur: mailbox.sequence.current,
     upTo: null,
-    sel: select,
-    ws: windowStart,
-    we: windowEnd,
+    select,
+    windowStart,
+    windowEnd,
     pos: [0, 0],
   };
 }
@@ -83,7 +83,9 @@ function initialPage(
   const listMasters = mailbox.calendarDelta.seriesMasters === 'listed';
   for (const record of mailbox.calendar.all()) {
     if (record.key < afterKey) continue;
-    const instances = instancesInWindow(record, state.ws, state.we).filter((i) => !i.cancelled);
+    const instances = instancesInWindow(record, state.windowStart, state.windowEnd).filter(
+      (i) => !i.cancelled,
+    );
     const emitted: { slot: number; item: object }[] = [];
     if (listMasters && record.fields.recurrence && instances.length > 0) {
       emitted.push({ slot: MASTER_SLOT, item: eventResource(mailbox, record, options.immutable) });
@@ -94,7 +96,7 @@ function initialPage(
     for (const { slot, item } of emitted) {
       if (record.key === afterKey && slot <= afterSlot) continue;
       if (items.length >= options.pageSize) return { items, positions, next: positions.at(-1)! };
-      items.push(project(item, state.sel));
+      items.push(project(item, state.select));
       positions.push([record.key, slot]);
     }
   }
@@ -131,8 +133,8 @@ function changeItems(
   const out: object[] = [];
   const live = new Set<string>();
   const gone = new Set<string>();
-  const nowInWindow = current ? instancesInWindow(current, state.ws, state.we) : [];
-  const wasInWindow = before ? instancesInWindow(before, state.ws, state.we) : [];
+  const nowInWindow = current ? instancesInWindow(current, state.windowStart, state.windowEnd) : [];
+  const wasInWindow = before ? instancesInWindow(before, state.windowStart, state.windowEnd) : [];
   const record = current ?? before!;
   if (nowInWindow.length === 0 && wasInWindow.length === 0) {
     // Changed wholly outside the window: reported, by the event's (or series master's) id, as removed.
@@ -146,11 +148,11 @@ function changeItems(
     visible.length > 0 &&
     mailbox.calendarDelta.seriesMasters === 'listed'
   ) {
-    out.push(project(eventResource(mailbox, current, options.immutable), state.sel));
+    out.push(project(eventResource(mailbox, current, options.immutable), state.select));
   }
   for (const instance of visible) {
     live.add(instanceId(mailbox, current!, instance, options.immutable));
-    out.push(project(deltaInstance(mailbox, current!, instance, options), state.sel));
+    out.push(project(deltaInstance(mailbox, current!, instance, options), state.select));
   }
   // What the client saw (the event as it was at its cursor) and is no longer there: a cancelled or
   // dropped occurrence, or the whole event.

@@ -6,25 +6,27 @@ import { z } from 'zod';
  * epoch inside makes a token from before a reset answer 410, as an expired sync state does.
  */
 const common = {
-  /** Mailbox owner (object id) and mailbox epoch. */
-  u: z.string(),
-  e: z.string(),
+  /** Mailbox owner (object id) and the mailbox's epoch, which a reset changes. */
+  userId: z.string(),
+  epoch: z.string(),
   /** 'init': enumerating what existed at `cur`; 'inc': changes in (cur, upTo]. */
   mode: z.enum(['init', 'inc']),
   cur: z.number().int().min(0),
   upTo: z.number().int().min(0).nullable(),
-  sel: z.array(z.string()).nullable(),
+  /** $select, null for the default properties. */
+  select: z.array(z.string()).nullable(),
 };
 
 export const messageDeltaState = z.object({
-  k: z.literal('m'),
+  kind: z.literal('messages'),
   ...common,
   /** Folder key: a well-known name or a created folder's key. */
-  f: z.string().min(1),
+  folder: z.string().min(1),
   /** receivedDateTime filter (epoch ms) and whether it is inclusive. */
   since: z.number().nullable(),
-  incl: z.boolean(),
-  exp: z.boolean(),
+  sinceInclusive: z.boolean(),
+  /** Whether the client asked for the sensitivity extended property. */
+  expandSensitivity: z.boolean(),
   /** Last key a filtered initial round may list (its 5,000th match); null when uncapped. */
   cap: z.number().int().min(0).nullable().default(null),
   pos: z.number().int().min(0),
@@ -32,16 +34,17 @@ export const messageDeltaState = z.object({
 export type MessageDeltaState = z.infer<typeof messageDeltaState>;
 
 export const calendarDeltaState = z.object({
-  k: z.literal('c'),
+  kind: z.literal('events'),
   ...common,
-  ws: z.number(),
-  we: z.number(),
+  /** The calendarView window (epoch ms). */
+  windowStart: z.number(),
+  windowEnd: z.number(),
   /** Position: event key and occurrence slot (init) or change sequence (inc, in `pos[0]`). */
   pos: z.tuple([z.number().int().min(0), z.number()]),
 });
 export type CalendarDeltaState = z.infer<typeof calendarDeltaState>;
 
-const anyState = z.discriminatedUnion('k', [messageDeltaState, calendarDeltaState]);
+const anyState = z.discriminatedUnion('kind', [messageDeltaState, calendarDeltaState]);
 export type DeltaState = z.infer<typeof anyState>;
 
 export function encodeState(state: DeltaState): string {

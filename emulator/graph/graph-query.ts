@@ -11,17 +11,17 @@ export function stateToken(req: GraphRequest): string | undefined {
 }
 
 /** Decodes and checks a state token against the mailbox; a token from before a reset is a 410. */
-export function checkState<K extends DeltaState['k']>(
+export function checkState<K extends DeltaState['kind']>(
   token: string,
   kind: K,
   mailbox: Mailbox,
-): Extract<DeltaState, { k: K }> | EmuResponse {
+): Extract<DeltaState, { kind: K }> | EmuResponse {
   const state = decodeState(token);
-  if (!state || state.k !== kind || state.u !== mailbox.userId) {
+  if (!state || state.kind !== kind || state.userId !== mailbox.userId) {
     return graphError(400, 'ErrorInvalidUrlQuery', 'The state token in the request is not valid.');
   }
-  if (state.e !== mailbox.epoch) return syncStateNotFound();
-  return state as Extract<DeltaState, { k: K }>;
+  if (state.epoch !== mailbox.epoch) return syncStateNotFound();
+  return state as Extract<DeltaState, { kind: K }>;
 }
 
 export function link(req: GraphRequest, param: '$skiptoken' | '$deltatoken', token: string): string {

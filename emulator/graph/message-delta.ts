@@ -47,17 +47,17 @@ export function initialMessageState(
 ): MessageDeltaState {
   return {
     cap: q.since === null ? null : capKey(mailbox, folder, q),
-    k: 'm',
-    u: mailbox.userId,
-    e: mailbox.epoch,
+    kind: 'messages',
+    userId: mailbox.userId,
+    epoch: mailbox.epoch,
     mode: 'init',
     cur: mailbox.sequence.current,
     upTo: null,
-    sel: q.select,
-    f: folder,
+    select: q.select,
+    folder,
     since: q.since,
-    incl: q.inclusive,
-    exp: q.expandSensitivity,
+    sinceInclusive: q.inclusive,
+    expandSensitivity: q.expandSensitivity,
     pos: 0,
   };
 }
@@ -67,9 +67,9 @@ export function messageDeltaPage(
   state: MessageDeltaState,
   options: DeltaOptions,
 ): DeltaResult<MessageDeltaState> {
-  const matches = (r: MessageRecord): boolean => receivedSince(r, state.since, state.incl);
+  const matches = (r: MessageRecord): boolean => receivedSince(r, state.since, state.sinceInclusive);
   const render = (r: MessageRecord): object =>
-    project(messageResource(mailbox, r, options.immutable, state.exp), state.sel);
+    project(messageResource(mailbox, r, options.immutable, state.expandSensitivity), state.select);
 
   if (state.mode === 'init') {
     const page = withReplay(
@@ -114,7 +114,7 @@ function initialPage(
   matches: (r: MessageRecord) => boolean,
   render: (r: MessageRecord) => object,
 ): BuiltPage<number> {
-  const all = mailbox.messages.keysIn(state.f);
+  const all = mailbox.messages.keysIn(state.folder);
   // A capped round ends after its last listable key, as if the folder ended there.
   const keys = state.cap === null ? all : all.slice(0, firstIndexAfter(all, state.cap));
   const items: object[] = [];
@@ -140,11 +140,11 @@ function changesPage(
 ): BuiltPage<number> {
   const items: object[] = [];
   const positions: number[] = [];
-  for (const entry of mailbox.messages.log(state.f).firstChangesSince(state.cur, state.pos, upTo)) {
+  for (const entry of mailbox.messages.log(state.folder).firstChangesSince(state.cur, state.pos, upTo)) {
     if (items.length >= options.pageSize) return { items, positions, next: positions.at(-1)! };
     const emitted = changeItems(
       mailbox,
-      state.f,
+      state.folder,
       entry.key,
       entry.info.regularId,
       options.immutable,

@@ -25,7 +25,7 @@ const calendarViewDelta: GraphHandler = (req) => {
   let state;
   if (token) {
     if (faults.takeSyncStateGone(user.id)) return syncStateNotFound(faults.get(user.id).syncStateGoneStatus);
-    const checked = checkState(token, 'c', mailbox);
+    const checked = checkState(token, 'events', mailbox);
     if ('status' in checked) return checked;
     state = checked;
   } else {

@@ -144,9 +144,9 @@ const messagesDelta: GraphHandler = (req) => {
   if (token) {
     if (faults.takeSyncStateGone(user.id, (named) => mailbox.resolveFolder(named) === folder))
       return syncStateNotFound(faults.get(user.id).syncStateGoneStatus);
-    const checked = checkState(token, 'm', mailbox);
+    const checked = checkState(token, 'messages', mailbox);
     if ('status' in checked) return checked;
-    if (checked.f !== folder)
+    if (checked.folder !== folder)
       return graphError(400, 'ErrorInvalidUrlQuery', 'The state token belongs to another folder.');
     state = checked;
   } else {
@@ -177,10 +177,11 @@ const messagesDelta: GraphHandler = (req) => {
     });
   }
   const expandAnswer = faults.get(user.id).deltaExpand;
-  if (state.exp && expandAnswer === 'refused')
+  if (state.expandSensitivity && expandAnswer === 'refused')
     return graphError(500, 'InternalServerError', 'Value cannot be null.\r\nParameter name: type');
   // const, so the page callback sees the narrowed type
-  const round = state.exp && expandAnswer === 'dropped' ? { ...state, exp: false } : state;
+  const round =
+    state.expandSensitivity && expandAnswer === 'dropped' ? { ...state, expandSensitivity: false } : state;
   return deltaResponse(req, 'message', round, (options) => messageDeltaPage(mailbox, round, options));
 };
 
