@@ -6,6 +6,7 @@ import { newId, nowIso } from '../store/columns.js';
 import { releaseCopiedItems } from '../store/copied-items.js';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import { accountById, type SyncAccount } from '../crm/crm-directory.js';
 
 /**
@@ -99,7 +100,7 @@ export async function applyStep(
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return false;
     if (types.has('delete_tokens')) {
-      await trx.deleteFrom('token_caches').where('account_key', '=', account.id).execute();
+      await deleteTokenCache(trx, account.id);
     }
     if (types.has('purge_data')) await purgeAccountData(trx, account);
     await trx

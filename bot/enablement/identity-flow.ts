@@ -1,4 +1,5 @@
 import type { User } from '@microsoft/microsoft-graph-types';
+import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import { IDENTITY_SCOPES, identifyUrl, type IdentityHandlers } from '../sign-in/identity-sign-in.js';
 import type { ResultPage } from '../sign-in/result-page.js';
 import { buildEmailCorrectionRequestCard } from '../cards/admin-cards.js';
@@ -170,7 +171,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       return undefined;
     } finally {
       // Only the addresses were needed; no token of this sign-in is kept.
-      await db.deleteFrom('token_caches').where('account_key', '=', tokenKey).execute();
+      await deleteTokenCache(db, tokenKey);
     }
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import { CryptoProvider, ResponseMode } from '@azure/msal-node';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
@@ -182,7 +183,7 @@ export function registerIdentitySignIn(
     } catch (err) {
       const e = err as { errorCode?: string; errorMessage?: string; message?: string };
       deps.logger.warn({ errorCode: e.errorCode }, 'identity sign-in: code exchange failed');
-      await db.deleteFrom('token_caches').where('account_key', '=', tokenKey).execute();
+      await deleteTokenCache(db, tokenKey);
       return {
         status: 200,
         page: await deps.handlers.identifyFailed(teams, {

@@ -1,4 +1,5 @@
 import type { User } from '@microsoft/microsoft-graph-types';
+import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import type { SignedInAccount, SignInHandlers } from './sign-in-routes.js';
 import type { ResultPage } from './result-page.js';
 import { classifyEntraError, type EntraError } from '../enablement/core/consent-errors.js';
@@ -37,9 +38,7 @@ const continueInTeams = (
 });
 
 export function createSignInHandlers(deps: SignInHandlerDeps): SignInHandlers {
-  async function deleteTokens(accountId: string): Promise<void> {
-    await deps.store.db.deleteFrom('token_caches').where('account_key', '=', accountId).execute();
-  }
+  const deleteTokens = (accountId: string) => deleteTokenCache(deps.store.db, accountId);
 
   return {
     async signInCompleted(accountId: string, account: SignedInAccount): Promise<ResultPage> {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import type { Kysely } from 'kysely';
 import { newId, toIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
@@ -53,7 +54,7 @@ export async function markReconnectRequired(
       .executeTakeFirst();
     if (!row) return null;
     // The enablement state machine's token_revoked transition deletes the dead tokens; so does this one.
-    await trx.deleteFrom('token_caches').where('account_key', '=', input.accountId).execute();
+    await deleteTokenCache(trx, input.accountId);
     await trx
       .insertInto('audit_log')
       .values({

@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import { nowIso } from '../store/columns.js';
+import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { TokenCipher } from './token-cipher.js';
 
@@ -38,11 +40,12 @@ export async function saveTokenCache(
     .execute();
 }
 
-/** Forgets an account's tokens (sync disabled, identity mismatch). Returns whether a cache existed. */
-export async function deleteTokenCache(store: Store, accountKey: string): Promise<boolean> {
-  const result = await store.db
-    .deleteFrom('token_caches')
-    .where('account_key', '=', accountKey)
-    .executeTakeFirst();
+/**
+ * Forgets an account's tokens (sync disabled, identity mismatch, sign-in not used). Takes the database
+ * or an open transaction, so the deletion can commit with the state change that calls for it. Returns
+ * whether a cache existed.
+ */
+export async function deleteTokenCache(db: Kysely<Database>, accountKey: string): Promise<boolean> {
+  const result = await db.deleteFrom('token_caches').where('account_key', '=', accountKey).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

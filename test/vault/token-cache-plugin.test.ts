@@ -87,8 +87,8 @@ forEachDialect('token cache plugin', (suite) => {
     await signIn('acct-delete');
     assert.equal((await offlineClient(pluginFor('acct-delete')).getTokenCache().getAllAccounts()).length, 1);
 
-    assert.equal(await deleteTokenCache(suite.store, 'acct-delete'), true);
-    assert.equal(await deleteTokenCache(suite.store, 'acct-delete'), false, 'nothing left to delete');
+    assert.equal(await deleteTokenCache(suite.store.db, 'acct-delete'), true);
+    assert.equal(await deleteTokenCache(suite.store.db, 'acct-delete'), false, 'nothing left to delete');
 
     assert.deepEqual(await offlineClient(pluginFor('acct-delete')).getTokenCache().getAllAccounts(), []);
   });

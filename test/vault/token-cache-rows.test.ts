@@ -42,7 +42,7 @@ forEachDialect('token cache rows', (suite) => {
   it('deletes only the given account’s cache', async function () {
     await saveTokenCache(suite.store, oldCipher, 'keep', '{}');
     await saveTokenCache(suite.store, oldCipher, 'drop', '{}');
-    assert.equal(await deleteTokenCache(suite.store, 'drop'), true);
+    assert.equal(await deleteTokenCache(suite.store.db, 'drop'), true);
     assert.equal(await loadTokenCache(suite.store, oldCipher, 'drop'), undefined);
     assert.equal(await loadTokenCache(suite.store, oldCipher, 'keep'), '{}');
   });
