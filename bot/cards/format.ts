@@ -1,3 +1,5 @@
+import { isSignInScope } from '../sign-in/oidc-scopes.js';
+
 /** Shared wording helpers for card text (British English, in the reader's time zone when known). */
 
 export function formatWhen(at: Date, timeZone = 'UTC'): string {
@@ -21,13 +23,11 @@ const permissionWords: Record<string, string> = {
   offline_access: 'keep syncing when you are not using Teams',
 };
 
-/** OpenID scopes only sign the user in; they are not worth a line of their own. */
-const signInScopes = new Set(['openid', 'profile', 'email']);
-
 /** Scopes in plain words, one Markdown bullet each. */
 export function describePermissions(scopes: readonly string[]): string {
   const lines = scopes
-    .filter((s) => !signInScopes.has(s.toLowerCase()))
+    // Scopes that only sign the user in are not worth a line of their own.
+    .filter((s) => !isSignInScope(s))
     .map((s) => permissionWords[s.toLowerCase()] ?? s);
   return ['sign you in', ...new Set(lines)].map((l) => `- ${l}`).join('\r');
 }

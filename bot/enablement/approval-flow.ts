@@ -14,6 +14,7 @@ import {
   type ApprovalRequest,
 } from './core/approval-requests.js';
 import { buildAdminConsentUrl } from './core/consent-errors.js';
+import { graphPermissions } from '../sign-in/oidc-scopes.js';
 import type { Actor } from './core/states.js';
 import type { Logger } from '../logging/logger.js';
 import { newId, nowIso, toJsonText, fromJsonText } from '../store/columns.js';
@@ -75,12 +76,10 @@ export interface ApprovalFlow {
   channelChosen(tenantId: string): Promise<void>;
 }
 
-const OIDC = new Set(['openid', 'profile', 'email', 'offline_access']);
-
 export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
   const now = deps.now ?? (() => new Date());
   const db = deps.store.db;
-  const permissions = deps.scopes.filter((s) => !OIDC.has(s.toLowerCase()));
+  const permissions = graphPermissions(deps.scopes);
   let listener: DecisionListener = async () => undefined;
 
   async function adminConsentUrl(tenantId: string, requestId: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { AuthenticationHandler, Client, type Middleware } from '@microsoft/microsoft-graph-client';
 import { msalClientFor, type MsalSettings } from '../sign-in/msal-client-factory.js';
+import { graphPermissions } from '../sign-in/oidc-scopes.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import type { Store } from '../store/store.js';
 import { FetchHandler } from '../sync/mailbox-gate.js';
@@ -20,13 +21,11 @@ export interface UserGraphDeps {
   scopes: readonly string[];
 }
 
-const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
-
 export function userGraph(
   deps: UserGraphDeps,
   account: { accountId: string; tenantId: string; objectId: string },
 ): Client {
-  const scopes = deps.scopes.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
+  const scopes = graphPermissions(deps.scopes);
   const accessToken = async (): Promise<string> => {
     const client = msalClientFor(deps.msal, deps, account.accountId, account.tenantId);
     const accounts = await client.getTokenCache().getAllAccounts();

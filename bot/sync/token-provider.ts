@@ -1,6 +1,7 @@
 import { InteractionRequiredAuthError, type AccountInfo } from '@azure/msal-node';
 import { GraphClientError } from '@microsoft/microsoft-graph-client';
 import { msalClientFor, type MsalSettings } from '../sign-in/msal-client-factory.js';
+import { graphPermissions } from '../sign-in/oidc-scopes.js';
 import type { Store } from '../store/store.js';
 import { VaultDecryptError, type TokenCipher } from '../vault/token-cipher.js';
 import { markReconnectRequired, type AttentionCause, type AttentionEvents } from './account-attention.js';
@@ -61,7 +62,6 @@ export interface TokenProvider {
 
 /** Refresh this long before expiry, so a token never lapses in the middle of a page request. */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
-const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const now = deps.now ?? Date.now;
@@ -69,7 +69,7 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const cached = new Map<string, { token: string; expiresAt: number }>();
   const pending = new Map<string, Promise<string>>();
   const dead = new Map<string, ReconnectRequiredError>();
-  const scopes = deps.scopes.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
+  const scopes = graphPermissions(deps.scopes);
 
   async function acquire(account: TokenAccount): Promise<string> {
     if (!account.msTenantId || !account.msObjectId) {

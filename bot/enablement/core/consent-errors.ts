@@ -1,3 +1,5 @@
+import { graphPermissions } from '../../sign-in/oidc-scopes.js';
+
 /**
  * Reads the errors Microsoft Entra returns on the authorize redirect (`error`, `error_description`,
  * `error_subcode`) or from the token endpoint (`error`, `error_description`, `error_codes`, `suberror`).
@@ -80,16 +82,13 @@ export interface AdminConsentUrlInput {
   state: string;
 }
 
-/** OpenID scopes are not resource permissions, so the admin consent URL leaves them out. */
-const openIdScopes = new Set(['openid', 'profile', 'email', 'offline_access']);
-
 export function buildAdminConsentUrl(input: AdminConsentUrlInput): string {
   const url = new URL(
     `${encodeURIComponent(input.tenant)}/v2.0/adminconsent`,
     withSlash(input.authorityHost),
   );
-  const scope = input.scopes
-    .filter((s) => !openIdScopes.has(s.toLowerCase()))
+  // OpenID scopes are not resource permissions, so the admin consent URL leaves them out.
+  const scope = graphPermissions(input.scopes)
     .map((s) => (s.includes('://') ? s : `https://graph.microsoft.com/${s}`))
     .join(' ');
   url.searchParams.set('client_id', input.clientId);
