@@ -1,8 +1,9 @@
-import { AuthenticationHandler, Client, type Middleware } from '@microsoft/microsoft-graph-client';
+import { AuthenticationHandler, type Client } from '@microsoft/microsoft-graph-client';
 import { msalClientFor, type MsalSettings } from '../sign-in/msal-client-factory.js';
 import { graphPermissions } from '../sign-in/oidc-scopes.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import type { Store } from '../store/store.js';
+import { graphClientOver } from '../sync/graph-client.js';
 import { FetchHandler } from '../sync/mailbox-gate.js';
 import type { TokenCipher } from '../vault/token-cipher.js';
 
@@ -35,16 +36,8 @@ export function userGraph(
     if (!msAccount) throw new Error('no stored sign-in for this account');
     return (await client.acquireTokenSilent({ account: msAccount, scopes })).accessToken;
   };
-  const chain: Middleware[] = [
+  return graphClientOver(deps.graphBaseUrl, [
     new AuthenticationHandler({ getAccessToken: accessToken }),
     new FetchHandler(deps.fetch),
-  ];
-  chain[0]!.setNext?.(chain[1]!);
-  const base = new URL(deps.graphBaseUrl);
-  return Client.initWithMiddleware({
-    baseUrl: base.origin + base.pathname.replace(/\/+$/, ''),
-    defaultVersion: 'v1.0',
-    middleware: chain[0]!,
-    customHosts: new Set([base.hostname]),
-  });
+  ]);
 }

@@ -1,6 +1,4 @@
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import { msalLoggerOptions } from '../logging/msal-log.js';
-import type { MsalSettings } from './msal-client-factory.js';
+import { confidentialClient, type MsalSettings } from './msal-client-factory.js';
 
 /**
  * Whether the app really has consent in a tenant, asked of Entra rather than believed from a redirect:
@@ -13,22 +11,9 @@ export type ConsentCheck = (tenantId: string) => Promise<{ ok: true } | { ok: fa
 const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
 
 export function createConsentCheck(settings: MsalSettings): ConsentCheck {
-  const host = new URL(settings.authorityHost).host;
-  const isMicrosoft = host === 'login.microsoftonline.com';
   return async (tenantId) => {
     // No cache: the app-only token proves the point and is dropped at once.
-    const client = new ConfidentialClientApplication({
-      auth: {
-        clientId: settings.clientId,
-        clientSecret: settings.clientSecret,
-        authority: `${settings.authorityHost}/${encodeURIComponent(tenantId)}`,
-        ...(isMicrosoft ? {} : { knownAuthorities: [host] }),
-      },
-      system: {
-        ...(settings.networkClient ? { networkClient: settings.networkClient } : {}),
-        loggerOptions: msalLoggerOptions(settings.logger),
-      },
-    });
+    const client = confidentialClient(settings, encodeURIComponent(tenantId));
     try {
       const result = await client.acquireTokenByClientCredential({
         scopes: [GRAPH_DEFAULT_SCOPE],

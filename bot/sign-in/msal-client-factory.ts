@@ -1,4 +1,4 @@
-import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import { ConfidentialClientApplication, type ICachePlugin, type INetworkModule } from '@azure/msal-node';
 import type { Logger } from '../logging/logger.js';
 import { msalLoggerOptions } from '../logging/msal-log.js';
 import type { Store } from '../store/store.js';
@@ -16,14 +16,13 @@ export interface MsalSettings {
 }
 
 /**
- * A short-lived confidential client bound to one account's encrypted token cache (see the plugin for
- * why clients are not kept). `tenant` is the account's tenant, or `organizations` before sign-in.
+ * The app's msal-node confidential client for one authority tenant: every msal client of the server is
+ * built here, so they all trust the same authority host and network client and log alike.
  */
-export function msalClientFor(
+export function confidentialClient(
   settings: MsalSettings,
-  deps: { store: Store; cipher: TokenCipher },
-  accountKey: string,
   tenant: string,
+  cachePlugin?: ICachePlugin,
 ): ConfidentialClientApplication {
   const host = new URL(settings.authorityHost).host;
   const isMicrosoft = host === 'login.microsoftonline.com';
@@ -35,10 +34,27 @@ export function msalClientFor(
       // msal-node only trusts Microsoft's hosts unless told which others are authorities.
       ...(isMicrosoft ? {} : { knownAuthorities: [host] }),
     },
-    cache: { cachePlugin: createTokenCachePlugin({ store: deps.store, cipher: deps.cipher, accountKey }) },
+    ...(cachePlugin ? { cache: { cachePlugin } } : {}),
     system: {
       ...(settings.networkClient ? { networkClient: settings.networkClient } : {}),
       loggerOptions: msalLoggerOptions(settings.logger),
     },
   });
+}
+
+/**
+ * A short-lived confidential client bound to one account's encrypted token cache (see the plugin for
+ * why clients are not kept). `tenant` is the account's tenant, or `organizations` before sign-in.
+ */
+export function msalClientFor(
+  settings: MsalSettings,
+  deps: { store: Store; cipher: TokenCipher },
+  accountKey: string,
+  tenant: string,
+): ConfidentialClientApplication {
+  return confidentialClient(
+    settings,
+    tenant,
+    createTokenCachePlugin({ store: deps.store, cipher: deps.cipher, accountKey }),
+  );
 }

@@ -41,8 +41,16 @@ export function createGraphClient(options: GraphClientOptions): Client {
     new MailboxGate(options.limiter, options.mailbox, options.stats),
     new FetchHandler(options.fetch),
   ];
+  return graphClientOver(options.baseUrl, chain);
+}
+
+/**
+ * Every Graph client of the server: the middleware chain linked in order (the last one sends), on
+ * GRAPH_BASE_URL's host with its version.
+ */
+export function graphClientOver(baseUrl: string, chain: readonly Middleware[]): Client {
   for (let i = 0; i < chain.length - 1; i += 1) chain[i]!.setNext?.(chain[i + 1]!);
-  const base = new URL(options.baseUrl);
+  const base = new URL(baseUrl);
   return Client.initWithMiddleware({
     baseUrl: base.origin + base.pathname.replace(/\/+$/, ''),
     defaultVersion: GRAPH_VERSION,

@@ -1,12 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConfidentialClientApplication, CryptoProvider, type INetworkModule } from '@azure/msal-node';
+import { CryptoProvider, type INetworkModule } from '@azure/msal-node';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../../logging/logger.js';
-import { msalLoggerOptions } from '../../logging/msal-log.js';
 import { handle } from '../handler.js';
 import { ApiHttpError } from '../http-errors.js';
 import { readJson } from '../json-body.js';
+import { confidentialClient } from '../../sign-in/msal-client-factory.js';
 import { signInTenant, type Tenancy } from '../../sign-in/sign-in-tenant.js';
 
 /**
@@ -69,21 +69,7 @@ export function registerTabSignIn(server: Server, options: TabSignInOptions): vo
 
   // A client per sign-in: msal-node caches every account it sees in memory, which a long-running
   // server handing out one token per user must not accumulate.
-  const host = new URL(options.authorityHost).host;
-  const client = () =>
-    new ConfidentialClientApplication({
-      auth: {
-        clientId: options.clientId,
-        clientSecret: options.clientSecret,
-        authority: `${options.authorityHost}/${signInTenant(options.tenancy)}`,
-        // msal-node trusts only Microsoft's hosts unless told which others are authorities.
-        ...(host === 'login.microsoftonline.com' ? {} : { knownAuthorities: [host] }),
-      },
-      system: {
-        ...(options.networkClient ? { networkClient: options.networkClient } : {}),
-        loggerOptions: msalLoggerOptions(options.logger),
-      },
-    });
+  const client = () => confidentialClient(options, signInTenant(options.tenancy));
 
   server.get('/auth/tab/start', async (_req: Request, res: Response) => {
     try {
