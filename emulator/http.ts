@@ -165,23 +165,3 @@ export function parseJson<T = unknown>(body: Buffer): T | undefined {
     return undefined;
   }
 }
-
-/** Cookies of a request as a name → value map; malformed pairs are ignored as browsers do. */
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    try {
-      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      continue;
-    }
-  }
-  return out;
-}
-
-export function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}

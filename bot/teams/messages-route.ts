@@ -1,6 +1,7 @@
 import restify, { type Request, type Response, type Server } from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.js';
+import { isLoopbackAddress } from '../server/loopback.js';
 import type { TeamsBot } from './teams-bot.js';
 
 /**
@@ -48,16 +49,6 @@ export const activityShape = z
   })
   .passthrough();
 const MAX_ACTIVITY_BYTES = 256 * 1024;
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  return (
-    address === '::1' ||
-    address === '127.0.0.1' ||
-    address.startsWith('127.') ||
-    address === '::ffff:127.0.0.1'
-  );
-}
 
 export function registerMessagesRoute(
   server: Server,

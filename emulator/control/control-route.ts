@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { DirectoryError, formatIssues } from '../directory.js';
-import { isLoopback, json, parseJson, type EmuRequest, type EmuResponse, type Handler } from '../http.js';
+import { isLoopbackAddress } from '../../bot/server/loopback.js';
+import { json, parseJson, type EmuRequest, type EmuResponse, type Handler } from '../http.js';
 
 /**
  * Shared plumbing of the `/_emulator/` control API: loopback callers only, JSON bodies validated by a
@@ -12,7 +13,7 @@ export function controlError(status: number, code: string, message: string): Emu
 
 export function controlRoute(handler: (req: EmuRequest) => EmuResponse | Promise<EmuResponse>): Handler {
   return async (req) => {
-    if (!isLoopback(req.remoteAddress)) {
+    if (!isLoopbackAddress(req.remoteAddress)) {
       return controlError(403, 'Forbidden', 'The control API only answers callers on this machine.');
     }
     try {

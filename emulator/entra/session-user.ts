@@ -1,6 +1,7 @@
 import type { EmulatorContext } from '../context.js';
 import type { DirectoryUser } from '../directory.js';
-import { parseCookies, type EmuRequest, type EmuResponse } from '../http.js';
+import { parseCookies } from '../../bot/server/cookies.js';
+import type { EmuRequest, EmuResponse } from '../http.js';
 import { SESSION_COOKIE, type BrowserSession } from './browser-state.js';
 import type { EntraBrowserState, Flow } from './flows.js';
 import { signInPage } from './pages.js';

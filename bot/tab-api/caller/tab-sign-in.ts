@@ -7,6 +7,7 @@ import { handle } from '../handler.js';
 import { ApiHttpError } from '../http-errors.js';
 import { readJson } from '../json-body.js';
 import { confidentialClient } from '../../sign-in/msal-client-factory.js';
+import { parseCookies } from '../../server/cookies.js';
 import { signInTenant, type Tenancy } from '../../sign-in/sign-in-tenant.js';
 
 /**
@@ -45,14 +46,6 @@ const callbackBody = z
   .object({ code: z.string().min(1).max(4096), state: z.string().min(1).max(200) })
   .strict();
 const pendingCookie = z.object({ state: z.string().min(1), verifier: z.string().min(43) });
-
-function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
-}
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -105,7 +98,7 @@ export function registerTabSignIn(server: Server, options: TabSignInOptions): vo
     '/auth/tab/callback',
     handle(options.logger, async (req) => {
       const body = await readJson(req, callbackBody);
-      const raw = readCookie(req, COOKIE);
+      const raw = parseCookies(req.headers.cookie)[COOKIE];
       let pending: z.infer<typeof pendingCookie> | undefined;
       try {
         pending = raw
