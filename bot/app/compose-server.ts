@@ -13,7 +13,7 @@ import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
 import { registerNotificationRoutes } from '../sync/notification-routes.js';
 import { createSyncRequester } from '../sync/sync-requests.js';
 import { registerCrmDiaryRoutes } from '../crm/diary/diary-routes.js';
-import { createStoreCrmDiary } from '../crm/diary/store-crm-diary.js';
+import { createStoreCrmDiary, ownerAccountOf } from '../crm/diary/store-crm-diary.js';
 
 export interface RunningServer {
   config: Config;
@@ -79,7 +79,18 @@ export async function composeServer(
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync request not recorded'),
     });
   registerNotificationRoutes(http.server, { db: store.db, logger, requests });
-  registerCrmDiaryRoutes(http.server, { db: store.db, diary: createStoreCrmDiary(store.db), logger });
+  // A CRM change asks for a run of its owner's account, so it reaches Outlook within seconds.
+  registerCrmDiaryRoutes(http.server, {
+    db: store.db,
+    diary: createStoreCrmDiary(store.db),
+    logger,
+    onChanged: ({ tenantId, crmId }) =>
+      void ownerAccountOf(store.db, tenantId, crmId).then(
+        (accountId) => accountId && requests.request(accountId),
+        (err: unknown) =>
+          logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'CRM change not scheduled'),
+      ),
+  });
   if (worker) steps.push(syncWorkerShutdownStep(worker));
   else steps.push({ name: 'sync requests', run: () => requests.flush() });
 

@@ -417,6 +417,14 @@ export interface CrmAppointmentsTable {
   removed_at: IsoTimestamp | null;
   outlook_event_id: string | null;
   outlook_ical_uid: string | null;
+  /** The CRM version last written to Outlook (migration 0009). */
+  outlook_written_version: number | null;
+  /** The changeKey Graph gave our last write: the same changeKey in a delta item is our own echo. */
+  outlook_change_key: string | null;
+  /** The transactionId reserved before a create, so a retry after a crash sends the same one. */
+  outlook_create_key: string | null;
+  outbound_error: string | null;
+  outbound_failed_at: IsoTimestamp | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }

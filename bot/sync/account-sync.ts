@@ -8,6 +8,8 @@ import { onRunFinished, type RunOutcome, type ScheduleSettings } from './core/sc
 import type { SyncResource } from './core/store-ops.js';
 import { runDeltaRound, type RoundOutcome, type RoundSpec } from './delta-round.js';
 import { DIARY_RESOURCE, diaryRound } from './diary-round.js';
+import { writeCrmAppointments } from './diary-outbound.js';
+import { takeOwnEvents } from './own-events.js';
 import { loadFilingContext, type AccountFilingContext } from './filing-context.js';
 import { createGraphClient, graphApiRoot } from './graph-client.js';
 import { newRequestStats } from './mailbox-gate.js';
@@ -124,7 +126,15 @@ export async function syncAccount(
     ...(account.diary_enabled ? [DIARY_RESOURCE] : []),
   ];
   const result: AccountRunResult = { outcome: 'completed', resources: {}, requests: 0 };
-  for (const resource of resources) {
+  // CRM appointments go to Outlook first: an event created just before a crash is then adopted (and
+  // its id stored) before the diary's reader meets it.
+  if (account.diary_enabled) {
+    const outbound = await writeCrmAppointments({ db, client, accountId, now: deps.now });
+    if (outbound.outcome !== 'completed') result.outcome = outbound.outcome;
+    if (outbound.failed > 0)
+      deps.logger.warn({ accountId, failed: outbound.failed }, 'CRM appointments not written');
+  }
+  for (const resource of result.outcome === 'completed' ? resources : []) {
     const stored = await loadCursor(db, accountId, resource);
     const spec: RoundSpec<unknown> =
       resource === DIARY_RESOURCE
@@ -135,6 +145,7 @@ export async function syncAccount(
             window: deps.settings.window,
             pageSize: deps.settings.pageSize,
             now: deps.now,
+            ownEvents: (page) => takeOwnEvents({ db, client, accountId, now: deps.now }, page),
           }) as RoundSpec<unknown>)
         : (mailRound({
             db,

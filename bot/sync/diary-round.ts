@@ -4,6 +4,7 @@ import { nextDiaryRequest, type DeltaCursor } from './core/delta-cursor.js';
 import { planCalendarWindow, type CalendarWindow, type WindowSettings } from './core/calendar-window.js';
 import { reconcileDiaryPage } from './core/diary-reconcile.js';
 import { deltaEventSchema, type DeltaEvent, type SeriesMaster } from './core/graph-items.js';
+import type { DeltaPage } from './core/delta-page.js';
 import type { RoundSpec } from './delta-round.js';
 import type { StoredCursor } from './page-commit.js';
 import { lookUpSeries } from './series-lookup.js';
@@ -23,6 +24,8 @@ export interface DiaryRoundOptions {
   window: WindowSettings;
   pageSize?: number;
   now(): number;
+  /** Takes the events written from CRM appointments out of a page (own-events.ts) before filing. */
+  ownEvents?(page: DeltaPage<DeltaEvent>): Promise<DeltaPage<DeltaEvent>>;
 }
 
 export const DIARY_RESOURCE = 'diary' as const;
@@ -44,7 +47,8 @@ export function diaryRound(options: DiaryRoundOptions): RoundSpec<DeltaEvent> {
         window,
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
       }),
-    reconcile: async (page, filing, round) => {
+    reconcile: async (delivered, filing, round) => {
+      const page = options.ownEvents ? await options.ownEvents(delivered) : delivered;
       const series = await lookUpSeries(page, { client: options.client, window, cache }, round.incremental);
       return reconcileDiaryPage(page, { ...filing, window, series });
     },

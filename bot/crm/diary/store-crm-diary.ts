@@ -133,6 +133,11 @@ async function putOnce(
         removed_at: null,
         outlook_event_id: null,
         outlook_ical_uid: null,
+        outlook_written_version: null,
+        outlook_change_key: null,
+        outlook_create_key: null,
+        outbound_error: null,
+        outbound_failed_at: null,
         created_at: at,
         updated_at: at,
       };
@@ -223,4 +228,16 @@ export function createStoreCrmDiary(db: Db): CrmDiary {
       return row && toAppointment(row);
     },
   };
+}
+
+/** The sync account that writes an appointment to Outlook (its owner's), if the owner has one. */
+export async function ownerAccountOf(db: Db, tenantId: string, crmId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('crm_appointments as c')
+    .innerJoin('sync_accounts as a', 'a.crm_user_id', 'c.owner_crm_user_id')
+    .select('a.id')
+    .where('c.tenant_id', '=', tenantId)
+    .where('c.crm_id', '=', crmId)
+    .executeTakeFirst();
+  return row?.id;
 }

@@ -7,6 +7,7 @@ import * as identityRequests from './0005-identity-requests.js';
 import * as usedLinkStates from './0006-used-link-states.js';
 import * as unfilteredMailBaselines from './0007-unfiltered-mail-baselines.js';
 import * as crmDiary from './0008-crm-diary.js';
+import * as crmAppointmentOutlookState from './0009-crm-appointment-outlook-state.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006-used-link-states': usedLinkStates,
   '0007-unfiltered-mail-baselines': unfilteredMailBaselines,
   '0008-crm-diary': crmDiary,
+  '0009-crm-appointment-outlook-state': crmAppointmentOutlookState,
 };
 
 export const migrationProvider: MigrationProvider = {

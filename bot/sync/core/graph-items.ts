@@ -57,6 +57,8 @@ export const deltaEventSchema = z.object({
   seriesMasterId: nullableString,
   originalStart: nullableString,
   lastModifiedDateTime: nullableString,
+  /** Tells our own writes (the changeKey Graph gave them) from changes made in Outlook. */
+  changeKey: nullableString,
   start: dateTimeTimeZone,
   end: dateTimeTimeZone,
   isAllDay: z.boolean().nullish(),
