@@ -1,3 +1,4 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../logging/logger.js';
 import { toIso } from '../store/columns.js';
@@ -6,13 +7,13 @@ import type { WindowSettings } from './core/calendar-window.js';
 import type { MailboxLimiter } from './core/mailbox-limiter.js';
 import { onRunFinished, type RunOutcome, type ScheduleSettings } from './core/scheduling.js';
 import type { SyncResource } from './core/store-ops.js';
-import { runDeltaRound, type RoundOutcome, type RoundSpec } from './delta-round.js';
+import { runDeltaRound, type RoundDeps, type RoundOutcome, type RoundSpec } from './delta-round.js';
 import { DIARY_RESOURCE, diaryRound } from './diary-round.js';
 import { writeCrmAppointments } from './diary-outbound.js';
 import { takeOwnEvents } from './own-events.js';
 import { loadFilingContext, type AccountFilingContext } from './filing-context.js';
 import { createGraphClient, graphApiRoot } from './graph-client.js';
-import { newRequestStats } from './mailbox-gate.js';
+import { newRequestStats, type RequestStats } from './mailbox-gate.js';
 import { mailResource, mailRound } from './mail-round.js';
 import { releaseLease } from './lease.js';
 import { loadCursor } from './page-commit.js';
@@ -65,8 +66,49 @@ export async function syncAccount(
   accountId: string,
   shouldStop: () => boolean,
 ): Promise<AccountRunResult> {
-  const { db } = deps;
-  const account = await db
+  const account = await loadAccount(deps.db, accountId);
+  if (!account || account.state !== 'active') {
+    await releaseLease(deps.db, deps.owner, accountId);
+    return { outcome: 'not_active', resources: {}, requests: 0 };
+  }
+
+  deps.tokens.resume(accountId);
+  const stats = newRequestStats();
+  const client = accountGraphClient(deps, account, stats);
+  const resources: SyncResource[] = [
+    ...(account.mail_enabled ? deps.settings.mailFolders.map(mailResource) : []),
+    ...(account.diary_enabled ? [DIARY_RESOURCE] : []),
+  ];
+  const result = await runRounds(deps, client, account.id, resources, stats, shouldStop);
+  if (
+    (result.outcome === 'completed' || result.outcome === 'failed') &&
+    deps.subscriptions &&
+    !shouldStop()
+  ) {
+    const report = await ensureSubscriptions(
+      deps.db,
+      client,
+      accountId,
+      resources,
+      deps.subscriptions,
+      deps.now,
+    );
+    if (report.failures.length > 0)
+      deps.logger.warn({ accountId, failures: report.failures }, 'subscription upkeep failed');
+  }
+  result.requests = stats.requests;
+
+  // A failed run may be a token Graph no longer accepts (401): the next run acquires a fresh one.
+  if (result.outcome === 'failed' || result.outcome === 'lease_lost') deps.tokens.forget(accountId);
+  if (result.outcome === 'lease_lost') return result;
+  await finish(deps, account, result, stats.throttledUntil);
+  return result;
+}
+
+type AccountRow = NonNullable<Awaited<ReturnType<typeof loadAccount>>>;
+
+function loadAccount(db: Kysely<Database>, accountId: string) {
+  return db
     .selectFrom('sync_accounts')
     .select([
       'id',
@@ -81,36 +123,43 @@ export async function syncAccount(
     ])
     .where('id', '=', accountId)
     .executeTakeFirst();
-  if (!account || account.state !== 'active') {
-    await releaseLease(db, deps.owner, accountId);
-    return { outcome: 'not_active', resources: {}, requests: 0 };
-  }
+}
 
-  deps.tokens.resume(accountId);
-  const stats = newRequestStats();
-  const client = createGraphClient({
+/** A Graph client that speaks for this mailbox only: its token, its limiter slot, its request stats. */
+function accountGraphClient(deps: AccountSyncDeps, account: AccountRow, stats: RequestStats): Client {
+  const { maxRetries, retryDelaySeconds } = deps.settings;
+  return createGraphClient({
     baseUrl: deps.graphBaseUrl,
     fetch: deps.fetch,
     limiter: deps.limiter,
-    mailbox: accountId,
+    mailbox: account.id,
     stats,
     accessToken: () =>
       deps.tokens.accessToken({
-        id: accountId,
+        id: account.id,
         msTenantId: account.ms_tenant_id,
         msObjectId: account.ms_object_id,
       }),
-    ...(deps.settings.maxRetries !== undefined ? { maxRetries: deps.settings.maxRetries } : {}),
-    ...(deps.settings.retryDelaySeconds !== undefined
-      ? { retryDelaySeconds: deps.settings.retryDelaySeconds }
-      : {}),
+    ...(maxRetries !== undefined ? { maxRetries } : {}),
+    ...(retryDelaySeconds !== undefined ? { retryDelaySeconds } : {}),
   });
-  const apiRoot = graphApiRoot(deps.graphBaseUrl);
+}
+
+/** The resources' delta rounds in turn, until one ends the run (stop, throttling, no token, no lease). */
+async function runRounds(
+  deps: AccountSyncDeps,
+  client: Client,
+  accountId: string,
+  resources: readonly SyncResource[],
+  stats: RequestStats,
+  shouldStop: () => boolean,
+): Promise<AccountRunResult> {
+  const { db } = deps;
   let filing: Promise<AccountFilingContext> | undefined;
-  const roundDeps = {
+  const roundDeps: RoundDeps = {
     db,
     client,
-    graphBaseUrl: apiRoot,
+    graphBaseUrl: graphApiRoot(deps.graphBaseUrl),
     owner: deps.owner,
     accountId,
     // Loaded only when a page has items: idle polls never read the contact directory.
@@ -120,44 +169,12 @@ export async function syncAccount(
     shouldStop,
     now: deps.now,
   };
-
-  const resources: SyncResource[] = [
-    ...(account.mail_enabled ? deps.settings.mailFolders.map(mailResource) : []),
-    ...(account.diary_enabled ? [DIARY_RESOURCE] : []),
-  ];
   const result: AccountRunResult = { outcome: 'completed', resources: {}, requests: 0 };
   // CRM appointments go to Outlook first: an event created just before a crash is then adopted (and
   // its id stored) before the diary's reader meets it.
-  if (account.diary_enabled) {
-    const outbound = await writeCrmAppointments({ db, client, accountId, now: deps.now });
-    if (outbound.outcome !== 'completed') result.outcome = outbound.outcome;
-    if (outbound.failed > 0)
-      deps.logger.warn({ accountId, failed: outbound.failed }, 'CRM appointments not written');
-  }
+  if (resources.includes(DIARY_RESOURCE)) result.outcome = await writeOutbound(deps, client, accountId);
   for (const resource of result.outcome === 'completed' ? resources : []) {
-    const stored = await loadCursor(db, accountId, resource);
-    const spec: RoundSpec<unknown> =
-      resource === DIARY_RESOURCE
-        ? (diaryRound({
-            client,
-            graphBaseUrl: apiRoot,
-            stored,
-            window: deps.settings.window,
-            pageSize: deps.settings.pageSize,
-            now: deps.now,
-            ownEvents: (page) => takeOwnEvents({ db, client, accountId, now: deps.now }, page),
-          }) as RoundSpec<unknown>)
-        : (mailRound({
-            db,
-            client,
-            graphBaseUrl: apiRoot,
-            accountId,
-            folder: resource.slice('mail:'.length),
-            cursor: stored.cursor,
-            historyDays: deps.settings.historyDays,
-            pageSize: deps.settings.pageSize,
-            now: deps.now,
-          }) as RoundSpec<unknown>);
+    const spec = await roundSpec(deps, roundDeps, resource);
     const outcome = await runDeltaRound(spec, roundDeps);
     result.resources[resource] = outcome.kind;
     if (outcome.kind === 'aborted') {
@@ -178,31 +195,54 @@ export async function syncAccount(
       deps.logger.warn({ accountId, resource, errorCode: outcome.code }, 'sync round failed');
     }
   }
-
-  if (
-    (result.outcome === 'completed' || result.outcome === 'failed') &&
-    deps.subscriptions &&
-    !shouldStop()
-  ) {
-    const report = await ensureSubscriptions(db, client, accountId, resources, deps.subscriptions, deps.now);
-    if (report.failures.length > 0)
-      deps.logger.warn({ accountId, failures: report.failures }, 'subscription upkeep failed');
-  }
-  result.requests = stats.requests;
-
-  // A failed run may be a token Graph no longer accepts (401): the next run acquires a fresh one.
-  if (result.outcome === 'failed' || result.outcome === 'lease_lost') deps.tokens.forget(accountId);
-  if (result.outcome === 'lease_lost') return result;
-  await finish(deps, account, result, stats.throttledUntil);
   return result;
 }
 
-type AccountRow = {
-  id: string;
-  next_run_at: string | null;
-  throttled_until: string | null;
-  consecutive_failures: number;
-};
+/** The CRM's appointments written to the owner's calendar; what it ends as ends the run too. */
+async function writeOutbound(
+  deps: AccountSyncDeps,
+  client: Client,
+  accountId: string,
+): Promise<AccountRunResult['outcome']> {
+  const outbound = await writeCrmAppointments({ db: deps.db, client, accountId, now: deps.now });
+  if (outbound.failed > 0)
+    deps.logger.warn({ accountId, failed: outbound.failed }, 'CRM appointments not written');
+  return outbound.outcome;
+}
+
+/** The round of one resource from its stored cursor: the calendar view, or a mail folder. */
+async function roundSpec(
+  deps: AccountSyncDeps,
+  round: RoundDeps,
+  resource: SyncResource,
+): Promise<RoundSpec<unknown>> {
+  const stored = await loadCursor(round.db, round.accountId, resource);
+  const common = {
+    client: round.client,
+    graphBaseUrl: round.graphBaseUrl,
+    pageSize: deps.settings.pageSize,
+    now: deps.now,
+  };
+  return resource === DIARY_RESOURCE
+    ? (diaryRound({
+        ...common,
+        stored,
+        window: deps.settings.window,
+        ownEvents: (page) =>
+          takeOwnEvents(
+            { db: round.db, client: round.client, accountId: round.accountId, now: deps.now },
+            page,
+          ),
+      }) as RoundSpec<unknown>)
+    : (mailRound({
+        ...common,
+        db: round.db,
+        accountId: round.accountId,
+        folder: resource.slice('mail:'.length),
+        cursor: stored.cursor,
+        historyDays: deps.settings.historyDays,
+      }) as RoundSpec<unknown>);
+}
 
 /**
  * Writes the next run's time (core scheduling) and releases the lease in one transaction. A request

@@ -84,23 +84,69 @@ export type RoundOutcome =
 const MAX_REBASELINES_PER_ROUND = 2;
 
 export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Promise<RoundOutcome> {
-  const { db, accountId } = deps;
-  let cursor = spec.cursor;
+  const round: RoundState = {
+    cursor: spec.cursor,
+    incremental: spec.cursor?.roundComplete === true,
+    rebaselines: 0,
+    prefetched: null,
+  };
+  const run = runRecorder(spec, deps, () => round.cursor);
+  try {
+    if (!round.cursor?.roundComplete) await run.open();
+    for (;;) {
+      if (deps.shouldStop()) {
+        await run.close('cancelled');
+        return { kind: 'stopped' };
+      }
+      const raw = await nextPage(spec, deps, round, run);
+      if (raw === ASK_AGAIN) continue;
+      const page = parseDeltaPage(raw, spec.itemSchema);
+      const next = cursorAfterPage(page, deps.graphBaseUrl);
+      // The next page is requested while this one commits: still one request at a time per resource,
+      // but the network and the database work overlap. A prefetched page is only used after its
+      // predecessor committed, so the exactly-once order is unchanged; an unused one is dropped.
+      if (!next.roundComplete) round.prefetched = prefetch(spec, deps, next);
+      await commitRoundPage(spec, deps, run, round, page, next);
+      round.cursor = next;
+      if (next.roundComplete) {
+        await run.close('succeeded');
+        return { kind: 'completed' };
+      }
+    }
+  } catch (err) {
+    return fail(err, run.close);
+  }
+}
+
+interface RoundState {
+  /** The cursor the next page is fetched from; null for a baseline's first page. */
+  cursor: DeltaCursor | null;
+  /** The round continues a completed one (not a baseline). */
+  incremental: boolean;
+  rebaselines: number;
+  prefetched: Promise<unknown> | null;
+}
+
+interface RunRecorder {
+  /** `forImport`: an import's run also shows progress; a run opened to record a failure does not ask Graph. */
+  open(forImport?: boolean): Promise<string>;
+  close(status: RunEnd['status'], error?: RunEnd['error']): Promise<void>;
+  readonly id: string | null;
+}
+
+/** The round's run record, opened when there is something to record and closed with the round. */
+function runRecorder<T>(spec: RoundSpec<T>, deps: RoundDeps, cursor: () => DeltaCursor | null): RunRecorder {
   let runId: string | null = null;
-  let rebaselines = 0;
-  let incremental = cursor?.roundComplete === true;
   const requestsBefore = deps.stats.requests;
   const throttledBefore = deps.stats.throttledMs;
-
-  /** `forImport`: an import's run also shows progress; a run opened to record a failure does not ask Graph. */
-  const openRun = async (forImport = true) => {
+  const open = async (forImport = true) => {
     if (runId !== null) return runId;
     const progress =
-      !forImport || cursor?.roundComplete === true || !spec.importProgress
+      !forImport || cursor()?.roundComplete === true || !spec.importProgress
         ? { done: 0, estimate: null }
         : await spec.importProgress();
-    runId = await startRun(db, {
-      accountId,
+    runId = await startRun(deps.db, {
+      accountId: deps.accountId,
       resource: spec.resource,
       now: deps.now(),
       progressDone: progress.done,
@@ -108,11 +154,11 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
     });
     return runId;
   };
-  const closeRun = async (status: RunEnd['status'], error?: RunEnd['error']) => {
+  const close = async (status: RunEnd['status'], error?: RunEnd['error']) => {
     // Rounds that recorded nothing leave no row when they end quietly.
     if (runId === null && (status === 'succeeded' || status === 'cancelled')) return;
-    const id = await openRun(false);
-    await finishRun(db, id, {
+    const id = await open(false);
+    await finishRun(deps.db, id, {
       status,
       requests: deps.stats.requests - requestsBefore,
       throttledMs: deps.stats.throttledMs - throttledBefore,
@@ -120,91 +166,94 @@ export async function runDeltaRound<T>(spec: RoundSpec<T>, deps: RoundDeps): Pro
       now: deps.now(),
     });
   };
-
-  const fetchPage = (c: DeltaCursor | null): Promise<unknown> => {
-    const request = spec.request(c);
-    return deps.client.api(request.url).headers(request.headers).get() as Promise<unknown>;
+  return {
+    open,
+    close,
+    get id() {
+      return runId;
+    },
   };
-  // The next page is requested while this one commits: still one request at a time per resource, but
-  // the network and the database work overlap. A prefetched page is only used after its predecessor
-  // committed, so the exactly-once order is unchanged; an unused one (stop, failure) is dropped.
-  let prefetched: Promise<unknown> | null = null;
+}
 
+function fetchPage<T>(spec: RoundSpec<T>, deps: RoundDeps, cursor: DeltaCursor | null): Promise<unknown> {
+  const request = spec.request(cursor);
+  return deps.client.api(request.url).headers(request.headers).get() as Promise<unknown>;
+}
+
+function prefetch<T>(spec: RoundSpec<T>, deps: RoundDeps, cursor: DeltaCursor): Promise<unknown> {
+  const page = fetchPage(spec, deps, cursor);
+  // Observed here so that a page nobody awaits (stop, failed commit) is not an unhandled rejection.
+  page.catch(() => undefined);
+  return page;
+}
+
+const ASK_AGAIN = Symbol('ask again');
+
+/**
+ * The page the round is at (prefetched or fetched now), or ASK_AGAIN after a failure the round
+ * recovers from: an expired cursor starts a clean baseline, an initial request Graph refused is
+ * asked again in the form the spec now uses.
+ */
+async function nextPage<T>(
+  spec: RoundSpec<T>,
+  deps: RoundDeps,
+  round: RoundState,
+  run: RunRecorder,
+): Promise<unknown> {
   try {
-    if (cursor === null || !cursor.roundComplete) await openRun();
-    for (;;) {
-      if (deps.shouldStop()) {
-        await closeRun('cancelled');
-        return { kind: 'stopped' };
-      }
-      let raw: unknown;
-      try {
-        raw = await (prefetched ?? fetchPage(cursor));
-      } catch (err) {
-        const failure = graphFailure(err);
-        if (
-          failure &&
-          planAfterFailure(failure.status, failure.code).action === 'rebaseline' &&
-          rebaselines < MAX_REBASELINES_PER_ROUND
-        ) {
-          rebaselines += 1;
-          prefetched = null;
-          await resetCursor(db, deps.owner, accountId, spec.resource, deps.now());
-          cursor = null;
-          incremental = false;
-          await openRun();
-          continue;
-        }
-        if (failure && cursor === null && spec.initialRequestRefused?.(failure) === true) {
-          prefetched = null;
-          continue;
-        }
-        throw err;
-      }
-      prefetched = null;
-      const page = parseDeltaPage(raw, spec.itemSchema);
-      const next = cursorAfterPage(page, deps.graphBaseUrl);
-      if (!next.roundComplete) {
-        prefetched = fetchPage(next);
-        // Observed here so that a page nobody awaits (stop, failed commit) is not an unhandled rejection.
-        prefetched.catch(() => undefined);
-      }
-      const reconciled =
-        page.entries.length === 0 && page.rejected.length === 0
-          ? null
-          : await spec.reconcile(spec.complete ? await spec.complete(page) : page, await deps.filing(), {
-              incremental,
-            });
-      await commitPage(db, {
-        owner: deps.owner,
-        accountId,
-        resource: spec.resource,
-        ops: reconciled?.ops ?? [],
-        cursor: next,
-        window: spec.window,
-        runId: reconciled ? await openRun() : runId,
-        counts: reconciled?.counts ?? { filed: 0, removed: 0, skipped: {}, rejected: 0 },
-        now: deps.now(),
-        // Fetched without a cursor or from a nextLink: maybe a baseline's page (page-commit.ts decides).
-        ...(cursor === null || !cursor.roundComplete
-          ? {
-              baseline: {
-                first: cursor === null,
-                listed: listedIds(page.entries),
-                scope: spec.baselineScope(),
-              },
-            }
-          : {}),
-      });
-      cursor = next;
-      if (next.roundComplete) {
-        await closeRun('succeeded');
-        return { kind: 'completed' };
-      }
-    }
+    return await (round.prefetched ?? fetchPage(spec, deps, round.cursor));
   } catch (err) {
-    return fail(err, closeRun);
+    const failure = graphFailure(err);
+    if (
+      failure &&
+      planAfterFailure(failure.status, failure.code).action === 'rebaseline' &&
+      round.rebaselines < MAX_REBASELINES_PER_ROUND
+    ) {
+      round.rebaselines += 1;
+      await resetCursor(deps.db, deps.owner, deps.accountId, spec.resource, deps.now());
+      round.cursor = null;
+      round.incremental = false;
+      await run.open();
+      return ASK_AGAIN;
+    }
+    if (failure && round.cursor === null && spec.initialRequestRefused?.(failure) === true) return ASK_AGAIN;
+    throw err;
+  } finally {
+    round.prefetched = null;
   }
+}
+
+/** Reconciles the page (when it has entries) and commits it with the cursor that follows it. */
+async function commitRoundPage<T>(
+  spec: RoundSpec<T>,
+  deps: RoundDeps,
+  run: RunRecorder,
+  round: RoundState,
+  page: DeltaPage<T>,
+  next: DeltaCursor,
+): Promise<void> {
+  const reconciled =
+    page.entries.length === 0 && page.rejected.length === 0
+      ? null
+      : await spec.reconcile(spec.complete ? await spec.complete(page) : page, await deps.filing(), {
+          incremental: round.incremental,
+        });
+  const { cursor } = round;
+  await commitPage(deps.db, {
+    owner: deps.owner,
+    accountId: deps.accountId,
+    resource: spec.resource,
+    ops: reconciled?.ops ?? [],
+    cursor: next,
+    window: spec.window,
+    runId: reconciled ? await run.open() : run.id,
+    counts: reconciled?.counts ?? { filed: 0, removed: 0, skipped: {}, rejected: 0 },
+    now: deps.now(),
+    // Fetched without a cursor or from a nextLink: maybe a baseline's page (page-commit.ts decides).
+    ...(!cursor?.roundComplete
+      ? { baseline: { first: cursor === null, listed: listedIds(page.entries), scope: spec.baselineScope() } }
+      : {}),
+  });
 }
 
 async function fail(
