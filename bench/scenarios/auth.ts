@@ -27,7 +27,7 @@ export interface AuthResult {
   examples: string[];
   /** The bot endpoint, POST /api/messages, with its own kinds of bad channel token. */
   botEndpoint: { attempts: number; accepted: number; kinds: string[]; genuineAccepted: boolean };
-  /** The security review's findings (issue 13), each attack replayed; every one must be `held`. */
+  /** The security review's findings, each attack replayed; every one must be `held`. */
   findings: FindingProbe[];
 }
 

@@ -21,7 +21,7 @@ import {
 import { startEnabling } from '../../test/teams/support/journeys.js';
 
 /**
- * The security review's findings (issue 13), each replayed as the attack it described. `held` is true
+ * The security review's findings, each replayed as the attack it described. `held` is true
  * when the attack got nothing. The bot stack is the auth scenario's, configured with Frank as
  * Fabrikam's IT admin by (tenant id, object id).
  */

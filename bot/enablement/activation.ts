@@ -8,11 +8,12 @@ import { joinWords, mailFolderName } from '../cards/format.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 
 /**
- * Step 7, activation: the Microsoft 365 identity is recorded on the account (the worker syncs that
- * mailbox) and mail and diary sync are switched on (both by default; a reconnect keeps the user's
- * choice). The enablement service then applies activation_succeeded, which makes the account due so the
- * first import starts at once; the confirmation e-mail goes out through Graph sendMail as the user once
- * that import has started without error (bot/enablement/first-import-watch.ts).
+ * Activation, the last step of switching Cloud Sync on: the Microsoft 365 identity is recorded on the
+ * account (the worker syncs that mailbox) and mail and diary sync are switched on (both by default; a
+ * reconnect keeps the user's choice). The enablement service then applies activation_succeeded, which
+ * makes the account due so the first import starts at once; the confirmation e-mail goes out through
+ * Graph sendMail as the user once that import has started without error
+ * (bot/enablement/first-import-watch.ts).
  */
 
 export interface SignedInIdentity {

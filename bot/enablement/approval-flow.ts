@@ -24,9 +24,10 @@ import type { Owner } from '../cards/card-factory.js';
 import type { Notifier } from '../teams/notifier.js';
 
 /**
- * The tenant's admin-consent approval request (one pending per tenant, DESIGN §2) in the store, its card
- * in the IT channel kept up to date for everyone, and IT's decision handed back to every waiting user.
- * The rules (who may, what a repeat does) are the pure ones in enablement/approval-requests.ts.
+ * The tenant's admin-consent approval request (one pending per tenant, so IT sees one card however many
+ * ask) in the store, its card in the IT channel kept up to date for everyone, and IT's decision handed
+ * back to every waiting user. The rules (who may, what a repeat does) are the pure ones in
+ * enablement/core/approval-requests.ts.
  */
 
 export interface ApprovalFlowDeps {

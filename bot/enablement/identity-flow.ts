@@ -43,7 +43,7 @@ import type { Speaker } from '../teams/speaker.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 
 /**
- * Teams user → CRM user without dead ends (issue 11, point 4). A speaker the Teams addresses did not
+ * Teams user → CRM user without dead ends. A speaker the Teams addresses did not
  * match is offered a sign-in that tries every address of their Microsoft 365 account; when none is a
  * CRM work e-mail they can ask their CRM administrators, whose correction (a button on the request card,
  * or a CRM import) tells them and lets them carry on. IT administrators without a CRM user are greeted

@@ -5,7 +5,7 @@ import { releaseCopiedItems } from '../store/copied-items.js';
 import type { Database } from '../store/schema.js';
 
 /**
- * A user's personal blocklist (issue 11, point 5): set before the first import (the enable card, or the
+ * A user's personal blocklist: set before the first import (the enable card, or the
  * tab's privacy panel from `ready` on), and, when entries are added later, what was already copied from
  * those addresses counted and, on request, removed. Entries are addresses or `@domain`s as the sync
  * filters read them (bot/sync/core/blocklist.ts); anything else is refused before anything changes.

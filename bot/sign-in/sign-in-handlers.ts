@@ -12,7 +12,7 @@ import type { EnablementService } from '../enablement/enablement-service.js';
 import { userGraph, type UserGraphDeps } from '../enablement/user-graph.js';
 
 /**
- * What happens when the browser comes back from Microsoft (steps 3–6): identity checks and activation
+ * What happens when the browser comes back from Microsoft: identity checks and activation
  * after a sign-in, "Need admin approval" turned into the IT request, and the admin-consent callback
  * resuming everyone who waited. Each answer is the page the browser shows; the chat gets the cards.
  */

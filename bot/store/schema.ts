@@ -39,7 +39,10 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 export const CONVERSATION_KINDS = ['personal', 'channel', 'groupChat'] as const;
 export type ConversationKind = (typeof CONVERSATION_KINDS)[number];
 
-/** `exclude`: private/confidential mail is skipped (the default of DESIGN §6); `include`: it is filed. */
+/**
+ * `exclude`: private/confidential mail is skipped (the default: what a person marked private stays out
+ * of the CRM unless they choose otherwise); `include`: it is filed.
+ */
 export const PRIVATE_MAIL_POLICIES = ['exclude', 'include'] as const;
 export type PrivateMailPolicy = (typeof PRIVATE_MAIL_POLICIES)[number];
 

@@ -93,7 +93,7 @@ async function act(
           : { outcome: 'declined', reason: action.data.declineReason },
         {
           name: speaker.person.name || speaker.person.addresses[0] || 'IT',
-          // Being in the IT channel is what makes someone IT for this request (DESIGN §2).
+          // Being in the IT channel is what makes someone IT for this request: the tenant chose who reads it.
           actor: { ...speaker.actor, itAdmin: true } as typeof speaker.actor,
           auditActor: speaker.auditActor,
         },

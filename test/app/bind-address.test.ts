@@ -11,7 +11,7 @@ import { listeningAddresses, onlyLoopback } from '../support/listening.js';
 import { CONTOSO_CONFIG, startPlayground } from '../support/playground.js';
 
 /**
- * Issue 13 finding 3: without BOT_ID, /api/messages takes activities without a channel token, so the
+ * Without BOT_ID, /api/messages takes activities without a channel token, so the
  * server must not be reachable from another machine (a TCP forwarder adds no proxy header); nor must
  * the Agents Playgrounds that `npm start` runs (they act as any demo user).
  */

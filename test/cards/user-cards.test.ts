@@ -162,7 +162,7 @@ describe('user cards', () => {
     assert.match(cardText(card), /IT team has approved/);
   });
 
-  // Issue 13 finding 1: the admin consent link is IT's alone; a waiting user is told how IT gets it.
+  // The admin consent link is IT's alone; a waiting user is told how IT gets it.
   it('waiting for IT: asks why, and without an IT channel says how IT sets one, never giving the consent link', () => {
     const card = buildWaitingForItCard({ ref, itChannelKnown: false });
     assertValidCard(card);

@@ -12,7 +12,7 @@ import {
 import { assertValidCard, cardText, markdownTexts } from './card-validation.js';
 
 /**
- * Issue 13 finding 4: text people type (a requester's "why", IT's decline reason, names) is shown as
+ * Text people type (a requester's "why", IT's decline reason, names) is shown as
  * written: it can never become a link, a list or bold text in the IT channel or a user's chat.
  */
 const PHISH = '[Click here to approve](https://phish.example/consent) **urgent**\r- step 1';

@@ -61,7 +61,7 @@ describe('configuration', () => {
     assert.match(text, /USE_EMULATOR must be false in production/);
   });
 
-  /** Issue 13 findings 3 and 6: a production configuration that is safe, then one unsafe change at a time. */
+  /** A production configuration that is safe, then one unsafe change at a time. */
   describe('production refuses unsafe settings, naming the variable', () => {
     const safe = {
       NODE_ENV: 'production',

@@ -6,7 +6,7 @@ import { blockingEntry } from '../../bot/sync/core/blocklist.js';
 import { forEachDialect } from '../support/postgres.js';
 
 /**
- * Issue 11, point 5: tenant-wide blocklists load with the CRM data (`npm run crm:import`, format in
+ * Tenant-wide blocklists load with the CRM data (`npm run crm:import`, format in
  * bot/crm/README.md) and are what the sync filters apply to every account of the tenant, from the first
  * import on; a bad entry is rejected with its row and changes nothing.
  */

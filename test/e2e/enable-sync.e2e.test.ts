@@ -8,11 +8,11 @@ import { CONTOSO_CONFIG, FABRIKAM_CONFIG, PlaygroundPage } from '../support/play
 import { E2E_OUTPUT, startE2eStack, type E2eStack } from './e2e-stack.js';
 
 /**
- * Issue 4's end-to-end journeys, as people do them: Agents Playgrounds in a headless Chromium, talking
- * to the whole server (composeServer) against the Microsoft 365 emulator. Type `enable sync`, press the
- * cards' buttons, sign in on the emulator's pages in the window a button opens, and see the chat carry
- * on; open the tab the server serves and sign in to it. Screenshots of every step go to
- * .test-output/e2e/<person>/.
+ * The end-to-end journeys of switching Cloud Sync on, as people do them: Agents Playgrounds in a
+ * headless Chromium, talking to the whole server (composeServer) against the Microsoft 365 emulator.
+ * Type `enable sync`, press the cards' buttons, sign in on the emulator's pages in the window a button
+ * opens, and see the chat carry on; open the tab the server serves and sign in to it. Screenshots of
+ * every step go to .test-output/e2e/<person>/.
  */
 
 const ALICE = { upn: 'alice.smith@contoso.com', password: 'demo' };

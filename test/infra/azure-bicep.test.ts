@@ -174,7 +174,7 @@ describe('infra/azure.bicep', () => {
       /channelName: 'MsTeamsChannel'/,
     );
   });
-  describe('least privilege and private networking (issue 13, from reading)', () => {
+  describe('least privilege and private networking', () => {
     const roleAssignments = () =>
       resourceBody('Microsoft.Authorization/roleAssignments').map((body) => ({
         scope: /^\s*scope: (\w+)/m.exec(body)?.[1],

@@ -37,7 +37,7 @@ describe('logger redaction', () => {
   });
 });
 
-/** Issue 13 finding 7: redaction by key at any depth and in any case, and token shapes inside strings. */
+/** Redaction by key at any depth and in any case, and token shapes inside strings. */
 describe('logger redaction of token shapes anywhere', () => {
   // A syntactically real JWT (header.payload.signature), as Entra or the emulator would issue.
   const jwt = [

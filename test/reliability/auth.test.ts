@@ -13,7 +13,8 @@ describe('reliability: forged and misdirected tokens', function () {
     assert.equal(result.botEndpoint.accepted, 0);
     assert.ok(result.botEndpoint.genuineAccepted, 'a genuine channel token still works');
     assert.ok(result.genuineAccepted > 0, 'a genuine token still works');
-    // Issue 13: every finding of the security review, replayed as its attack.
+    // Every finding of the security review (bench/scenarios/security-findings.ts), replayed as its
+    // attack.
     assert.deepEqual(
       result.findings.map((f) => f.finding),
       [1, 2, 3, 4, 5, 6, 7],

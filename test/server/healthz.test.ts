@@ -52,7 +52,7 @@ describe('health checks', () => {
       storeUp = false;
       const down = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(down.status, 503);
-      // Issue 13 (from reading): anyone may call /healthz; dependency errors go to the log only.
+      // Anyone may call /healthz, so what failed and why goes to the log only.
       const text = await down.text();
       const body = JSON.parse(text) as { checks: Record<string, { ok: boolean }> };
       assert.equal(body.checks.store?.ok, false);
@@ -63,7 +63,7 @@ describe('health checks', () => {
     }
   });
 
-  // Issue 13 (from reading): browsers must not fall back to http once they have seen the https address.
+  // Browsers must not fall back to http once they have seen the https address.
   it('sends HSTS when the public address is https, and not on a plain-http local run', async () => {
     for (const hsts of [true, false]) {
       const http = createHttpServer({

@@ -3,8 +3,8 @@ import { startBotStack, openUrlOf, PEOPLE, type BotStack } from '../teams/suppor
 import { accountOf, startEnabling } from '../teams/support/journeys.js';
 
 /**
- * Issue 13 (from reading): sign-in attempts and used consent states were never purged. Starting a
- * sign-in clears those whose links expired long ago, so the tables stay as small as the traffic.
+ * Sign-in attempts and used consent states would otherwise pile up for ever. Starting a sign-in
+ * clears those whose links expired long ago, so the tables stay as small as the traffic.
  */
 describe('expired sign-in records are purged', function () {
   let stack: BotStack;

@@ -5,7 +5,7 @@ import { addAccount, addMailItem, CONTOSO } from './fixtures/seed.js';
 import { startTabStack, type TabStack } from './fixtures/tab-stack.js';
 
 /**
- * Issue 11, point 5: personal blocklist entries can be set before the first import (from `ready` on),
+ * Personal blocklist entries can be set before the first import (from `ready` on),
  * bad entries change nothing, and adding an entry later offers to remove what was already copied from
  * that address and removes exactly that. The demo CRM: Alice is visible (ready), Ben is not.
  */
@@ -13,7 +13,7 @@ const ALICE = 'alice.smith@contoso.com';
 const BEN = 'ben.jones@contoso.com';
 const DAN = 'dan.morgan@contoso.com';
 
-describe('tab API: privacy before the first import (issue 11, point 5)', function () {
+describe('tab API: privacy before the first import', function () {
   let stack: TabStack;
   const tokens: Record<string, string> = {};
   const as = (upn: string, method: string, path: string, body?: unknown) =>

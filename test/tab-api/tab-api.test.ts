@@ -240,11 +240,11 @@ describe('tab API (bot/tab-api) over HTTP against the emulator', function () {
       assert.deepEqual(ben.json.roles, { crmAdmin: false, itAdmin: true, tenantViewer: true });
       const erin = await as(ERIN, 'GET', '/api/me');
       assert.equal(erin.json.tenant.id, FABRIKAM);
-      // Issue 13 finding 2: a listing is for one tenant; Erin's object id listed under Contoso is nothing here.
+      // A listing is for one tenant; Erin's object id listed under Contoso is nothing here.
       assert.deepEqual(erin.json.roles, { crmAdmin: false, itAdmin: false, tenantViewer: false });
     });
 
-    // Issue 13 finding 2: a directory role that may grant tenant-wide consent, in the token the tenant
+    // A directory role that may grant tenant-wide consent, in the token the tenant
     // issued (`wids`), makes someone IT for that tenant ("Microsoft Entra built-in roles").
     it('counts an Entra Global Administrator of the tenant as IT, from the token', async function () {
       const alice = stack.emu.ctx.directory.findUserByUpn(ALICE)!;

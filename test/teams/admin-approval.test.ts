@@ -183,7 +183,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     assert.match(told, /Not licensed for Fabrikam/);
   });
 
-  // Issue 13 finding 1: the consent link (and its state) is IT's alone, never in a requester's chat.
+  // The consent link (and its state) is IT's alone, never in a requester's chat.
   it('without an IT channel the user is told how IT sets one, never given the consent link; a channel chosen later gets the request', async () => {
     await blockedByAdminApproval(stack);
     const waiting = stack.cardsIn(personalChat(PEOPLE.erin)).at(-1)!;
@@ -197,7 +197,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
   });
 
   /**
-   * Issue 13 finding 1: Microsoft's answer at /auth/admin-consent/callback is believed only when the
+   * Microsoft's answer at /auth/admin-consent/callback is believed only when the
    * state is IT's, unused, names a pending request, the returned tenant is that request's, and the
    * app can get a token in that tenant (client credentials: without consent Entra has no service
    * principal for it and answers AADSTS7000229 or 700016; see "Authentication Troubleshooting",

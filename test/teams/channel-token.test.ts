@@ -65,8 +65,8 @@ describe('channel token validation', function () {
     assert.equal(server.calls.jwks, 1, 'keys are cached');
   });
 
-  // Issue 13 finding 5: with one key in the set, jose picks it for a token without `kid`, and the
-  // endorsement lookup by kid found nothing, so the channel check was skipped.
+  // With one key in the set, jose picks it for a token without `kid`, while an endorsement lookup by
+  // kid finds nothing: the channel check must not be skipped for that.
   it('refuses a token without a key id, even when the key set has one key', async () => {
     const k = await key('k1');
     const server = keyServer(() => [{ ...k.jwk, endorsements: ['msteams'] }]);

@@ -15,7 +15,7 @@ import { DEMO } from '../support/emulator-msal.js';
 import { accountOf, auditActions, startEnabling } from './support/journeys.js';
 
 /**
- * Issue 11, point 4: every way a Teams user is matched to their CRM user (stored link, Teams e-mail,
+ * Every way a Teams user is matched to their CRM user (stored link, Teams e-mail,
  * UPN, an alias after sign-in), and what happens when nothing matches (the addresses tried, "Ask my CRM
  * administrator", the administrator's correction or a CRM import, the user told and resuming), plus IT
  * administrators without a CRM user. Expected outcomes follow from the demo data (docs/demo-identities.md)
@@ -81,7 +81,7 @@ async function crmUserRow(stack: BotStack, displayName: string) {
 
 const lastCard = (stack: BotStack, person: DemoPerson) => stack.cardsIn(personalChat(person)).at(-1)!;
 
-describe('bot: Teams user → CRM user (issue 11, point 4)', function () {
+describe('bot: Teams user → CRM user', function () {
   let stack: BotStack;
   beforeEach(async () => {
     // Henry (below) is listed as Contoso's IT administrator by tenant id and object id.

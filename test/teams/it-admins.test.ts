@@ -3,7 +3,7 @@ import { DEMO } from '../support/emulator-msal.js';
 import { itChannel, PEOPLE, startBotStack, type BotStack, type DemoPerson } from './support/bot-stack.js';
 
 /**
- * Issue 13 finding 2: IT rights belong to one person in one tenant — (tenant id, object id) — never to
+ * IT rights belong to one person in one tenant — (tenant id, object id) — never to
  * an e-mail address, which follows a person into every tenant they are a guest of.
  */
 describe('IT administrators are per tenant', function () {

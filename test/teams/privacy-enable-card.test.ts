@@ -10,8 +10,8 @@ import {
 } from './support/bot-stack.js';
 import { accountOf } from './support/journeys.js';
 
-/** Issue 11, point 5: personal blocklist entries typed into the enable card, before the first import. */
-describe('bot: blocklist in the enable card (issue 11, point 5)', function () {
+/** Personal blocklist entries typed into the enable card, before the first import. */
+describe('bot: blocklist in the enable card', function () {
   let stack: BotStack;
   beforeEach(async () => {
     stack = await startBotStack();

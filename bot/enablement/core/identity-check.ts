@@ -1,4 +1,7 @@
-/** Identity checks after sign-in (issue 4, step 4): same directory user, and an address matching the CRM. */
+/**
+ * Identity checks after sign-in, before anything is synced: same directory user, and an address
+ * matching the CRM.
+ */
 
 export interface TeamsUserIdentity {
   aadObjectId: string;

@@ -1,9 +1,9 @@
 /**
- * Which CRM user a Teams user is (issue 11, point 4), decided without I/O. In order: the link stored at
+ * Which CRM user a Teams user is, decided without I/O. In order: the link stored at
  * an earlier sign-in or first change (the Teams object id, within the tenant), then the Teams e-mail,
  * then the UPN. A CRM user already linked to another Teams user is never matched by address. After a
  * Microsoft 365 sign-in, every address of the account counts (mail, UPN and the `smtp:` aliases).
- * Never by display name (DESIGN §2).
+ * Never by display name: two people may share one, and anyone can change their own.
  */
 
 export interface CandidateCrmUser {

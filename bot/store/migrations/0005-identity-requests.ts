@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Teams users the CRM does not know yet (issue 11, point 4). `identity_sign_in_attempts` are browser
+ * Teams users the CRM does not know yet. `identity_sign_in_attempts` are browser
  * sign-ins that only read who the Teams user is in Microsoft 365 (every address of the account), before
  * any sync account exists; `identity_requests` keep, per Teams user, the addresses tried and the one to
  * suggest to the CRM administrators, until an administrator's correction (or a CRM import) resolves it.

@@ -85,7 +85,7 @@ describe('decideCommand', () => {
     assert.match(refused.kind === 'message' ? refused.text : '', /Only a CRM administrator/);
   });
 
-  // Issue 13 (from reading): the user list names everyone of the tenant; a channel or group chat is
+  // The user list names everyone of the tenant; a channel or group chat is
   // seen by people who are not administrators.
   it('answers "list users" and visibility commands in a personal chat only', () => {
     for (const conversation of ['channel', 'group_chat'] as const) {

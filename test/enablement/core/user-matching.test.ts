@@ -5,7 +5,7 @@ import {
   matchTeamsUser,
 } from '../../../bot/enablement/core/user-matching.js';
 
-/** The matching order of issue 11, point 4, on plain data. */
+/** The matching order (stored link, Teams e-mail, UPN, addresses after sign-in) on plain data. */
 const ALICE_OID = 'a1000000-0000-4000-8000-000000000001';
 const OTHER_OID = 'a1000000-0000-4000-8000-0000000000aa';
 const users = [
