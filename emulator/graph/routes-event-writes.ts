@@ -30,6 +30,8 @@ function canReadCalendar(req: GraphRequest): boolean {
 
 function entity(req: GraphRequest, mailbox: Mailbox, record: EventRecord, status: number): EmuResponse {
   const user = userOf(req);
+  // One item in the answer, for the latency model's per-item time.
+  req.itemCount = 1;
   return json(status, {
     '@odata.context': `${req.ctx.origin}/v1.0/$metadata#users('${user.id}')/events/$entity`,
     ...eventResource(mailbox, record, req.prefs.immutableIds),

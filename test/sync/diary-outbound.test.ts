@@ -11,6 +11,8 @@ import type { EventRecord } from '../../emulator/graph/calendar-store.js';
 import { DEMO } from '../support/emulator-msal.js';
 import { DIALECTS } from '../support/postgres.js';
 import { call } from '../tab-api/fixtures/http.js';
+import { waitFor } from './support/wait.js';
+import { killAll, spawnWorker, workerEnvironment, type WorkerProcess } from './support/worker-process.js';
 import { CONTOSO } from './support/accounts.js';
 import {
   connectAccount,
@@ -331,3 +333,96 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('a worker SIGKILLed between creating an event and committing it [sqlite]', function () {
+  this.timeout(180_000);
+  let env: SyncEnv;
+  let http: HttpServer;
+  const workers: WorkerProcess[] = [];
+
+  before(async function () {
+    env = await startSyncEnv('sqlite');
+    await seedContosoCrm(env.store);
+    assert.equal((await env.control('PUT', `/mailboxes/${DEMO.alice.id}/seed`, { events: [] })).status, 200);
+    await connectAccount(env, DEMO.alice);
+    http = createHttpServer({ logger: env.logger, healthChecks: [] });
+    registerCrmDiaryRoutes(http.server, {
+      db: env.db,
+      diary: createStoreCrmDiary(env.db),
+      logger: env.logger,
+    });
+  });
+  after(async function () {
+    await killAll(workers);
+    if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    await env?.close();
+  });
+
+  it('leaves exactly one event in Outlook after the restarted worker finishes the write', async function () {
+    const issued = await issueServiceKey(env.db, CONTOSO.id);
+    assert.ok(issued !== 'unknown_tenant');
+    const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
+    const subject = 'Interview: Tom Becker';
+    const put = await call(baseUrl, 'PUT', '/api/crm/diary/APT-CRASH', {
+      token: issued.key,
+      body: {
+        owner: DEMO.alice.username,
+        subject,
+        start: at(2, 9),
+        end: at(2, 10),
+        timeZone: 'Europe/London',
+      },
+    });
+    assert.equal(put.status, 201, put.text);
+    const appointment = () =>
+      env.db
+        .selectFrom('crm_appointments')
+        .selectAll()
+        .where('crm_id', '=', 'APT-CRASH')
+        .executeTakeFirstOrThrow();
+    const events = () =>
+      [...env.emu.ctx.mailboxes.mailbox(DEMO.alice.id).calendar.all()].filter(
+        (e) => e.fields.subject === subject,
+      );
+
+    // Graph's answer to the create is held back, so the event exists in Outlook while the worker waits.
+    assert.equal(
+      (await env.control('PUT', `/mailboxes/${DEMO.alice.id}/faults`, { perItemLatencyMs: 1000 })).status,
+      200,
+    );
+    const environment = workerEnvironment(env, { MAIL_FOLDERS: 'inbox' });
+    const first = spawnWorker(environment);
+    workers.push(first);
+    await waitFor(
+      () => events().length > 0 || first.child.exitCode !== null,
+      60_000,
+      'the event to be created',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the worker said:\n${first.output()}`);
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.equal((await appointment()).outlook_event_id, null, 'killed before the commit');
+    assert.equal(events().length, 1);
+
+    assert.equal(
+      (await env.control('PUT', `/mailboxes/${DEMO.alice.id}/faults`, { perItemLatencyMs: 0 })).status,
+      200,
+    );
+    const second = spawnWorker(environment);
+    workers.push(second);
+    await waitFor(
+      async () => (await appointment()).outlook_event_id !== null,
+      60_000,
+      'the write to be committed',
+    );
+    second.child.kill('SIGTERM');
+    await second.exited;
+
+    const [only, ...more] = events();
+    assert.equal(more.length, 0, 'one event, not two');
+    const stored = await appointment();
+    assert.equal(stored.outlook_ical_uid, only!.iCalUId);
+    assert.equal(stored.outlook_written_version, stored.version);
+  });
+});
