@@ -16,8 +16,9 @@ import { createIdentityFlow } from '../enablement/identity-flow.js';
 import { registerIdentitySignIn } from '../sign-in/identity-sign-in.js';
 import { createSignInHandlers } from '../sign-in/sign-in-handlers.js';
 import { createSubscriptionRemoval } from '../enablement/subscription-removal.js';
+import { createCrmEventRemoval } from '../privacy/crm-event-removal.js';
 import { createBotAdapter, createTeamsBot } from '../teams/teams-bot.js';
-import type { UserGraphDeps } from '../enablement/user-graph.js';
+import { userGraph, type UserGraphDeps } from '../enablement/user-graph.js';
 import { buildReconnectCard } from '../cards/user-cards.js';
 import { signCardRef } from '../cards/card-refs.js';
 import type { Config } from '../config/config.js';
@@ -175,6 +176,10 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     firstImports,
     requestSync: deps.requestSync,
     removeSubscriptions: createSubscriptionRemoval({ store, graph }),
+    removeCrmEvents: createCrmEventRemoval({
+      db: store.db,
+      clientFor: (account) => userGraph(graph, account),
+    }),
     now,
   });
   approvals.onDecision(async (crmUserId, decision, by) => {

@@ -245,7 +245,11 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       case 'resumed':
         return statusCard(o);
       case 'disabled':
-        return buildDisableReceiptCard({ retention: notice.retention, at: now() });
+        return buildDisableReceiptCard({
+          retention: notice.retention,
+          at: now(),
+          calendarEventsRemoved: notice.calendarEventsRemoved ?? 0,
+        });
     }
   }
 

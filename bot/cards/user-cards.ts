@@ -229,10 +229,18 @@ export function buildDisableReceiptCard(input: {
   retention: 'keep' | 'purge';
   at: Date;
   timeZone?: string;
+  /** Events written from CRM appointments, taken out of the Outlook calendar. */
+  calendarEventsRemoved?: number;
 }): AdaptiveCardJson {
+  const removed = input.calendarEventsRemoved ?? 0;
   return expandCard(disableReceiptTemplate, {
     retention: input.retention,
     when: formatWhen(input.at, input.timeZone),
+    eventsRemoved: removed,
+    eventsRemovedText:
+      removed === 1
+        ? 'The 1 CRM appointment Cloud Sync had put in your Outlook calendar has been removed from it.'
+        : `The ${removed} CRM appointments Cloud Sync had put in your Outlook calendar have been removed from it.`,
   });
 }
 

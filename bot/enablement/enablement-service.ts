@@ -46,6 +46,8 @@ export interface EnablementServiceDeps {
   firstImports?: Pick<FirstImportWatch, 'follow'>;
   /** Removes the account's Graph subscriptions while its tokens still exist (stop_sync). */
   removeSubscriptions?: (accountId: string) => Promise<void>;
+  /** Removes the events written from CRM appointments from the user's calendar (purge_data); how many. */
+  removeCrmEvents?: (accountId: string) => Promise<number>;
   now?: () => Date;
 }
 
@@ -187,10 +189,22 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
     actor: Actor,
     options: ApplyOptions,
   ): Promise<StepResult> {
+    let calendarEventsRemoved: number | undefined;
     const result = await applyStep(deps.store, accountId, event, actor, {
       auditActor: options.auditActor,
       now: now(),
       beforeCommit: async (account, effects) => {
+        // Needs the user's tokens, which the step deletes: so before the commit, like subscriptions.
+        if (effects.some((e) => e.type === 'purge_data') && deps.removeCrmEvents) {
+          try {
+            calendarEventsRemoved = await deps.removeCrmEvents(account.id);
+          } catch (err) {
+            deps.logger.warn(
+              { accountId, err: (err as Error).message },
+              'CRM events not removed from the calendar',
+            );
+          }
+        }
         if (effects.some((e) => e.type === 'stop_sync')) {
           try {
             await deps.removeSubscriptions?.(account.id);
@@ -201,8 +215,17 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
         }
       },
     });
-    if (result.ok) await perform(accountId, result.effects, options);
-    return result;
+    if (!result.ok) return result;
+    const effects =
+      calendarEventsRemoved === undefined
+        ? result.effects
+        : result.effects.map((e) =>
+            e.type === 'notify_user' && e.notice.kind === 'disabled'
+              ? { ...e, notice: { ...e.notice, calendarEventsRemoved } }
+              : e,
+          );
+    await perform(accountId, effects, options);
+    return { ...result, effects };
   }
 
   return { owner, reach, apply, perform };

@@ -18,7 +18,12 @@ export type UserNotice =
   | { kind: 'reconnect_required'; cause: EventOf<'token_revoked'>['cause'] }
   | { kind: 'paused' }
   | { kind: 'resumed' }
-  | { kind: 'disabled'; retention: EventOf<'disable'>['retention'] };
+  | {
+      kind: 'disabled';
+      retention: EventOf<'disable'>['retention'];
+      /** Events written from CRM appointments that were taken out of the user's calendar. */
+      calendarEventsRemoved?: number;
+    };
 
 /**
  * Side effects a transition asks for, as data. The binding performs them in order; the state machine
