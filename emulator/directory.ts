@@ -119,6 +119,8 @@ export const settingsSchema = z.object({
   accessTokenLifetimeSeconds: z.number().int().min(1).max(86400),
   refreshTokenLifetimeSeconds: z.number().int().min(1),
   authCodeLifetimeSeconds: z.number().int().min(1).max(3600),
+  /** Tokens of App Service's managed identity endpoint. */
+  managedIdentityTokenLifetimeSeconds: z.number().int().min(60).max(86400),
 });
 
 export type Tenant = z.output<typeof tenantSchema>;
@@ -135,6 +137,8 @@ export const DEFAULT_SETTINGS: EntraSettings = {
   refreshTokenLifetimeSeconds: 90 * 24 * 3600,
   // Entra's authorization codes live about ten minutes.
   authCodeLifetimeSeconds: 600,
+  // Managed identity tokens are valid for a day.
+  managedIdentityTokenLifetimeSeconds: 86400,
 };
 
 export interface AuthCode {

@@ -10,6 +10,11 @@ import { Directory } from './directory.js';
 import { aadsts, entraErrorResponse, newTrace } from './entra/errors.js';
 import { registerBotFrameworkRoutes } from './botframework/routes.js';
 import { registerEntraRoutes } from './entra/routes.js';
+import {
+  startManagedIdentityEndpoint,
+  type AssignedIdentities,
+  type ManagedIdentityEndpoint,
+} from './app-service/managed-identity.js';
 import { MailboxStore } from './graph/mailbox-store.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { graphRuntime } from './graph/runtime.js';
@@ -36,6 +41,11 @@ export interface StartEmulatorOptions {
    * administrator adds them in the app registration: `npm start` adds those of `PUBLIC_URL`.
    */
   redirectUris?: { appId: string; uris: string[] };
+  /**
+   * Managed identities of an emulated App Service app: when given, App Service's local token service
+   * listens too (plain HTTP on loopback, as App Service's does) and `managedIdentity` says where.
+   */
+  appServiceIdentities?: AssignedIdentities;
 }
 
 export interface RunningEmulator {
@@ -43,6 +53,7 @@ export interface RunningEmulator {
   ctx: EmulatorContext;
   caPem: string;
   caPath: string;
+  managedIdentity?: ManagedIdentityEndpoint;
   close(): Promise<void>;
 }
 
@@ -150,18 +161,24 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   });
   const { port } = server.address() as AddressInfo;
   ctx.origin = `https://localhost:${port}`;
+  const managedIdentity = options.appServiceIdentities
+    ? await startManagedIdentityEndpoint(ctx, options.appServiceIdentities)
+    : undefined;
 
   return {
     origin: ctx.origin,
     ctx,
     caPem: tls.caPem,
     caPath: tls.caPath,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    managedIdentity,
+    close: async () => {
+      await managedIdentity?.close();
+      await new Promise<void>((resolve, reject) => {
         graphRuntime(ctx).subscriptions.stop();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { EmulatorContext } from '../../emulator/context.js';
+import type { ManagedIdentityEndpoint } from '../../emulator/app-service/managed-identity.js';
 import { startEmulator, type StartEmulatorOptions } from '../../emulator/server.js';
 import { ensureTlsMaterial } from '../../emulator/tls.js';
 
@@ -16,6 +17,8 @@ export interface TestEmulator {
   caPem: string;
   ctx: EmulatorContext;
   dataDir: string;
+  /** App Service's token service, when the options assigned managed identities. */
+  managedIdentity?: ManagedIdentityEndpoint;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,7 @@ export interface TestEmulatorOptions {
   /** Use this data dir (kept on close) instead of a fresh temporary one. */
   dataDir?: string;
   redirectUris?: StartEmulatorOptions['redirectUris'];
+  appServiceIdentities?: StartEmulatorOptions['appServiceIdentities'];
 }
 
 export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
@@ -42,12 +46,14 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
       seedDir: options.seedDir ?? DEMO_SEED,
       logger: options.logger,
       redirectUris: options.redirectUris,
+      appServiceIdentities: options.appServiceIdentities,
     });
     return {
       origin: emulator.origin,
       caPem: emulator.caPem,
       ctx: emulator.ctx,
       dataDir,
+      managedIdentity: emulator.managedIdentity,
       close: async () => {
         await emulator.close();
         if (ownDir) rmSync(dataDir, { recursive: true, force: true });
