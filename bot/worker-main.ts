@@ -10,6 +10,7 @@ import { createLogger } from './logging/logger.js';
 import { createHttpServer } from './server/http-server.js';
 import { onTerminationSignals, shutDownGracefully, type ShutdownStep } from './server/graceful-shutdown.js';
 import { createStore } from './store/store.js';
+import { storeOptionsFromConfig } from './store/store-from-config.js';
 import { createSyncWorkerFromConfig } from './sync/worker-setup.js';
 import { syncWorkerShutdownStep } from './sync/worker.js';
 import { tokenCipherFromConfig } from './vault/token-cipher.js';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
     pretty: config.NODE_ENV !== 'production',
     name: 'sync-worker',
   });
-  const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
+  const store = createStore(storeOptionsFromConfig(config, logger));
   await store.migrate();
   const { worker } = createSyncWorkerFromConfig(config, {
     store,

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { createStore, type Store } from '../store/store.js';
+import { storeOptionsFromConfig } from '../store/store-from-config.js';
 import { createHttpServer, type HttpServer } from '../server/http-server.js';
 import { shutDownGracefully, type ShutdownStep } from '../server/graceful-shutdown.js';
 import type { HealthCheck } from '../server/healthz.js';
@@ -56,7 +57,7 @@ export async function composeServer(
 ): Promise<RunningServer> {
   const caPem = config.USE_EMULATOR ? loadTrustedCa(config.EMULATOR_CA_CERT) : undefined;
   const cipher = tokenCipherFromConfig(config);
-  const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
+  const store = createStore(storeOptionsFromConfig(config, logger));
   await store.migrate();
 
   const healthChecks: HealthCheck[] = [{ name: 'store', check: () => store.ping() }, ...extraChecks];

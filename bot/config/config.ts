@@ -111,6 +111,15 @@ function sslModeOf(databaseUrl: string): string | undefined {
   }
 }
 
+function credentialsOf(databaseUrl: string): { user: string; password: string } {
+  try {
+    const url = new URL(databaseUrl);
+    return { user: url.username, password: url.password };
+  } catch {
+    return { user: '', password: '' };
+  }
+}
+
 const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   TEAMSFX_ENV: z
@@ -130,6 +139,17 @@ const variables = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/db')
+    .optional(),
+  // `entra`: the password of each PostgreSQL connection is a Microsoft Entra token of the App Service
+  // managed identity (DATABASE_IDENTITY_CLIENT_ID names a user-assigned one), not a stored secret.
+  DATABASE_AUTH: z
+    .enum(['password', 'entra'], {
+      errorMap: () => ({ message: 'must be password or entra' }),
+    })
+    .default('password'),
+  DATABASE_IDENTITY_CLIENT_ID: z
+    .string()
+    .uuid('must be the client id of the user-assigned managed identity, a GUID')
     .optional(),
   TOKEN_ENCRYPTION_KEY: encryptionKey,
   TOKEN_ENCRYPTION_PREVIOUS_KEYS: previousEncryptionKeys,
@@ -259,6 +279,34 @@ function productionRules(c: Variables, ctx: z.RefinementCtx, role: ProcessRole):
   }
 }
 
+/** Entra sign-in to PostgreSQL: a URL with the role's name and no password of its own. */
+function databaseAuthRules(c: Variables, ctx: z.RefinementCtx): void {
+  const refuse = (path: keyof Variables, message: string) =>
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+  if (c.DATABASE_AUTH !== 'entra') {
+    if (c.DATABASE_IDENTITY_CLIENT_ID)
+      refuse('DATABASE_IDENTITY_CLIENT_ID', 'is only used with DATABASE_AUTH=entra');
+    return;
+  }
+  if (!c.DATABASE_URL) {
+    refuse('DATABASE_URL', 'is required with DATABASE_AUTH=entra (Entra sign-in is for PostgreSQL only)');
+    return;
+  }
+  const { user, password } = credentialsOf(c.DATABASE_URL);
+  if (password) {
+    refuse(
+      'DATABASE_URL',
+      'must not carry a password with DATABASE_AUTH=entra: the password of each connection is an Entra token of the managed identity; remove it from the URL',
+    );
+  }
+  if (!user) {
+    refuse(
+      'DATABASE_URL',
+      "must name the database role of the managed identity with DATABASE_AUTH=entra, e.g. postgres://<identity's name>@host:5432/db",
+    );
+  }
+}
+
 /** Every environment variable the code reads; tests check the README and env files against it. */
 export const CONFIG_KEYS = Object.keys(variables.shape) as (keyof typeof variables.shape)[];
 
@@ -302,6 +350,7 @@ export const configSchemaFor = (role: ProcessRole) =>
             'must be your tenant id (or verified domain) when AAD_APP_SIGN_IN_AUDIENCE=AzureADMyOrg: Entra refuses a single-tenant app on /organizations and /common (AADSTS50194)',
         });
       }
+      databaseAuthRules(c, ctx);
       if (c.NODE_ENV === 'production') productionRules(c, ctx, role);
       if (role === 'server' && c.BOT_ID && !c.BOT_PASSWORD) {
         ctx.addIssue({

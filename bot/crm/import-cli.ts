@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/env-files.js';
 import { createLogger } from '../logging/logger.js';
 import { createStore } from '../store/store.js';
+import { storeOptionsFromConfig } from '../store/store-from-config.js';
 import { CrmInputError } from './crm-rows.js';
 import { importCrm, type CrmImportFormat } from './import.js';
 import { formatCrmImportReport } from './report.js';
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
     console.error(`Cannot read ${args.file}: ${(err as Error).message}`);
     return 1;
   }
-  const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
+  const store = createStore(storeOptionsFromConfig(config, logger));
   try {
     await store.migrate();
     const report = await importCrm(store, input, { format: args.format });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import type { Logger } from '../logging/logger.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -17,6 +18,11 @@ export interface StoreOptions {
   logger?: Logger;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * The password of each new PostgreSQL connection, asked for afresh every time (an Entra access
+   * token, see entra-password.ts); the URL then carries none.
+   */
+  databasePassword?: () => Promise<string>;
 }
 
 export interface Store {
@@ -107,7 +113,11 @@ function openSqlite(options: StoreOptions): SqliteDatabase.Database {
 
 function createPool(options: StoreOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
+    // A connection string's password (even an empty one) overrides a `password` function, so with one
+    // the URL is taken apart here and the function is the only password.
+    ...(options.databasePassword
+      ? { ...parseIntoClientConfig(options.databaseUrl!), password: options.databasePassword }
+      : { connectionString: options.databaseUrl }),
     max: options.poolSize ?? 10,
     types: {
       // count(*) and sum() come back as int8; read them as numbers like SQLite does (they stay far

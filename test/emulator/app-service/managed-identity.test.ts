@@ -75,7 +75,7 @@ describe('emulator: App Service managed identity endpoint (overview-managed-iden
       { client_id: USER.clientId },
       { principal_id: USER.principalId },
       { object_id: USER.principalId },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await ask({ resource: POSTGRES, 'api-version': '2019-08-01', ...query });
       assert.equal(res.status, 200, JSON.stringify(query));
       const answer = await body(res);
@@ -105,7 +105,7 @@ describe('emulator: App Service managed identity endpoint (overview-managed-iden
   });
 
   it('refuses a request without X-IDENTITY-HEADER or with a wrong one: 401, no token', async function () {
-    for (const headers of [{}, { 'X-IDENTITY-HEADER': 'not-the-header' }]) {
+    for (const headers of [{}, { 'X-IDENTITY-HEADER': 'not-the-header' }] as Record<string, string>[]) {
       const res = await ask({ resource: POSTGRES, 'api-version': '2019-08-01' }, headers);
       assert.equal(res.status, 401);
       const answer = await body(res);
