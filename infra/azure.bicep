@@ -1,9 +1,10 @@
 // Azure resources for one Cloud Sync environment, deployed by `teamsapp provision` (arm/deploy).
 // Server app (bot, tab, API) and worker app on Linux App Service (Node.js 24, the compiled artifact of
 // `npm run artifact`), Azure Bot with the Teams
-// channel, PostgreSQL Flexible Server (private access in the VNet), Key Vault for every secret (read by
-// each app's own managed identity through Key Vault references; network-restricted to the app
-// subnets), Application Insights. Outputs are written back to env/.env.<env> by Teams Toolkit.
+// channel, PostgreSQL Flexible Server (private access in the VNet; the apps sign in with Microsoft
+// Entra tokens of their managed identities, each as a least-privilege role that infra/postgres-roles.sql
+// creates), Key Vault for every secret (read by each app's own managed identity through Key Vault
+// references; network-restricted to the app subnets), Application Insights. Outputs are written back to env/.env.<env> by Teams Toolkit.
 
 @minLength(4)
 @maxLength(20)
@@ -33,11 +34,21 @@ param postgresSkuTier string = 'Burstable'
 
 param postgresStorageSizeGB int = 32
 
+@description('Password administrator of PostgreSQL, for bootstrap and break-glass only: the apps never use it.')
 param postgresAdminLogin string = 'cloudsync'
 
 @secure()
 @minLength(12)
 param postgresAdminPassword string
+
+@description('Object id of the Microsoft Entra user, group or service principal that administers PostgreSQL and runs infra/postgres-roles.sql.')
+param postgresEntraAdminObjectId string
+
+@description('Display name (a user: its user principal name) of that Entra administrator.')
+param postgresEntraAdminName string
+
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param postgresEntraAdminType string = 'User'
 
 @allowed(['F0', 'S1'])
 param botServiceSku string = 'F0'
@@ -197,6 +208,12 @@ resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2022-12-01' = {
     version: '16'
     administratorLogin: postgresAdminLogin
     administratorLoginPassword: postgresAdminPassword
+    // Entra sign-in for the apps' managed identities; the password stays for the bootstrap administrator.
+    authConfig: {
+      activeDirectoryAuth: 'Enabled'
+      passwordAuth: 'Enabled'
+      tenantId: subscription().tenantId
+    }
     storage: {
       storageSizeGB: postgresStorageSizeGB
     }
@@ -226,6 +243,27 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2022-12-0
     collation: 'en_US.utf8'
   }
 }
+
+// The Entra administrator creates the apps' roles (infra/postgres-roles.sql): only an Entra
+// administrator may map roles to Entra principals.
+resource postgresEntraAdmin 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2022-12-01' = {
+  parent: postgres
+  name: postgresEntraAdminObjectId
+  properties: {
+    principalName: postgresEntraAdminName
+    principalType: postgresEntraAdminType
+    tenantId: subscription().tenantId
+  }
+  dependsOn: [
+    database
+  ]
+}
+
+// Each app signs in to PostgreSQL as the role named after its managed identity, with an Entra token of
+// that identity as the password: the URL carries no secret.
+var postgresHost = postgres.properties.fullyQualifiedDomainName
+var serverDatabaseUrl = 'postgres://${serverIdentity.name}@${postgresHost}:5432/${databaseName}?sslmode=verify-full'
+var workerDatabaseUrl = 'postgres://${workerIdentity.name}@${postgresHost}:5432/${databaseName}?sslmode=verify-full'
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: '${resourceBaseName}-kv'
@@ -278,14 +316,6 @@ resource botPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource databaseUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: keyVault
-  name: 'database-url'
-  properties: {
-    value: 'postgres://${postgresAdminLogin}:${uriComponent(postgresAdminPassword)}@${postgres.properties.fullyQualifiedDomainName}:5432/${database.name}?sslmode=verify-full'
-  }
-}
-
 // The server reads every secret of the vault.
 resource serverSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: keyVault
@@ -297,7 +327,7 @@ resource serverSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   }
 }
 
-// The worker reads its three secrets, each granted on the secret itself; never bot-password.
+// The worker reads its two secrets, each granted on the secret itself; never bot-password.
 resource workerTokenKeyReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: tokenEncryptionKeySecret
   name: guid(tokenEncryptionKeySecret.id, workerIdentity.id, keyVaultSecretsUserRoleId)
@@ -311,16 +341,6 @@ resource workerTokenKeyReader 'Microsoft.Authorization/roleAssignments@2022-04-0
 resource workerClientSecretReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: aadAppClientSecretSecret
   name: guid(aadAppClientSecretSecret.id, workerIdentity.id, keyVaultSecretsUserRoleId)
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
-    principalId: workerIdentity.properties.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource workerDatabaseUrlReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: databaseUrlSecret
-  name: guid(databaseUrlSecret.id, workerIdentity.id, keyVaultSecretsUserRoleId)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
     principalId: workerIdentity.properties.principalId
@@ -380,8 +400,8 @@ var sharedSettings = [
     value: '@Microsoft.KeyVault(SecretUri=${tokenEncryptionKeySecret.properties.secretUri})'
   }
   {
-    name: 'DATABASE_URL'
-    value: '@Microsoft.KeyVault(SecretUri=${databaseUrlSecret.properties.secretUri})'
+    name: 'DATABASE_AUTH'
+    value: 'entra'
   }
   {
     name: 'IT_ADMINS'
@@ -461,11 +481,20 @@ resource serverApp 'Microsoft.Web/sites@2023-12-01' = {
           name: 'BOT_PASSWORD'
           value: '@Microsoft.KeyVault(SecretUri=${botPasswordSecret.properties.secretUri})'
         }
+        {
+          name: 'DATABASE_URL'
+          value: serverDatabaseUrl
+        }
+        {
+          name: 'DATABASE_IDENTITY_CLIENT_ID'
+          value: serverIdentity.properties.clientId
+        }
       ])
     }
   }
   dependsOn: [
     serverSecretsUser
+    postgresEntraAdmin
     vnet
   ]
 }
@@ -500,13 +529,21 @@ resource workerApp 'Microsoft.Web/sites@2023-12-01' = {
           name: 'WORKER_HEALTH_PORT'
           value: '8080'
         }
+        {
+          name: 'DATABASE_URL'
+          value: workerDatabaseUrl
+        }
+        {
+          name: 'DATABASE_IDENTITY_CLIENT_ID'
+          value: workerIdentity.properties.clientId
+        }
       ])
     }
   }
   dependsOn: [
     workerTokenKeyReader
     workerClientSecretReader
-    workerDatabaseUrlReader
+    postgresEntraAdmin
     vnet
   ]
 }

@@ -147,6 +147,80 @@ describe('configuration', () => {
       );
     });
 
+    describe('DATABASE_AUTH=entra (PostgreSQL sign-in with the managed identity)', () => {
+      const entra = {
+        ...safe,
+        DATABASE_AUTH: 'entra',
+        DATABASE_URL:
+          'postgres://cloudsync-server-identity@db.example.com:5432/cloudsync?sslmode=verify-full',
+        DATABASE_IDENTITY_CLIENT_ID: '0b5a1e3c-5555-4a2b-9c3d-666666666666',
+      };
+
+      it('accepts a URL that names the identity’s role and carries no password', () => {
+        const c = parseConfig(entra);
+        assert.equal(c.DATABASE_AUTH, 'entra');
+        assert.equal(c.DATABASE_IDENTITY_CLIENT_ID, entra.DATABASE_IDENTITY_CLIENT_ID);
+        assert.equal(parseConfig(safe).DATABASE_AUTH, 'password', 'password sign-in stays the default');
+      });
+
+      const refused: [string, Record<string, string | undefined>, RegExp][] = [
+        [
+          'a DATABASE_URL that carries a password',
+          { DATABASE_URL: 'postgres://app:secret@db.example.com:5432/cloudsync?sslmode=verify-full' },
+          /^DATABASE_URL must not carry a password with DATABASE_AUTH=entra/m,
+        ],
+        [
+          'a DATABASE_URL without sslmode=verify-full',
+          { DATABASE_URL: 'postgres://app@db.example.com:5432/cloudsync?sslmode=require' },
+          /^DATABASE_URL .*sslmode=verify-full/m,
+        ],
+        [
+          'a DATABASE_URL without the role',
+          { DATABASE_URL: 'postgres://db.example.com:5432/cloudsync?sslmode=verify-full' },
+          /^DATABASE_URL must name the database role of the managed identity/m,
+        ],
+        [
+          'no DATABASE_URL (SQLite)',
+          { DATABASE_URL: undefined },
+          /^DATABASE_URL is required with DATABASE_AUTH=entra/m,
+        ],
+        [
+          'an unknown DATABASE_AUTH',
+          { DATABASE_AUTH: 'kerberos' },
+          /^DATABASE_AUTH must be password or entra/m,
+        ],
+        [
+          'an identity client id that is not a GUID',
+          { DATABASE_IDENTITY_CLIENT_ID: 'server-identity' },
+          /^DATABASE_IDENTITY_CLIENT_ID must be the client id/m,
+        ],
+        [
+          'an identity client id with password sign-in',
+          { DATABASE_AUTH: 'password', DATABASE_URL: safe.DATABASE_URL },
+          /^DATABASE_IDENTITY_CLIENT_ID is only used with DATABASE_AUTH=entra/m,
+        ],
+      ];
+      for (const [what, change, message] of refused) {
+        it(`refuses ${what}`, () => {
+          const env = Object.fromEntries(
+            Object.entries({ ...entra, ...change }).filter((e): e is [string, string] => e[1] !== undefined),
+          );
+          assert.match(problemsOf(env).join('\n'), message);
+        });
+      }
+
+      it('refuses a password in the URL outside production too', () => {
+        assert.throws(
+          () =>
+            parseConfig({
+              DATABASE_AUTH: 'entra',
+              DATABASE_URL: 'postgres://app:secret@localhost/cloudsync',
+            }),
+          /DATABASE_URL must not carry a password with DATABASE_AUTH=entra/,
+        );
+      });
+    });
+
     it('lets a local run keep its defaults (no BOT_ID, http on localhost, no TLS to a local database)', () => {
       const c = parseConfig({ DATABASE_URL: 'postgres://localhost/cloudsync' });
       assert.equal(c.BOT_ID, undefined);

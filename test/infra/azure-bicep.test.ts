@@ -6,7 +6,7 @@ import { bicepSites, sampleValue, type BicepSite } from './bicep-sites.js';
 // Read by App Service itself, not by our code: the Application Insights agent's switch.
 const PLATFORM_SETTINGS = ['ApplicationInsightsAgent_EXTENSION_VERSION'];
 // Settings whose values are secrets: each must be a Key Vault reference, never a literal.
-const SECRET_SETTINGS = ['AAD_APP_CLIENT_SECRET', 'BOT_PASSWORD', 'TOKEN_ENCRYPTION_KEY', 'DATABASE_URL'];
+const SECRET_SETTINGS = ['AAD_APP_CLIENT_SECRET', 'BOT_PASSWORD', 'TOKEN_ENCRYPTION_KEY'];
 
 const bicep = read('infra/azure.bicep');
 const parameters = JSON.parse(read('infra/azure.parameters.json')) as { parameters: Record<string, unknown> };
@@ -164,6 +164,75 @@ describe('infra/azure.bicep', () => {
     assert.doesNotMatch(bicep, /sslmode=(disable|allow|prefer|require)\b/);
   });
 
+  describe('PostgreSQL sign-in with Microsoft Entra', () => {
+    it('turns on Entra authentication on the server, keeping the password for the bootstrap administrator', () => {
+      const server = resourceBody('Microsoft.DBforPostgreSQL/flexibleServers')[0] ?? '';
+      assert.match(
+        server,
+        /authConfig: \{\s*activeDirectoryAuth: 'Enabled'\s*passwordAuth: 'Enabled'\s*tenantId: subscription\(\)\.tenantId\s*\}/,
+      );
+    });
+
+    it('names an Entra administrator of the server from parameters', () => {
+      const admins = resourceBody('Microsoft.DBforPostgreSQL/flexibleServers/administrators');
+      assert.equal(admins.length, 1);
+      const admin = admins[0] ?? '';
+      assert.match(admin, /parent: postgres\n/);
+      assert.match(admin, /name: postgresEntraAdminObjectId/);
+      assert.match(admin, /principalName: postgresEntraAdminName/);
+      assert.match(admin, /principalType: postgresEntraAdminType/);
+      assert.match(admin, /tenantId: subscription\(\)\.tenantId/);
+    });
+
+    it('has each app sign in as its own managed identity’s role, with no password anywhere in its settings', () => {
+      const { server, worker } = serverAndWorker();
+      for (const [site, identity] of [
+        [server, 'serverIdentity'],
+        [worker, 'workerIdentity'],
+      ] as const) {
+        assert.equal(site.settings.get('DATABASE_AUTH'), "'entra'", site.symbol);
+        assert.equal(
+          site.settings.get('DATABASE_IDENTITY_CLIENT_ID'),
+          `${identity}.properties.clientId`,
+          site.symbol,
+        );
+        const url = new URL(sampleValue(site.settings.get('DATABASE_URL') ?? "''"));
+        assert.equal(url.password, '', `${site.symbol}: no password in DATABASE_URL`);
+        assert.equal(url.searchParams.get('sslmode'), 'verify-full');
+        assert.equal(url.pathname, '/cloudsync');
+        const expression = site.settings.get('DATABASE_URL') ?? '';
+        const template = /^\w+$/.test(expression)
+          ? (bicep.match(new RegExp(`^var ${expression} = (.+)$`, 'm'))?.[1] ?? '')
+          : expression;
+        assert.match(template, new RegExp(`^'postgres://\\$\\{${identity}\\.name\\}@`), site.symbol);
+      }
+      assert.doesNotMatch(bicep, /postgresAdminPassword\)?@/, 'the admin password is in no URL');
+      assert.equal(
+        bicep.match(/\bpostgresAdminPassword\b/g)?.length,
+        2,
+        'declared, and given to the server only',
+      );
+    });
+
+    it('commits the SQL that creates the least-privilege roles the URLs name', () => {
+      const script = read('infra/postgres-roles.sql');
+      assert.match(script, /pgaadauth_create_principal\(:'server_role', false, false\)/);
+      assert.match(script, /pgaadauth_create_principal\(:'worker_role', false, false\)/);
+      const statements = script
+        .split('\n')
+        .filter((line) => !line.startsWith('--'))
+        .join('\n');
+      assert.doesNotMatch(statements, /(?<!NO)(SUPERUSER|CREATEDB|CREATEROLE)\b/);
+      assert.doesNotMatch(
+        statements,
+        /pgaadauth_create_principal\([^)]*, true,/,
+        'no Entra administrator role',
+      );
+      assert.match(bicep, /name: '\$\{resourceBaseName\}-server-identity'/);
+      assert.match(bicep, /name: '\$\{resourceBaseName\}-worker-identity'/);
+    });
+  });
+
   it('registers the bot at /api/messages with the Teams channel', () => {
     assert.match(
       resourceBody('Microsoft.BotService/botServices')[0] ?? '',
@@ -192,7 +261,7 @@ describe('infra/azure.bicep', () => {
           .filter((g) => g.principal === 'workerIdentity')
           .map((g) => g.scope)
           .sort(),
-        ['aadAppClientSecretSecret', 'databaseUrlSecret', 'tokenEncryptionKeySecret'],
+        ['aadAppClientSecretSecret', 'tokenEncryptionKeySecret'],
         'the worker is granted each of its secrets, never the vault nor bot-password',
       );
       assert.deepEqual(

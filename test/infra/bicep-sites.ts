@@ -71,6 +71,8 @@ const SAMPLE_PARAMS: Record<string, string> = {
   botAadAppClientSecret: 'bot-client-secret',
   tokenEncryptionKey: randomBytes(32).toString('base64'),
   postgresAdminPassword: 'a-long-password!',
+  postgresEntraAdminObjectId: GUID(),
+  postgresEntraAdminName: 'dba@contoso.com',
 };
 
 function paramDefault(name: string): string | undefined {
@@ -97,11 +99,14 @@ export function sampleValue(expression: string): string {
   if (uriComponent) return encodeURIComponent(sampleValue(uriComponent[1] as string));
   if (/^\w+$/.test(expression)) {
     const fromVar = varExpression(expression);
-    if (fromVar !== undefined) return sampleValue(fromVar);
+    // A one-line var; comments that follow it belong to the next declaration.
+    if (fromVar !== undefined) return sampleValue(fromVar.split('\n')[0]!.trim());
     const param = SAMPLE_PARAMS[expression] ?? paramDefault(expression);
     if (param === undefined) throw new Error(`no sample value for the parameter ${expression}`);
     return param;
   }
+  // A managed identity's ids are GUIDs.
+  if (/\.properties\.(clientId|principalId)$/.test(expression)) return GUID();
   // An Azure resource's property (host names, connection strings): any plain word stands in for it.
   return 'azure-resource-value';
 }
