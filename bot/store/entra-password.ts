@@ -12,8 +12,6 @@ export const POSTGRES_ENTRA_RESOURCE = 'https://ossrdbms-aad.database.windows.ne
 export interface EntraPasswordOptions {
   /** Client id of a user-assigned managed identity; unset means the app's system-assigned identity. */
   clientId?: string;
-  /** Where IDENTITY_ENDPOINT and IDENTITY_HEADER are read (the process environment by default). */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Anything that hands out access tokens for a resource, as msal's ManagedIdentityApplication does. */
@@ -22,8 +20,8 @@ export interface TokenSource {
 }
 
 export class EntraPasswordError extends Error {
-  constructor(message: string, options?: { cause: unknown }) {
-    super(message, options);
+  constructor(message: string) {
+    super(message);
     this.name = 'EntraPasswordError';
   }
 }
@@ -33,8 +31,8 @@ export class EntraPasswordError extends Error {
  * msal would fall back to the virtual machine metadata address; refusing here says what is missing.
  */
 export function managedIdentityTokenSource(options: EntraPasswordOptions = {}): TokenSource {
-  const env = options.env ?? process.env;
-  const missing = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'].filter((name) => !env[name]);
+  // msal reads both from the process environment, as App Service sets them.
+  const missing = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'].filter((name) => !process.env[name]);
   if (missing.length > 0) {
     throw new EntraPasswordError(
       `DATABASE_AUTH=entra needs the App Service managed identity, but ${missing.join(' and ')} ${

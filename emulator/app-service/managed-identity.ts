@@ -32,7 +32,8 @@ export interface ManagedIdentityEndpoint {
   readonly endpoint: string;
   /** What App Service puts in IDENTITY_HEADER. */
   readonly header: string;
-  /** Tokens issued (not served from the cache), for tests that count round trips. */
+  /** Token requests answered with a token, and tokens minted for them (the rest came from the cache). */
+  readonly requests: number;
   readonly issued: number;
   close(): Promise<void>;
 }
@@ -60,6 +61,7 @@ export async function startManagedIdentityEndpoint(
   const header = randomBytes(16).toString('hex');
   const cache = new Map<string, CachedToken>();
   let issued = 0;
+  let requests = 0;
 
   function identityFor(query: URLSearchParams): ManagedIdentity | EmuResponse {
     const given = ['client_id', 'principal_id', 'object_id', 'mi_res_id'].filter((p) => query.has(p));
@@ -121,6 +123,7 @@ export async function startManagedIdentityEndpoint(
     const identity = identityFor(url.searchParams);
     if ('status' in identity) return identity;
     const t = await token(identity, resource);
+    requests++;
     return json(200, {
       access_token: t.accessToken,
       expires_on: String(t.expiresOn),
@@ -147,6 +150,9 @@ export async function startManagedIdentityEndpoint(
   return {
     endpoint: `http://127.0.0.1:${port}${TOKEN_PATH}`,
     header,
+    get requests() {
+      return requests;
+    },
     get issued() {
       return issued;
     },
