@@ -1,57 +1,34 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import { startTestEmulator, REPO_ROOT, type TestEmulator } from '../support/emulator.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import {
+  acceptTokenOf,
+  dropAppRoles,
+  installAppRoles,
+  quoteIdent,
+  roleUrl,
+  withClient,
+} from '../support/entra-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { killAll, spawnWorker, type WorkerProcess } from '../sync/support/worker-process.js';
 
 /**
  * infra/postgres-roles.sql, run as an Entra administrator would run it with psql, on a real
  * PostgreSQL; then the sync worker, started as App Service starts it with DATABASE_AUTH=entra, signs in
- * as its managed identity's role and migrates the schema. Two things stand in for Azure here:
- * `pgaadauth_create_principal` creates a plain login role, and the test sets that role's password to
- * the token the emulator's managed identity endpoint issues (Azure's pgaadauth extension instead
- * checks any token of that identity against Entra).
+ * as its managed identity's role and migrates the schema. What stands in for Azure's pgaadauth
+ * extension is in test/support/entra-postgres.ts.
  */
 
 const TENANT = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
-const POSTGRES_RESOURCE = 'https://ossrdbms-aad.database.windows.net';
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
-
-const quoteLiteral = (v: string) => `'${v.replace(/'/g, "''")}'`;
-const quoteIdent = (v: string) => `"${v.replace(/"/g, '""')}"`;
-
-/** The script as psql runs it: `:'var'` is a quoted literal, `:"var"` a quoted identifier, DBNAME the database. */
-function psqlScript(file: string, vars: Record<string, string>): string {
-  return readFileSync(path.join(REPO_ROOT, file), 'utf8')
-    .split('\n')
-    .filter((line) => !line.startsWith('\\') && !line.startsWith('--'))
-    .join('\n')
-    .replace(/:'(\w+)'/g, (_m, name: string) =>
-      quoteLiteral(vars[name] ?? assert.fail(`no psql variable ${name}`)),
-    )
-    .replace(/:"(\w+)"/g, (_m, name: string) =>
-      quoteIdent(vars[name] ?? assert.fail(`no psql variable ${name}`)),
-    );
-}
 
 function adminUrl(database?: string): string {
   const url = new URL(process.env.TEST_DATABASE_URL ?? assert.fail('TEST_DATABASE_URL is not set'));
   if (database) url.pathname = `/${database}`;
   return url.toString();
-}
-
-async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('infra/postgres-roles.sql and DATABASE_AUTH=entra (the sync worker signs in as its managed identity)', function () {
@@ -72,52 +49,29 @@ describe('infra/postgres-roles.sql and DATABASE_AUTH=entra (the sync worker sign
       appServiceIdentities: { userAssigned: [serverIdentity, workerIdentity] },
     });
     await withClient(adminUrl(), (c) => c.query(`CREATE DATABASE ${quoteIdent(database)}`));
-    await withClient(adminUrl(database), async (c) => {
-      // Stand-in for Azure's pgaadauth extension: a login role named after the Entra principal.
-      await c.query(`CREATE FUNCTION pgaadauth_create_principal(role_name text, is_admin boolean, is_mfa boolean)
-        RETURNS text LANGUAGE plpgsql AS $$
-        BEGIN
-          EXECUTE format('CREATE ROLE %I LOGIN', role_name);
-          RETURN 'Created role for ' || role_name;
-        END $$`);
-      await c.query(psqlScript('infra/postgres-roles.sql', { ...roles, DBNAME: database }));
-    });
+    await installAppRoles(adminUrl(database), roles);
   });
 
   after(async function () {
     await killAll(workers);
     await emu?.close();
-    await withClient(adminUrl(), async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
-      for (const role of [roles.server_role, roles.worker_role, 'cloudsync_app'])
-        await c.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
-    });
+    await withClient(adminUrl(), (c) =>
+      c.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`),
+    );
+    await dropAppRoles(adminUrl(), roles);
   });
 
-  /** The token App Service's token service hands the worker's identity (it caches one per resource). */
-  async function workerToken(): Promise<string> {
-    const mi = emu.managedIdentity!;
-    const query = new URLSearchParams({
-      resource: POSTGRES_RESOURCE,
-      'api-version': '2019-08-01',
-      client_id: workerIdentity.clientId,
-    });
-    const res = await fetch(`${mi.endpoint}?${query}`, { headers: { 'X-IDENTITY-HEADER': mi.header } });
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
+  const workerToken = () =>
+    acceptTokenOf(adminUrl(), roles.worker_role, emu.managedIdentity!, workerIdentity.clientId);
 
   function workerEnv(extra: Record<string, string | undefined>): Record<string, string> {
-    const url = new URL(adminUrl(database));
-    url.username = roles.worker_role;
-    url.password = '';
     const env: Record<string, string | undefined> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'test',
       TEAMSFX_ENV: 'entra-worker-test',
       LOG_LEVEL: 'info',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: roleUrl(adminUrl(database), roles.worker_role),
       DATABASE_AUTH: 'entra',
       DATABASE_IDENTITY_CLIENT_ID: workerIdentity.clientId,
       IDENTITY_ENDPOINT: emu.managedIdentity!.endpoint,
@@ -174,10 +128,7 @@ describe('infra/postgres-roles.sql and DATABASE_AUTH=entra (the sync worker sign
   });
 
   it('starts the worker with an Entra token as its password: it migrates the schema as cloudsync_app and answers healthy', async function () {
-    const token = await workerToken();
-    await withClient(adminUrl(), (c) =>
-      c.query(`ALTER ROLE ${quoteIdent(roles.worker_role)} PASSWORD ${quoteLiteral(token)}`),
-    );
+    await workerToken();
     const port = await freePort();
     const worker = spawnWorker(workerEnv({ WORKER_HEALTH_PORT: String(port) }));
     workers.push(worker);
@@ -214,13 +165,10 @@ describe('infra/postgres-roles.sql and DATABASE_AUTH=entra (the sync worker sign
 
   it('signed in as an app identity, cannot create databases or roles, nor read another role’s secrets', async function () {
     const token = await workerToken();
-    const url = new URL(adminUrl(database));
-    url.username = roles.worker_role;
-    url.password = '';
-    await withClient(adminUrl(), (c) =>
-      c.query(`ALTER ROLE ${quoteIdent(roles.worker_role)} PASSWORD ${quoteLiteral(token)}`),
-    );
-    const client = new pg.Client({ ...parseIntoClientConfig(url.toString()), password: async () => token });
+    const client = new pg.Client({
+      ...parseIntoClientConfig(roleUrl(adminUrl(database), roles.worker_role)),
+      password: async () => token,
+    });
     await client.connect();
     try {
       const who = await client.query<{ current_user: string; session_user: string }>(
