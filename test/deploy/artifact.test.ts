@@ -8,9 +8,11 @@ import { buildArtifact, folderBytes, type ArtifactResult } from '../../scripts/b
 import { createStore } from '../../bot/store/store.js';
 import { bicepSites, literal, type BicepSite } from '../infra/bicep-sites.js';
 import { DEMO } from '../support/emulator-msal.js';
+import { acceptTokenOf, APP_GROUP_ROLE, installAppRoles, roleUrl } from '../support/entra-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { startTlsPostgres, type TlsPostgres } from '../support/tls-postgres.js';
 import { CONTOSO } from '../sync/support/accounts.js';
+import type { ManagedIdentity } from '../../emulator/app-service/managed-identity.js';
 import { actualMail, expectedMail, mailDifferences } from '../sync/support/expectation.js';
 import { connectAccount, seedContosoCrm, startSyncEnv, type SyncEnv } from '../sync/support/sync-env.js';
 import { waitFor } from '../sync/support/wait.js';
@@ -22,14 +24,38 @@ import { killAll } from '../sync/support/worker-process.js';
  * scratch folder, and the server and worker start from it with the Bicep's start commands and app
  * settings, on this Node.js, against a PostgreSQL that demands TLS with a verified certificate and the
  * emulator standing in for Entra ID and Graph exactly as a real tenant is configured
- * (USE_EMULATOR=false, its URLs given). It must answer /healthz, sync a mailbox, take Graph's
- * notification handshake at the server, and stop cleanly on SIGTERM.
+ * (USE_EMULATOR=false, its URLs given). Each app signs in to PostgreSQL as its managed identity's
+ * role (infra/postgres-roles.sql) with a token from the emulator's App Service token service. It must
+ * answer /healthz, sync a mailbox, take Graph's notification handshake at the server, and stop cleanly
+ * on SIGTERM.
  */
 
+/** The apps' user-assigned managed identities and the roles infra/postgres-roles.sql makes for them. */
+const IDENTITIES: Record<'serverApp' | 'workerApp', ManagedIdentity & { role: string }> = {
+  serverApp: {
+    clientId: '5d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a',
+    principalId: '6e2f3a4b-5c6d-4e7f-8a0b-1c2d3e4f5a6b',
+    tenantId: CONTOSO.id,
+    role: 'cloudsyncdev-server-identity',
+  },
+  workerApp: {
+    clientId: '7f3a4b5c-6d7e-4f8a-9b1c-2d3e4f5a6b7c',
+    principalId: '8a4b5c6d-7e8f-4a9b-8c2d-3e4f5a6b7c8d',
+    tenantId: CONTOSO.id,
+    role: 'cloudsyncdev-worker-identity',
+  },
+};
+
+/** The TLS server's admin URL as this process and the apps verify it: verify-full with the emulator's CA. */
+function verifiedUrl(pg: TlsPostgres, caFile: string): string {
+  const url = new URL(pg.adminUrl);
+  url.searchParams.set('sslmode', 'verify-full');
+  url.searchParams.set('sslrootcert', caFile);
+  return url.toString();
+}
+
 /** Values App Service or Azure would give that this machine gives differently, and why. */
-function localValues(env: SyncEnv, pg: TlsPostgres, ports: { server: number; worker: number }) {
-  const databaseUrl = new URL(pg.adminUrl);
-  databaseUrl.searchParams.set('sslmode', 'verify-full');
+function localValues(env: SyncEnv, ports: { server: number; worker: number }) {
   return {
     // Azure's resources: this test's emulator, database and secrets.
     PUBLIC_URL: `https://localhost:${ports.server}`,
@@ -41,7 +67,6 @@ function localValues(env: SyncEnv, pg: TlsPostgres, ports: { server: number; wor
     BOT_ID: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
     BOT_PASSWORD: 'bot-password',
     TOKEN_ENCRYPTION_KEY: env.cipherKey,
-    DATABASE_URL: databaseUrl.toString(),
     TEAMSFX_ENV: 'artifact-test',
     IT_ADMINS: '',
     APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
@@ -49,6 +74,13 @@ function localValues(env: SyncEnv, pg: TlsPostgres, ports: { server: number; wor
     DATA_DIR: path.join(os.tmpdir(), 'cloud-sync-artifact-data'),
     WORKER_HEALTH_PORT: String(ports.worker),
   } as Record<string, string>;
+}
+
+/** One app's database settings: its identity's role, no password, the certificate checked. */
+function databaseValues(site: 'serverApp' | 'workerApp', pg: TlsPostgres): Record<string, string> {
+  const url = new URL(roleUrl(pg.adminUrl, IDENTITIES[site].role));
+  url.searchParams.set('sslmode', 'verify-full');
+  return { DATABASE_URL: url.toString(), DATABASE_IDENTITY_CLIENT_ID: IDENTITIES[site].clientId };
 }
 
 /** A real tenant's endpoints, here the emulator's (the defaults are Microsoft's). */
@@ -134,6 +166,7 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     appDir = await mkdtemp(path.join(os.tmpdir(), 'cloud-sync-artifact-'));
     await unzip(artifact.zip, appDir);
     env = await startSyncEnv('postgres', {
+      appServiceIdentities: { userAssigned: [IDENTITIES.serverApp, IDENTITIES.workerApp] },
       store: async (emu) => {
         const tls = path.join(emu.dataDir, 'emulator');
         pg = await startTlsPostgres({
@@ -141,9 +174,15 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
           keyFile: path.join(tls, 'localhost-key.pem'),
         });
         // This process verifies the server as the apps do, with the emulator's CA.
-        const url = new URL(pg.adminUrl);
-        url.searchParams.set('sslmode', 'verify-full');
-        url.searchParams.set('sslrootcert', path.join(tls, 'ca.pem'));
+        const admin = verifiedUrl(pg, path.join(tls, 'ca.pem'));
+        await installAppRoles(admin, {
+          server_role: IDENTITIES.serverApp.role,
+          worker_role: IDENTITIES.workerApp.role,
+        });
+        // The test's own store (migrations, seed data) acts as the apps' group role, as the apps do,
+        // so what it creates is theirs.
+        const url = new URL(admin);
+        url.searchParams.set('options', `-c role=${APP_GROUP_ROLE}`);
         const store = createStore({ databaseUrl: url.toString() });
         return {
           store,
@@ -188,7 +227,10 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     await seedContosoCrm(env.store);
     const accountId = await connectAccount(env, DEMO.alice);
     const ports = { server: await freePort(), worker: await freePort() };
-    const local = localValues(env, pg, ports);
+    const local = localValues(env, ports);
+    const admin = verifiedUrl(pg, path.join(env.emu.dataDir, 'emulator', 'ca.pem'));
+    for (const identity of Object.values(IDENTITIES))
+      await acceptTokenOf(admin, identity.role, env.emu.managedIdentity!, identity.clientId);
     const sites = bicepSites();
     const site = (symbol: string) => sites.find((s) => s.symbol === symbol)!;
     const base = {
@@ -197,6 +239,9 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
       PORT: String(ports.server),
       // The emulator's CA stands in for the public CAs that sign Entra's, Graph's and Azure's certificates.
       NODE_EXTRA_CA_CERTS: path.join(env.emu.dataDir, 'emulator', 'ca.pem'),
+      // What App Service sets for an app with a managed identity.
+      IDENTITY_ENDPOINT: env.emu.managedIdentity!.endpoint,
+      IDENTITY_HEADER: env.emu.managedIdentity!.header,
       ...tenantEndpoints(env),
     };
 
@@ -204,7 +249,7 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     const server = start(
       site('serverApp').commandLine,
       appDir,
-      appEnvironment(site('serverApp'), local, base),
+      appEnvironment(site('serverApp'), { ...local, ...databaseValues('serverApp', pg) }, base),
     );
     apps.push(server);
     const serverColdStartMs = await healthy(server, ports.server, serverStarted);
@@ -213,7 +258,7 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     const worker = start(
       site('workerApp').commandLine,
       appDir,
-      appEnvironment(site('workerApp'), local, base),
+      appEnvironment(site('workerApp'), { ...local, ...databaseValues('workerApp', pg) }, base),
     );
     apps.push(worker);
     const workerColdStartMs = await healthy(worker, ports.worker, workerStarted);

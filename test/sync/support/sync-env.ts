@@ -19,7 +19,7 @@ import type { Database } from '../../../bot/store/schema.js';
 import { createTokenProvider, type TokenProvider } from '../../../bot/sync/token-provider.js';
 import { createTokenCipher, type TokenCipher } from '../../../bot/vault/token-cipher.js';
 import { DEMO, signInForCode } from '../../support/emulator-msal.js';
-import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
+import { startTestEmulator, type TestEmulator, type TestEmulatorOptions } from '../../support/emulator.js';
 import { openTestStore, type TestStore } from '../../support/postgres.js';
 import { activateAccount, CONTOSO, insertSignedInAccount, seedContact, seedTenant } from './accounts.js';
 import type { Kysely } from 'kysely';
@@ -58,9 +58,13 @@ export interface SyncEnv {
 /** `store` opens the store on the running emulator instead (a database that needs its TLS material). */
 export async function startSyncEnv(
   dialect: StoreDialect,
-  options: { store?: (emu: TestEmulator) => Promise<TestStore> } = {},
+  options: {
+    store?: (emu: TestEmulator) => Promise<TestStore>;
+    /** Managed identities of an emulated App Service app (the emulator then runs its token service). */
+    appServiceIdentities?: TestEmulatorOptions['appServiceIdentities'];
+  } = {},
 ): Promise<SyncEnv> {
-  const emu = await startTestEmulator();
+  const emu = await startTestEmulator({ appServiceIdentities: options.appServiceIdentities });
   const fixture = options.store ? await options.store(emu) : await openTestStore(dialect);
   await fixture.store.migrate();
   const cipherKey = randomBytes(32).toString('base64');
