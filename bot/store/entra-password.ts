@@ -1,4 +1,6 @@
 import { AuthError, ManagedIdentityApplication } from '@azure/msal-node';
+import type { Logger } from '../logging/logger.js';
+import { msalLoggerOptions } from '../logging/msal-log.js';
 
 /**
  * PostgreSQL sign-in with Microsoft Entra: Azure Database for PostgreSQL takes an Entra access token for
@@ -12,6 +14,8 @@ export const POSTGRES_ENTRA_RESOURCE = 'https://ossrdbms-aad.database.windows.ne
 export interface EntraPasswordOptions {
   /** Client id of a user-assigned managed identity; unset means the app's system-assigned identity. */
   clientId?: string;
+  /** Where msal's own warnings and errors go (redacted like every log line). */
+  logger?: Logger;
 }
 
 /** Anything that hands out access tokens for a resource, as msal's ManagedIdentityApplication does. */
@@ -40,9 +44,10 @@ export function managedIdentityTokenSource(options: EntraPasswordOptions = {}): 
       } not set: turn on a managed identity for the app (App Service sets both)`,
     );
   }
-  return new ManagedIdentityApplication(
-    options.clientId ? { managedIdentityIdParams: { userAssignedClientId: options.clientId } } : {},
-  );
+  return new ManagedIdentityApplication({
+    ...(options.clientId ? { managedIdentityIdParams: { userAssignedClientId: options.clientId } } : {}),
+    ...(options.logger ? { system: { loggerOptions: msalLoggerOptions(options.logger) } } : {}),
+  });
 }
 
 /** Only the error's code and text: never the request, the response or anything that holds a token. */

@@ -17,7 +17,7 @@ export function storeOptionsFromConfig(config: StoreConfig, logger?: Logger): St
     ...(config.DATABASE_AUTH === 'entra'
       ? {
           databasePassword: entraPassword(
-            managedIdentityTokenSource({ clientId: config.DATABASE_IDENTITY_CLIENT_ID }),
+            managedIdentityTokenSource({ clientId: config.DATABASE_IDENTITY_CLIENT_ID, logger }),
           ),
         }
       : {}),
