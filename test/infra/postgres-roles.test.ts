@@ -113,17 +113,20 @@ describe('infra/postgres-roles.sql and DATABASE_AUTH=entra (the sync worker sign
         rolcreaterole: boolean;
         rolcanlogin: boolean;
       }>(
-        `SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname`,
+        `SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolcanlogin FROM pg_roles WHERE rolname = ANY($1)`,
         [[roles.server_role, roles.worker_role, 'cloudsync_app']],
       ),
     );
+    // [superuser, create databases, create roles, log in]
     assert.deepEqual(
-      rows.rows.map((r) => [r.rolname, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin]),
-      [
-        ['cloudsync_app', false, false, false, false],
-        [roles.server_role, false, false, false, true],
-        [roles.worker_role, false, false, false, true],
-      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      Object.fromEntries(
+        rows.rows.map((r) => [r.rolname, [r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin]]),
+      ),
+      {
+        cloudsync_app: [false, false, false, false],
+        [roles.server_role]: [false, false, false, true],
+        [roles.worker_role]: [false, false, false, true],
+      },
     );
   });
 
