@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import { newId, toIso } from '../store/columns.js';
 import type { StoreOp } from './core/store-ops.js';
-import { chunks, groupBy } from './batches.js';
+import { chunks, forEachGroupChunk } from './batches.js';
 import { DIARY_TABLES, MAIL_TABLES, type FiledTables } from './filed-tables.js';
 import type { Database } from '../store/schema.js';
 
@@ -160,12 +160,11 @@ async function itemIds<KeyRef>(
 ): Promise<Map<string, string>> {
   const [tenantColumn = 'tenant_id', lookupColumn = '', ...rest] = item.key;
   const ids = new Map<string, string>();
-  for (const [tenantId, values] of groupBy(
+  await forEachGroupChunk(
     refs,
-    (r) => item.keyOf(r)[0] ?? '',
+    (r) => [item.keyOf(r)[0] ?? ''],
     (r) => item.keyOf(r)[1] ?? '',
-  )) {
-    for (const chunk of chunks([...values])) {
+    async ([tenantId = ''], chunk) => {
       const rows = await db
         .selectFrom(item.table)
         .select(['id', lookupColumn, ...rest])
@@ -176,8 +175,8 @@ async function itemIds<KeyRef>(
         const key = [tenantId, ...[lookupColumn, ...rest].map((c) => String(row[c]))];
         ids.set(key.join('\u0000'), String(row.id));
       }
-    }
-  }
+    },
+  );
   return ids;
 }
 
@@ -188,12 +187,11 @@ async function existingOwners<OwnerOp extends OwnerRef>(
   owners: readonly OwnerOp[],
 ): Promise<Set<string>> {
   const known = new Set<string>();
-  for (const [accountId, graphIds] of groupBy(
+  await forEachGroupChunk(
     owners,
-    (o) => o.accountId,
+    (o) => [o.accountId],
     (o) => owner.graphIdOf(o),
-  )) {
-    for (const chunk of chunks([...graphIds])) {
+    async ([accountId = ''], chunk) => {
       const rows = await db
         .selectFrom(owner.table)
         .select(owner.graphIdColumn)
@@ -201,8 +199,8 @@ async function existingOwners<OwnerOp extends OwnerRef>(
         .where(owner.graphIdColumn, 'in', chunk)
         .execute();
       for (const row of rows) known.add(`${accountId}\u0000${String(row[owner.graphIdColumn])}`);
-    }
-  }
+    },
+  );
   return known;
 }
 
@@ -211,23 +209,20 @@ async function detachMailOwners(
   ops: Op<'mail_item_owner.left_folder'>[],
   at: string,
 ) {
-  for (const [group, graphIds] of groupBy(
+  await forEachGroupChunk(
     ops,
-    (o) => `${o.accountId}\u0000${o.folder}`,
+    (o) => [o.accountId, o.folder],
     (o) => o.graphMessageId,
-  )) {
-    const [accountId = '', folder = ''] = group.split('\u0000');
-    for (const chunk of chunks([...graphIds])) {
-      await trx
+    ([accountId = '', folder = ''], chunk) =>
+      trx
         .updateTable('mail_item_owners')
         .set({ left_at: at })
         .where('account_id', '=', accountId)
         .where('folder', '=', folder)
         .where('graph_message_id', 'in', chunk)
         .where('left_at', 'is', null)
-        .execute();
-    }
-  }
+        .execute(),
+  );
 }
 
 async function detachDiaryOwners(
@@ -235,14 +230,12 @@ async function detachDiaryOwners(
   ops: Op<'diary_item_owner.removed'>[],
   at: string,
 ) {
-  for (const [group, graphIds] of groupBy(
+  await forEachGroupChunk(
     ops,
-    (o) => `${o.accountId}\u0000${o.window.start}\u0000${o.window.end}`,
+    (o) => [o.accountId, o.window.start, o.window.end],
     (o) => o.graphEventId,
-  )) {
-    const [accountId = '', start = '', end = ''] = group.split('\u0000');
-    for (const chunk of chunks([...graphIds])) {
-      await trx
+    ([accountId = '', start = '', end = ''], chunk) =>
+      trx
         .updateTable('diary_item_owners')
         .set({ removed_at: at })
         .where('account_id', '=', accountId)
@@ -259,9 +252,8 @@ async function detachDiaryOwners(
               .where('diary_items.end_at', '>', start),
           ),
         )
-        .execute();
-    }
-  }
+        .execute(),
+  );
 }
 
 async function retainSeries(trx: Transaction<Database>, ops: Op<'diary_series.retain'>[], at: string) {
@@ -319,21 +311,18 @@ async function recordSkips(trx: Transaction<Database>, ops: Op<'sync_skip.record
 }
 
 async function clearSkips(trx: Transaction<Database>, ops: Op<'sync_skip.clear'>[]) {
-  for (const [group, graphIds] of groupBy(
+  await forEachGroupChunk(
     ops,
-    (o) => `${o.accountId}\u0000${o.resource}`,
+    (o) => [o.accountId, o.resource],
     (o) => o.graphId,
-  )) {
-    const [accountId = '', resource = ''] = group.split('\u0000');
-    for (const chunk of chunks([...graphIds])) {
-      await trx
+    ([accountId = '', resource = ''], chunk) =>
+      trx
         .deleteFrom('sync_skips')
         .where('account_id', '=', accountId)
         .where('resource', '=', resource)
         .where('graph_id', 'in', chunk)
-        .execute();
-    }
-  }
+        .execute(),
+  );
 }
 
 function newestPerKey<T extends { version: string }>(ops: readonly T[], key: (op: T) => string): T[] {

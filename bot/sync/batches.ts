@@ -7,18 +7,25 @@ export function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-/** The distinct values of each group, e.g. Graph ids per account, for one `IN (...)` list each. */
-export function groupBy<T>(
+/**
+ * Calls `write` once per group and chunk of the group's distinct values (say, per account and 500
+ * Graph ids), so each call is one `IN (...)` statement.
+ */
+export async function forEachGroupChunk<T>(
   items: readonly T[],
-  group: (item: T) => string,
+  group: (item: T) => readonly string[],
   value: (item: T) => string,
-): Map<string, Set<string>> {
-  const groups = new Map<string, Set<string>>();
+  write: (group: readonly string[], values: string[]) => Promise<unknown>,
+): Promise<void> {
+  const groups = new Map<string, { group: readonly string[]; values: Set<string> }>();
   for (const item of items) {
     const g = group(item);
-    let values = groups.get(g);
-    if (values === undefined) groups.set(g, (values = new Set()));
-    values.add(value(item));
+    const key = g.join('\u0000');
+    let entry = groups.get(key);
+    if (entry === undefined) groups.set(key, (entry = { group: g, values: new Set() }));
+    entry.values.add(value(item));
   }
-  return groups;
+  for (const entry of groups.values()) {
+    for (const chunk of chunks([...entry.values])) await write(entry.group, chunk);
+  }
 }
