@@ -242,16 +242,7 @@ async function detachDiaryOwners(
         .where('graph_event_id', 'in', chunk)
         .where('removed_at', 'is', null)
         // Only entries inside the window: Graph reports changes outside it as removals too.
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('diary_items')
-              .select('diary_items.id')
-              .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
-              .where('diary_items.start_at', '<', end)
-              .where('diary_items.end_at', '>', start),
-          ),
-        )
+        .where((eb) => eb.exists(ownedEntryOverlaps(eb, { start, end })))
         .execute(),
   );
 }
@@ -265,20 +256,28 @@ async function retainSeries(trx: Transaction<Database>, ops: Op<'diary_series.re
       .where('removed_at', 'is', null)
       .where((eb) =>
         eb.exists(
-          eb
-            .selectFrom('diary_items')
-            .select('diary_items.id')
-            .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
+          ownedEntryOverlaps(eb, op.window)
             .where('diary_items.tenant_id', '=', op.tenantId)
-            .where('diary_items.ical_uid', '=', op.iCalUId)
-            .where('diary_items.start_at', '<', op.window.end)
-            .where('diary_items.end_at', '>', op.window.start),
+            .where('diary_items.ical_uid', '=', op.iCalUId),
         ),
       );
     // A series lists at most a few hundred occurrences in a window: one parameter list suffices.
     if (op.graphEventIds.length > 0) update = update.where('graph_event_id', 'not in', op.graphEventIds);
     await update.execute();
   }
+}
+
+/** The owner link's diary entry, when it overlaps the window. */
+function ownedEntryOverlaps(
+  eb: ExpressionBuilder<Database, 'diary_item_owners'>,
+  window: { start: string; end: string },
+) {
+  return eb
+    .selectFrom('diary_items')
+    .select('diary_items.id')
+    .whereRef('diary_items.id', '=', 'diary_item_owners.diary_item_id')
+    .where('diary_items.start_at', '<', window.end)
+    .where('diary_items.end_at', '>', window.start);
 }
 
 async function recordSkips(trx: Transaction<Database>, ops: Op<'sync_skip.record'>[], at: string) {
