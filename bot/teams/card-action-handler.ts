@@ -1,7 +1,7 @@
 import { InvokeResponseFactory } from '@microsoft/teamsfx';
 import type { InvokeResponse, TurnContext } from 'botbuilder';
 import { buildVisibilityRequestCard } from '../cards/admin-cards.js';
-import { parseCardAction, type CardAction } from '../cards/card-actions.js';
+import { parseCardAction, type CardAction, type CardVerb } from '../cards/card-actions.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import {
   buildErrorCard,
@@ -12,7 +12,7 @@ import {
 import { decideCommand } from '../enablement/core/conversation.js';
 import { addToBlocklist, parseBlocklistText } from '../privacy/personal-blocklist.js';
 import type { EnablementEvent } from '../enablement/core/states.js';
-import { mismatchFromReason } from '../cards/card-factory.js';
+import { mismatchFromReason, type Owner } from '../cards/card-factory.js';
 import { accountById, accountOfUser, crmUserById } from '../crm/crm-directory.js';
 import { isItChannel } from './it-channel.js';
 import { tenantOf } from './member-lookup.js';
@@ -67,59 +67,42 @@ export async function handleCardAction(
   if (!parsed.ok) return refuse(parsed.error);
   const speaker = await resolveSpeaker(deps, context);
   if (!speaker) return refuse('I could not tell who you are in Microsoft Teams.');
-  return act(deps, context, speaker, parsed.action);
+  const action = parsed.action;
+  // The map is keyed by the action's own verb, so its handler takes exactly this action's type.
+  const handle = verbHandlers[action.verb] as VerbHandler<typeof action.verb>;
+  return handle({ deps, context, speaker }, action as ActionOf<typeof action.verb>);
 }
 
-async function act(
-  deps: CardActionDeps,
-  context: TurnContext,
-  speaker: Speaker,
-  action: CardAction,
-): Promise<InvokeResponse> {
-  // Decisions about requests: the actor is an administrator, not the account owner.
-  switch (action.verb) {
-    case 'grant_visibility':
-    case 'decline_visibility':
-      return visibilityDecision(deps, speaker, action.target.id, action.verb === 'grant_visibility');
-    case 'consent_granted':
-    case 'consent_declined': {
-      if (!(await isItChannel(deps.db, speaker.person.tenantId, context.activity.conversation.id))) {
-        return refuse('Only the IT channel can answer approval requests.');
-      }
-      const result = await deps.approvals.decide(
-        action.target.id,
-        action.verb === 'consent_granted'
-          ? { outcome: 'granted' }
-          : { outcome: 'declined', reason: action.data.declineReason },
-        {
-          name: speaker.person.name || speaker.person.addresses[0] || 'IT',
-          // Being in the IT channel is what makes someone IT for this request: the tenant chose who reads it.
-          actor: { ...speaker.actor, itAdmin: true } as typeof speaker.actor,
-          auditActor: speaker.auditActor,
-        },
-      );
-      return result.ok ? reply(result.card) : refuse(result.error);
-    }
-    case 'ask_crm_admin': {
-      const asked = await deps.identity.askAdmins(action.target.id, speaker.person.aadObjectId);
-      return asked.ok ? reply(asked.card) : refuse(asked.error);
-    }
-    case 'correct_work_email': {
-      const corrected = await deps.identity.correct(speaker.crmUser, action.target.id, action.data.crmUserId);
-      return corrected.ok ? reply(corrected.card) : refuse(corrected.error);
-    }
-    default:
-      break;
-  }
+interface Turn {
+  deps: CardActionDeps;
+  context: TurnContext;
+  speaker: Speaker;
+}
 
-  const owner = speaker.owner;
-  if (!owner) return refuse('Cloud Sync is only for TriSys users, and your Teams account is not one.');
-  if (action.verb === 'help' || action.verb === 'status') return reply(await deps.cards.stateCard(owner));
+/** A turn of the account's owner, with the enablement step that answers most of their buttons. */
+interface OwnerTurn extends Turn {
+  owner: Owner;
+  /** Applies `event`; the answer is the last card the step produced, else `fallback`, else the state card. */
+  step(event: EnablementEvent, fallback?: () => Promise<AdaptiveCardJson>): Promise<InvokeResponse>;
+}
+
+type ActionOf<V extends CardVerb> = Extract<CardAction, { verb: V }>;
+type VerbHandler<V extends CardVerb> = (turn: Turn, action: ActionOf<V>) => Promise<InvokeResponse>;
+
+/** Verbs that act on the speaker's own account: only a TriSys user has one. */
+function ownersOnly<V extends CardVerb>(
+  handle: (turn: OwnerTurn, action: ActionOf<V>) => Promise<InvokeResponse>,
+): VerbHandler<V> {
+  return async (turn, action) => {
+    const owner = turn.speaker.owner;
+    if (!owner) return refuse('Cloud Sync is only for TriSys users, and your Teams account is not one.');
+    return handle({ ...turn, owner, step: stepper(turn) }, action);
+  };
+}
+
+function stepper({ deps, context, speaker }: Turn): OwnerTurn['step'] {
   const outbox = turnOutbox(context);
-  const step = async (
-    event: EnablementEvent,
-    fallback?: () => Promise<AdaptiveCardJson>,
-  ): Promise<InvokeResponse> => {
+  return async (event, fallback) => {
     const stored = await ensureOwner(deps.db, speaker);
     if (!stored) return refuse('Your TriSys user is linked to another Teams account.');
     const result = await deps.service.apply(stored.account.id, event, speaker.actor, {
@@ -130,68 +113,114 @@ async function act(
     const after = (await deps.service.owner(stored.account.id)) ?? stored;
     return outbox.finish(fallback ?? (() => deps.cards.stateCard(after)));
   };
-
-  switch (action.verb) {
-    case 'enable': {
-      const decision = decideCommand(
-        { kind: 'enable_sync' },
-        {
-          conversation: 'personal',
-          crmUser: { state: owner.account.state },
-          isCrmAdmin: false,
-          isItAdmin: false,
-        },
-      );
-      if (decision.kind !== 'transition') return reply(await deps.cards.stateCard(owner));
-      const typed = action.data.blocklist?.trim() ?? '';
-      if (typed !== '') {
-        // Set before the first import starts, so nothing on the list is ever copied.
-        const parsed = parseBlocklistText(typed);
-        if (!parsed.ok) return refuse(parsed.error);
-        const stored = await ensureOwner(deps.db, speaker);
-        if (!stored) return refuse('Your TriSys user is linked to another Teams account.');
-        await addToBlocklist(deps.db, stored.account, parsed.entries, speaker.auditActor);
-      }
-      return step(decision.event);
-    }
-    case 'ask_admin':
-      return step({ type: 'visibility_requested' }, async () =>
-        buildNotVisibleCard({ ref: deps.cards.accountRef(owner), requested: true }),
-      );
-    case 'submit_justification':
-      return step({ type: 'justification_submitted', justification: action.data.justification });
-    case 'request_email_correction':
-      return step({ type: 'correction_requested' }, async () => {
-        const account = (await accountById(deps.db, owner.account.id)) ?? owner.account;
-        const m = mismatchFromReason(account.stateReason);
-        return buildIdentityMismatchCard({
-          ref: deps.cards.accountRef(owner),
-          mismatch: m?.mismatch ?? 'address_mismatch',
-          signedInAddress: m?.signedIn ?? 'another account',
-          expectedAddress: m?.expected ?? owner.user.workEmail,
-          correctionRequested: true,
-        });
-      });
-    case 'reconnect':
-      return step({ type: 'reconnect_requested' });
-    case 'pause':
-      return step({ type: 'pause' });
-    case 'resume':
-      return step({ type: 'resume' });
-    case 'disable':
-      if (!['active', 'paused', 'reconnect_required'].includes(owner.account.state)) {
-        return refuse('Cloud Sync isn’t switched on, so there is nothing to switch off.');
-      }
-      return reply(deps.cards.disableConfirmation(owner, speaker.tenant?.purgeOnDisable ?? false));
-    case 'confirm_disable':
-      if (action.data.retention === 'purge' && !speaker.tenant?.purgeOnDisable) {
-        return refuse('Your organisation keeps synced items when Cloud Sync is switched off.');
-      }
-      return step({ type: 'disable', retention: action.data.retention });
-    case 'cancel_disable':
-      return reply(await deps.cards.stateCard(owner));
-  }
 }
+
+/** Verbs that only show the owner where their account stands. */
+const stateCard = <V extends CardVerb>() =>
+  ownersOnly<V>(async ({ deps, owner }) => reply(await deps.cards.stateCard(owner)));
+
+/**
+ * Approval requests are answered in the tenant's IT channel; being there is what makes someone IT for the
+ * request: the tenant chose who reads it.
+ */
+async function consentDecision(
+  { deps, context, speaker }: Turn,
+  action: ActionOf<'consent_granted' | 'consent_declined'>,
+): Promise<InvokeResponse> {
+  if (!(await isItChannel(deps.db, speaker.person.tenantId, context.activity.conversation.id))) {
+    return refuse('Only the IT channel can answer approval requests.');
+  }
+  const result = await deps.approvals.decide(
+    action.target.id,
+    action.verb === 'consent_granted'
+      ? { outcome: 'granted' }
+      : { outcome: 'declined', reason: action.data.declineReason },
+    {
+      name: speaker.person.name || speaker.person.addresses[0] || 'IT',
+      actor: { ...speaker.actor, itAdmin: true } as typeof speaker.actor,
+      auditActor: speaker.auditActor,
+    },
+  );
+  return result.ok ? reply(result.card) : refuse(result.error);
+}
+
+/** What each verb of our cards does; requests are decided by administrators, the rest by the owner. */
+const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
+  grant_visibility: ({ deps, speaker }, action) => visibilityDecision(deps, speaker, action.target.id, true),
+  decline_visibility: ({ deps, speaker }, action) =>
+    visibilityDecision(deps, speaker, action.target.id, false),
+  consent_granted: consentDecision,
+  consent_declined: consentDecision,
+  ask_crm_admin: async ({ deps, speaker }, action) => {
+    const asked = await deps.identity.askAdmins(action.target.id, speaker.person.aadObjectId);
+    return asked.ok ? reply(asked.card) : refuse(asked.error);
+  },
+  correct_work_email: async ({ deps, speaker }, action) => {
+    const corrected = await deps.identity.correct(speaker.crmUser, action.target.id, action.data.crmUserId);
+    return corrected.ok ? reply(corrected.card) : refuse(corrected.error);
+  },
+  help: stateCard(),
+  status: stateCard(),
+  cancel_disable: stateCard(),
+  enable: ownersOnly(async ({ deps, speaker, owner, step }, action) => {
+    const decision = decideCommand(
+      { kind: 'enable_sync' },
+      {
+        conversation: 'personal',
+        crmUser: { state: owner.account.state },
+        isCrmAdmin: false,
+        isItAdmin: false,
+      },
+    );
+    if (decision.kind !== 'transition') return reply(await deps.cards.stateCard(owner));
+    const typed = action.data.blocklist?.trim() ?? '';
+    if (typed !== '') {
+      // Set before the first import starts, so nothing on the list is ever copied.
+      const parsed = parseBlocklistText(typed);
+      if (!parsed.ok) return refuse(parsed.error);
+      const stored = await ensureOwner(deps.db, speaker);
+      if (!stored) return refuse('Your TriSys user is linked to another Teams account.');
+      await addToBlocklist(deps.db, stored.account, parsed.entries, speaker.auditActor);
+    }
+    return step(decision.event);
+  }),
+  ask_admin: ownersOnly(({ deps, owner, step }) =>
+    step({ type: 'visibility_requested' }, async () =>
+      buildNotVisibleCard({ ref: deps.cards.accountRef(owner), requested: true }),
+    ),
+  ),
+  submit_justification: ownersOnly(({ step }, action) =>
+    step({ type: 'justification_submitted', justification: action.data.justification }),
+  ),
+  request_email_correction: ownersOnly(({ deps, owner, step }) =>
+    step({ type: 'correction_requested' }, async () => {
+      const account = (await accountById(deps.db, owner.account.id)) ?? owner.account;
+      const m = mismatchFromReason(account.stateReason);
+      return buildIdentityMismatchCard({
+        ref: deps.cards.accountRef(owner),
+        mismatch: m?.mismatch ?? 'address_mismatch',
+        signedInAddress: m?.signedIn ?? 'another account',
+        expectedAddress: m?.expected ?? owner.user.workEmail,
+        correctionRequested: true,
+      });
+    }),
+  ),
+  reconnect: ownersOnly(({ step }) => step({ type: 'reconnect_requested' })),
+  pause: ownersOnly(({ step }) => step({ type: 'pause' })),
+  resume: ownersOnly(({ step }) => step({ type: 'resume' })),
+  disable: ownersOnly(async ({ deps, speaker, owner }) => {
+    if (!['active', 'paused', 'reconnect_required'].includes(owner.account.state)) {
+      return refuse('Cloud Sync isn’t switched on, so there is nothing to switch off.');
+    }
+    return reply(deps.cards.disableConfirmation(owner, speaker.tenant?.purgeOnDisable ?? false));
+  }),
+  confirm_disable: ownersOnly(({ speaker, step }, action) => {
+    if (action.data.retention === 'purge' && !speaker.tenant?.purgeOnDisable) {
+      return Promise.resolve(refuse('Your organisation keeps synced items when Cloud Sync is switched off.'));
+    }
+    return step({ type: 'disable', retention: action.data.retention });
+  }),
+};
 
 async function visibilityDecision(
   deps: CardActionDeps,
