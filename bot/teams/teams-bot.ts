@@ -10,12 +10,12 @@ import type { Logger } from '../logging/logger.js';
 import type { BotFrameworkAuthentication } from 'botframework-connector';
 import { handleCardAction, type CardActionDeps } from './card-action-handler.js';
 import { StoreConversationReferences } from './conversation-refs-store.js';
-import { handleText, welcome } from './text-commands.js';
+import { commandHandlers, handleText, welcome } from './text-commands.js';
 
 /**
- * The thin teamsfx binding: a ConversationBot whose command handler takes every text message, whose
- * card-action handlers take every verb our cards use, and whose notification store is ours. Anything
- * the handlers leave unanswered (unknown verbs, installs) is answered by `logic` after them.
+ * The thin teamsfx binding: a ConversationBot with one command handler per text command, one card-action
+ * handler per verb our cards use, and our notification store. Anything the handlers leave unanswered
+ * (unknown verbs, messages without text, installs) is answered by `logic` after them.
  */
 
 export interface TeamsBot {
@@ -56,14 +56,7 @@ export function createTeamsBot(
     adapter,
     command: {
       enabled: true,
-      commands: [
-        {
-          triggerPatterns: /[\s\S]+/,
-          handleCommandReceived: async (context) => {
-            await handleText(deps, context);
-          },
-        },
-      ],
+      commands: commandHandlers(deps),
     },
     cardAction: { enabled: true, actions },
     notification: { enabled: true, store: new StoreConversationReferences(deps.db), botAppId: deps.botAppId },

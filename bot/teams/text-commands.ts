@@ -1,8 +1,9 @@
+import type { TeamsFxBotCommandHandler } from '@microsoft/teamsfx';
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { buildUserListCard } from '../cards/admin-cards.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import { buildErrorCard, buildWelcomeCard } from '../cards/user-cards.js';
-import { parseCommand } from '../enablement/core/commands.js';
+import { parseCommand, type Command } from '../enablement/core/commands.js';
 import { decideCommand, type UserCard } from '../enablement/core/conversation.js';
 import type { Store } from '../store/store.js';
 import type { ApprovalFlow } from '../enablement/approval-flow.js';
@@ -56,13 +57,61 @@ async function showCard(
   }
 }
 
-export async function handleText(deps: TextCommandDeps, context: TurnContext): Promise<void> {
+/**
+ * A teamsfx trigger that matches the text our parser reads as one command kind. teamsfx tests a RegExp
+ * trigger with `text.match(pattern)`, which calls `[Symbol.match]`; the words themselves stay defined
+ * once, in the pure parser.
+ */
+class CommandTrigger extends RegExp {
+  constructor(private readonly kind: Command['kind']) {
+    super('');
+  }
+
+  override [Symbol.match](text: string): RegExpMatchArray | null {
+    if (parseCommand(text).kind !== this.kind) return null;
+    const match = [text] as RegExpMatchArray;
+    match.index = 0;
+    match.input = text;
+    return match;
+  }
+}
+
+// Every command kind has a handler (the compiler checks the set); the key order is the trying order.
+const COMMAND_ORDER = Object.keys({
+  status: true,
+  enable_sync: true,
+  disable_sync: true,
+  switch_resource: true,
+  set_it_channel: true,
+  list_users: true,
+  grant_visibility: true,
+  revoke_visibility: true,
+  invalid: true,
+  help: true,
+} satisfies Record<Command['kind'], true>) as Command['kind'][];
+
+/**
+ * One teamsfx command handler per command. `help` comes last and also takes text that is no command
+ * (the parser answers it with an unrecognised `help`); teamsfx tries the handlers in order.
+ */
+export function commandHandlers(deps: TextCommandDeps): TeamsFxBotCommandHandler[] {
+  return COMMAND_ORDER.map((kind) => ({
+    triggerPatterns: new CommandTrigger(kind),
+    handleCommandReceived: (context, message) => handleCommand(deps, context, parseCommand(message.text)),
+  }));
+}
+
+/** A message teamsfx does not route (one without text). */
+export function handleText(deps: TextCommandDeps, context: TurnContext): Promise<void> {
+  return handleCommand(deps, context, parseCommand(context.activity.text ?? ''));
+}
+
+async function handleCommand(deps: TextCommandDeps, context: TurnContext, command: Command): Promise<void> {
   const speaker = await resolveSpeaker(deps, context);
   if (!speaker) {
     await context.sendActivity('I could not tell who you are in Microsoft Teams, so I cannot help here.');
     return;
   }
-  const command = parseCommand(context.activity.text ?? '');
   const decision = decideCommand(command, {
     conversation: speaker.conversation,
     crmUser: speaker.owner ? { state: speaker.owner.account.state } : undefined,
