@@ -1,3 +1,4 @@
+import { BotBuilderCloudAdapter } from '@microsoft/teamsfx';
 import { CardFactory, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import type { Kysely } from 'kysely';
 import type { AdaptiveCardJson } from '../cards/expand.js';
@@ -12,8 +13,9 @@ import {
 
 /**
  * Proactive messages through stored conversation references: a card to a user's personal chat, a new
- * card in a channel, or an existing card updated in place (the approval card everyone in the IT channel
- * sees). Nothing here decides what to say.
+ * card in a channel (both through teamsfx's `TeamsBotInstallation`), or an existing card updated in place
+ * (the approval card everyone in the IT channel sees), which teamsfx's notification API cannot do.
+ * Nothing here decides what to say.
  */
 
 type Reference = Partial<ConversationReference>;
@@ -49,12 +51,8 @@ export interface NotifierDeps {
 
 export function createNotifier(deps: NotifierDeps): Notifier {
   async function send(ref: Reference, card: AdaptiveCardJson): Promise<string | undefined> {
-    let id: string | undefined;
-    await deps.adapter.continueConversationAsync(deps.botAppId, ref, async (context) => {
-      const res = await context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
-      id = res?.id;
-    });
-    return id;
+    const installation = new BotBuilderCloudAdapter.TeamsBotInstallation(deps.adapter, ref, deps.botAppId);
+    return (await installation.sendAdaptiveCard(card)).id;
   }
 
   async function toUserTracked(
