@@ -10,11 +10,11 @@ import {
   type AuthenticateRequestResult,
   type AuthenticatorResult,
 } from 'botframework-connector';
-import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
+import type { ConfidentialClientApplication, INetworkModule } from '@azure/msal-node';
 import type { Activity } from 'botbuilder';
 import type { Logger } from '../logging/logger.js';
-import { msalLoggerOptions } from '../logging/msal-log.js';
 import type { FetchLike } from '../net/tls-trust.js';
+import { confidentialClient } from '../sign-in/msal-client-factory.js';
 import { createChannelTokenValidator, ChannelTokenError } from './channel-token.js';
 
 /**
@@ -63,18 +63,19 @@ class MsalClientCredentials extends AppCredentials {
   }
 }
 
+/** The bot's own msal client: the app's builder, with the bot's credentials and the login URL's tenant. */
 function botClient(settings: BotAuthSettings, botId: string, botPassword: string) {
-  const host = new URL(settings.loginUrl).host;
-  return new ConfidentialClientApplication({
-    auth: {
+  const login = new URL(settings.loginUrl);
+  return confidentialClient(
+    {
+      authorityHost: login.origin,
       clientId: botId,
       clientSecret: botPassword,
-      authority: settings.loginUrl,
-      // msal-node only trusts Microsoft's hosts unless told which others are authorities.
-      ...(host === 'login.microsoftonline.com' ? {} : { knownAuthorities: [host] }),
+      networkClient: settings.networkClient,
+      logger: settings.logger,
     },
-    system: { networkClient: settings.networkClient, loggerOptions: msalLoggerOptions(settings.logger) },
-  });
+    login.pathname.replace(/^\/+|\/+$/g, ''),
+  );
 }
 
 /** No credentials: the Agents Playground accepts unauthenticated replies. */
