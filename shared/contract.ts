@@ -70,6 +70,30 @@ export interface SkippedItem {
   summary: string;
 }
 
+/** One CRM appointment whose Outlook side needs a look: a failed write, or a change that lost a conflict. */
+export interface CrmDiaryNote {
+  at: string;
+  crmId: string;
+  subject: string;
+  /** `failed`: the write to Outlook failed; `conflict`: both sides changed and one change lost. */
+  kind: 'failed' | 'conflict';
+  /** Plain words: the error code, or which side's change lost and what it was. */
+  text: string;
+}
+
+/** CRM appointments written to the user's Outlook calendar (outbound), next to the diary read from it. */
+export interface CrmDiaryHealth {
+  /** Appointments whose latest version is in Outlook. */
+  inOutlook: number;
+  /** Appointments waiting to be written (created, changed or removed in the CRM since the last write). */
+  waiting: number;
+  /** Appointments whose last write failed. */
+  failed: number;
+  /** Changes that came back from Outlook into the CRM. */
+  fromOutlook: number;
+  notes: CrmDiaryNote[];
+}
+
 export interface MyHealthResponse {
   generatedAt: string;
   state: StateDescription;
@@ -83,6 +107,8 @@ export interface MyHealthResponse {
   resources: ResourceHealth[];
   hourly: HourlyPoint[];
   skipped: SkippedItem[];
+  /** Null without an account. */
+  crmDiary: CrmDiaryHealth | null;
 }
 
 export interface ActionResponse {

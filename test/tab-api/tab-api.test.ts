@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { newId, nowIso, toJsonText } from '../../bot/store/columns.js';
+import { createStoreCrmDiary } from '../../bot/crm/diary/store-crm-diary.js';
 import { call } from './fixtures/http.js';
 import {
   addAccount,
@@ -317,6 +318,63 @@ describe('tab API (bot/tab-api) over HTTP against the emulator', function () {
       );
       assert.equal(res.json.skipped[0].reason, 'private');
       assert.match(res.json.skipped[0].reasonText, /private/);
+    });
+
+    it('shows my CRM appointments going to Outlook next to the diary: counts, failures and lost conflicts', async function () {
+      // The CRM books three appointments for Alice through its port; the worker's results are placed
+      // as it writes them: one in Outlook, one whose write failed, one still waiting; and a conflict lost.
+      const diary = createStoreCrmDiary(stack.store.db);
+      const booking = (subject: string) => ({
+        owner: ALICE,
+        subject,
+        start: '2026-12-07T09:00:00.000Z',
+        end: '2026-12-07T10:00:00.000Z',
+        timeZone: 'Europe/London',
+        attendees: [],
+        inviteAttendees: false,
+      });
+      const written = await diary.put(CONTOSO, 'TAB-1', booking('Interview: Priya Patel'));
+      const failing = await diary.put(CONTOSO, 'TAB-2', booking('Client meeting'));
+      await diary.put(CONTOSO, 'TAB-3', booking('Pipeline review'));
+      assert.ok(written.ok && failing.ok);
+      const db = stack.store.db;
+      await db
+        .updateTable('crm_appointments')
+        .set({ outlook_event_id: 'evt-1', outlook_written_version: 1 })
+        .where('id', '=', written.appointment.id)
+        .execute();
+      await db
+        .updateTable('crm_appointments')
+        .set({ outbound_error: 'ErrorQuotaExceeded', outbound_failed_at: '2026-12-06T08:00:00.000Z' })
+        .where('id', '=', failing.appointment.id)
+        .execute();
+      await db
+        .insertInto('crm_appointment_history')
+        .values({
+          id: newId(),
+          appointment_id: written.appointment.id,
+          at: '2026-12-06T09:00:00.000Z',
+          source: 'outlook',
+          change: 'conflict_lost',
+          version: 1,
+          detail: toJsonText({ lost: 'outlook', outlook: { subject: 'Interview (Outlook)' } }),
+        })
+        .execute();
+      const res = await as(ALICE, 'GET', '/api/me/health');
+      assert.equal(res.status, 200);
+      const { notes, ...counts } = res.json.crmDiary;
+      assert.deepEqual(counts, { inOutlook: 1, waiting: 1, failed: 1, fromOutlook: 0 });
+      assert.deepEqual(
+        notes.map((n: { kind: string; subject: string }) => [n.kind, n.subject]),
+        [
+          ['conflict', 'Interview: Priya Patel'],
+          ['failed', 'Client meeting'],
+        ],
+      );
+      assert.match(notes[0].text, /later change in the CRM was kept.*Interview \(Outlook\)/);
+      assert.match(notes[1].text, /ErrorQuotaExceeded/);
+      const ben = await as(BEN, 'GET', '/api/me/health');
+      assert.notEqual(ben.json.crmDiary?.inOutlook, 1, 'only my own appointments');
     });
 
     it('offers a fresh sign-in link bound to my account when I must reconnect', async function () {

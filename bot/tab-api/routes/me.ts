@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeState } from '../../enablement/core/describe-state.js';
 import { loadAccountHealth } from '../../sync-health/account-health.js';
+import { loadCrmDiaryHealth } from '../../sync-health/crm-diary-health.js';
 import type { SyncAccountState } from '../../store/schema.js';
 import { isTenantViewer } from '../caller/principal.js';
 import type { MeResponse, MyHealthResponse } from '#shared/contract.js';
@@ -52,6 +53,7 @@ export function registerMeRoutes(kit: RouteKit): void {
     const health = account
       ? await loadAccountHealth(store.db, account, now, utcOffsetMinutes)
       : { resources: [], hourly: [], skipped: [] };
+    const crmDiary = account ? await loadCrmDiaryHealth(store.db, crmUser.id) : null;
     const body: MyHealthResponse = {
       generatedAt: now.toISOString(),
       state: { state, title: described.title, detail: described.summary, nextAction: described.nextAction },
@@ -66,6 +68,7 @@ export function registerMeRoutes(kit: RouteKit): void {
             })
           : null,
       ...health,
+      crmDiary,
     };
     return { json: body };
   });

@@ -20,6 +20,7 @@ import { ActionsBar, type Action } from './ActionsBar.js';
 import { PrivacyPanel } from './PrivacyPanel.js';
 import { ResourceCard } from './ResourceCard.js';
 import { SkippedTable } from './SkippedTable.js';
+import { CrmDiaryPanel } from './CrmDiaryPanel.js';
 
 const useStyles = makeStyles({
   column: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
@@ -145,6 +146,14 @@ export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
                 </Subtitle2>
                 <SkippedTable items={h.skipped} />
               </section>
+              {h.crmDiary && (
+                <section className={styles.section} aria-labelledby="crm-diary-title">
+                  <Subtitle2 as="h3" id="crm-diary-title">
+                    CRM appointments in Outlook
+                  </Subtitle2>
+                  <CrmDiaryPanel health={h.crmDiary} />
+                </section>
+              )}
             </>
           )}
           {/* From `ready` on, before the first import: the API says when it is not available yet. */}
