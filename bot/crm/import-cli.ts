@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../config/env-files.js';
-import { createLogger } from '../logging/logger.js';
-import { createStore } from '../store/store.js';
-import { storeOptionsFromConfig } from '../store/store-from-config.js';
+import { runCli, withConfiguredStore } from './cli-run.js';
 import { CrmInputError } from './crm-rows.js';
 import { importCrm, type CrmImportFormat } from './import.js';
 import { formatCrmImportReport } from './report.js';
@@ -39,12 +36,6 @@ async function main(): Promise<number> {
     console.error(`${args}\n${USAGE}`);
     return 2;
   }
-  const config = loadConfig();
-  const logger = createLogger({
-    level: config.LOG_LEVEL,
-    pretty: config.NODE_ENV !== 'production',
-    name: 'crm-import',
-  });
   let input: string;
   try {
     input = await readFile(args.file, 'utf8');
@@ -52,29 +43,19 @@ async function main(): Promise<number> {
     console.error(`Cannot read ${args.file}: ${(err as Error).message}`);
     return 1;
   }
-  const store = createStore(storeOptionsFromConfig(config, logger));
-  try {
-    await store.migrate();
-    const report = await importCrm(store, input, { format: args.format });
-    console.log(formatCrmImportReport(report));
-    return report.rejected.length > 0 ? 1 : 0;
-  } catch (err) {
-    if (err instanceof CrmInputError) {
-      console.error(`${args.file}: ${err.message}\nNothing was imported.`);
-      return 1;
+  return withConfiguredStore('crm-import', async (store) => {
+    try {
+      const report = await importCrm(store, input, { format: args.format });
+      console.log(formatCrmImportReport(report));
+      return report.rejected.length > 0 ? 1 : 0;
+    } catch (err) {
+      if (err instanceof CrmInputError) {
+        console.error(`${args.file}: ${err.message}\nNothing was imported.`);
+        return 1;
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  },
-);
+runCli(main);

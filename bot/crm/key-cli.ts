@@ -1,6 +1,4 @@
-import { loadConfig } from '../config/env-files.js';
-import { createLogger } from '../logging/logger.js';
-import { createStore } from '../store/store.js';
+import { runCli, withConfiguredStore } from './cli-run.js';
 import { issueServiceKey, revokeServiceKeys } from './service-keys.js';
 
 /**
@@ -31,15 +29,7 @@ async function main(): Promise<number> {
     console.error(`${args}\n${USAGE}`);
     return 2;
   }
-  const config = loadConfig();
-  const logger = createLogger({
-    level: config.LOG_LEVEL,
-    pretty: config.NODE_ENV !== 'production',
-    name: 'crm-key',
-  });
-  const store = createStore({ sqlitePath: config.SQLITE_PATH, databaseUrl: config.DATABASE_URL, logger });
-  try {
-    await store.migrate();
+  return withConfiguredStore('crm-key', async (store) => {
     if (args.action === 'revoke') {
       const n = await revokeServiceKeys(store.db, args.tenantId);
       console.error(`Revoked ${n} CRM service key(s) of tenant ${args.tenantId}.`);
@@ -59,17 +49,7 @@ async function main(): Promise<number> {
         (issued.revoked ? ` ${issued.revoked} older key(s) revoked.` : ''),
     );
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  },
-);
+runCli(main);
