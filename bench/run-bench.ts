@@ -5,6 +5,7 @@
  */
 import type { BotOptions, BotResult } from './scenarios/bot.js';
 import { runBusyMailbox } from './scenarios/busy-mailbox.js';
+import { runCrmFreshness } from './scenarios/crm-freshness.js';
 import { runFreshness } from './scenarios/freshness.js';
 import { runInitialSync } from './scenarios/initial-sync.js';
 import { runScale } from './scenarios/scale.js';
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
         pollingAccounts: option('BENCH_POLLING_ACCOUNTS', 20, 200),
         pollIntervalSeconds: option('BENCH_POLL_INTERVAL_SECONDS', 30, 600),
       }),
+    );
+    results.crmFreshness = await section('crmFreshness', selected('crmFreshness'), () =>
+      runCrmFreshness({ samples: option('BENCH_CRM_FRESHNESS_SAMPLES', 50, 500) }),
     );
     results.scale = await section('scale', selected('scale'), () =>
       runScale({
