@@ -7,13 +7,8 @@
 import { ConfigError } from './config/config.js';
 import { loadConfig } from './config/env-files.js';
 import { createLogger } from './logging/logger.js';
-import { createHttpServer } from './server/http-server.js';
 import { onTerminationSignals, shutDownGracefully, type ShutdownStep } from './server/graceful-shutdown.js';
-import { createStore } from './store/store.js';
-import { storeOptionsFromConfig } from './store/store-from-config.js';
-import { createSyncWorkerFromConfig } from './sync/worker-setup.js';
-import { syncWorkerShutdownStep } from './sync/worker.js';
-import { tokenCipherFromConfig } from './vault/token-cipher.js';
+import { startTelemetry } from './telemetry/telemetry.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ processRole: 'worker' });
@@ -22,6 +17,24 @@ async function main(): Promise<void> {
     pretty: config.NODE_ENV !== 'production',
     name: 'sync-worker',
   });
+  const connectionString = config.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  const telemetry = connectionString ? startTelemetry({ connectionString, role: 'worker' }) : undefined;
+  // Loaded once telemetry is on, so the Graph and sign-in clients they build are instrumented.
+  const [
+    { createHttpServer },
+    { createStore },
+    { storeOptionsFromConfig },
+    { createSyncWorkerFromConfig },
+    { syncWorkerShutdownStep },
+    { tokenCipherFromConfig },
+  ] = await Promise.all([
+    import('./server/http-server.js'),
+    import('./store/store.js'),
+    import('./store/store-from-config.js'),
+    import('./sync/worker-setup.js'),
+    import('./sync/worker.js'),
+    import('./vault/token-cipher.js'),
+  ]);
   const store = createStore(storeOptionsFromConfig(config, logger));
   await store.migrate();
   const { worker } = createSyncWorkerFromConfig(config, {
@@ -38,6 +51,7 @@ async function main(): Promise<void> {
   );
 
   const steps: ShutdownStep[] = [syncWorkerShutdownStep(worker), { name: 'store', run: () => store.close() }];
+  if (telemetry) steps.push({ name: 'telemetry', run: () => telemetry.shutdown() });
   onTerminationSignals(
     () => shutDownGracefully({ http, logger, steps, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }),
     logger,

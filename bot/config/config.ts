@@ -132,8 +132,14 @@ const variables = z.object({
     .url('must be the public base URL of this server, e.g. https://sync.example.com')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Set by infra/azure.bicep; the Application Insights agent on App Service reads it to collect telemetry.
-  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+  // Set by infra/azure.bicep; when set, server and worker send request telemetry there (bot/telemetry).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z
+    .string()
+    .regex(
+      /(^|;)\s*InstrumentationKey=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*(;|$)/i,
+      'must be an Application Insights connection string: InstrumentationKey=<GUID>;IngestionEndpoint=…',
+    )
+    .optional(),
   DATA_DIR: z.string().min(1).default('data'),
   SQLITE_PATH: z.string().min(1).optional(),
   DATABASE_URL: z

@@ -55,6 +55,23 @@ describe('configuration', () => {
     assert.equal(problems.length, 5);
   });
 
+  it('takes an Application Insights connection string and refuses anything else, naming the variable', () => {
+    const good =
+      'InstrumentationKey=0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+    assert.equal(
+      parseConfig({ APPLICATIONINSIGHTS_CONNECTION_STRING: good }).APPLICATIONINSIGHTS_CONNECTION_STRING,
+      good,
+    );
+    for (const bad of [
+      '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
+      'InstrumentationKey=abc;IngestionEndpoint=https://x',
+    ])
+      assert.match(
+        problemsOf({ APPLICATIONINSIGHTS_CONNECTION_STRING: bad }).join('\n'),
+        /^APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string/m,
+      );
+  });
+
   it('refuses production without a vault key or with the emulator', () => {
     const text = problemsOf({ NODE_ENV: 'production' }).join('\n');
     assert.match(text, /TOKEN_ENCRYPTION_KEY is required in production/);

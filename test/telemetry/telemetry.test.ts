@@ -1,0 +1,170 @@
+import { strict as assert } from 'node:assert';
+import http from 'node:http';
+import https from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import {
+  NodeTracerProvider,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-node';
+import { createLogger } from '../../bot/logging/logger.js';
+import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
+import { startTelemetry } from '../../bot/telemetry/telemetry.js';
+import { ensureTlsMaterial, type TlsMaterial } from '../../emulator/tls.js';
+
+/**
+ * Request telemetry as Application Insights would receive it: the app's telemetry set-up, with its
+ * exporter swapped for one that keeps the finished spans, watches real requests into our restify
+ * server and real outgoing calls (fetch, node:http, node:https to a TLS server standing in for the
+ * sign-in endpoint), each URL carrying secrets in its query string. No span may carry them; the
+ * paths must still be there.
+ */
+
+// Values that only ever appear in a query string or fragment: none may reach a span.
+const SECRET = {
+  code: 'authcode-0a1b2c3d',
+  state: 'consentstate-4e5f6a7b',
+  fragment: 'fragment-8c9d0e1f',
+  ticket: 'signinticket-2a3b4c5d',
+  hint: 'loginhint-6e7f8a9b',
+};
+
+class KeepingExporter implements SpanExporter {
+  readonly spans: ReadableSpan[] = [];
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans.push(...spans);
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Everything an exporter could send of a span: its name and every attribute. */
+function exported(spans: ReadableSpan[]): string {
+  return JSON.stringify(spans.map((s) => ({ name: s.name, kind: s.kind, attributes: s.attributes })));
+}
+
+function get(module: typeof http | typeof https, url: string, options: https.RequestOptions = {}) {
+  return new Promise<number>((resolve, reject) => {
+    module
+      .get(url, options, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('Application Insights telemetry without query strings', function () {
+  this.timeout(30_000);
+  let app: HttpServer;
+  let appPort: number;
+  let signIn: https.Server;
+  let signInPort: number;
+  let tls: TlsMaterial;
+  let tlsDir: string;
+
+  before(async () => {
+    app = createHttpServer({
+      logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+      healthChecks: [],
+    });
+    for (const route of ['/auth/callback', '/auth/start'])
+      app.server.get(route, async (_req, res) => {
+        res.send(200, { ok: true });
+      });
+    appPort = await app.listen(0, '127.0.0.1');
+    tlsDir = mkdtempSync(path.join(os.tmpdir(), 'telemetry-tls-'));
+    tls = ensureTlsMaterial(tlsDir);
+    signIn = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => signIn.listen(0, '127.0.0.1', resolve));
+    signInPort = (signIn.address() as { port: number }).port;
+  });
+
+  after(async () => {
+    app.server.close();
+    signIn.close();
+    rmSync(tlsDir, { recursive: true, force: true });
+  });
+
+  const urls = () => ({
+    callback: `http://127.0.0.1:${appPort}/auth/callback`,
+    start: `http://127.0.0.1:${appPort}/auth/start`,
+    authorize: `https://localhost:${signInPort}/common/oauth2/v2.0/authorize`,
+  });
+
+  /** A browser returning from sign-in, a sign-in link opened, and a call to the sign-in endpoint. */
+  async function traffic(): Promise<void> {
+    const u = urls();
+    const res = await fetch(`${u.callback}?code=${SECRET.code}&state=${SECRET.state}#${SECRET.fragment}`);
+    assert.equal(res.status, 200);
+    await res.text();
+    assert.equal(await get(http, `${u.start}?ticket=${SECRET.ticket}`), 200);
+    assert.equal(
+      await get(https, `${u.authorize}?client_id=app&login_hint=${SECRET.hint}#${SECRET.fragment}`, {
+        ca: tls.caPem,
+      }),
+      200,
+    );
+  }
+
+  it('records every request and dependency with its path and without its query or fragment', async () => {
+    const exporter = new KeepingExporter();
+    const telemetry = startTelemetry({
+      connectionString: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
+      role: 'server',
+      exporter,
+    });
+    try {
+      await traffic();
+    } finally {
+      await telemetry.shutdown();
+    }
+    const text = exported(exporter.spans);
+    for (const [name, value] of Object.entries(SECRET))
+      assert.ok(!text.includes(value), `the ${name} from a query string reached telemetry: ${text}`);
+
+    const values = exporter.spans.flatMap((s) => Object.values(s.attributes).map(String));
+    const u = urls();
+    // fetch (undici) and node:http/https calls are dependencies; the server's spans are requests.
+    assert.ok(values.includes(u.callback), `the fetch call's URL, without its query: ${text}`);
+    assert.ok(values.includes(u.start), `the node:http call's URL, without its query: ${text}`);
+    assert.ok(values.includes(u.authorize), `the node:https call's URL, without its query: ${text}`);
+    assert.ok(values.includes('/auth/callback'), `the incoming request's path: ${text}`);
+    assert.ok(values.includes('/auth/start'), `the incoming request's path: ${text}`);
+    const kinds = new Set(exporter.spans.map((s) => s.kind));
+    assert.deepEqual([...kinds].sort(), [1, 2], 'server (request) and client (dependency) spans');
+  });
+
+  it('without the stripping step, the same instrumentations record the secrets (control)', async () => {
+    const exporter = new KeepingExporter();
+    const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const unregister = registerInstrumentations({
+      tracerProvider: provider,
+      instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
+    });
+    // As the set-up does: the patch lands when node:http and node:https are next required.
+    createRequire(import.meta.url)('node:http');
+    createRequire(import.meta.url)('node:https');
+    try {
+      await traffic();
+    } finally {
+      unregister();
+      await provider.shutdown();
+    }
+    const text = exported(exporter.spans);
+    assert.ok(text.includes(SECRET.code), 'the fetch call and the incoming request carry the code');
+    assert.ok(text.includes(SECRET.ticket), 'the node:http call carries the ticket');
+    assert.ok(text.includes(SECRET.hint), 'the node:https call carries the login hint');
+  });
+});
