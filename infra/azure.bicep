@@ -407,13 +407,11 @@ var sharedSettings = [
     name: 'IT_ADMINS'
     value: itAdmins
   }
+  // The apps send their own telemetry (bot/telemetry), which strips query strings from URLs; App
+  // Service's Application Insights agent is left off, since it records URLs with their queries.
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
     value: appInsights.properties.ConnectionString
-  }
-  {
-    name: 'ApplicationInsightsAgent_EXTENSION_VERSION'
-    value: '~3'
   }
 ]
 

@@ -3,8 +3,6 @@ import { CONFIG_KEYS, parseConfig } from '../../bot/config/config.js';
 import { bicepOutputs, bicepParams, envFile, placeholderNames, read } from '../env/project-files.js';
 import { bicepSites, sampleValue, type BicepSite } from './bicep-sites.js';
 
-// Read by App Service itself, not by our code: the Application Insights agent's switch.
-const PLATFORM_SETTINGS = ['ApplicationInsightsAgent_EXTENSION_VERSION'];
 // Settings whose values are secrets: each must be a Key Vault reference, never a literal.
 const SECRET_SETTINGS = ['AAD_APP_CLIENT_SECRET', 'BOT_PASSWORD', 'TOKEN_ENCRYPTION_KEY'];
 
@@ -83,13 +81,23 @@ describe('infra/azure.bicep', () => {
     }
   });
 
-  it('sets only app settings that the code reads (or App Service itself)', () => {
+  it('sets only app settings that the code reads', () => {
     const names = [...appSettings().keys()];
     assert.ok(names.length > 10, 'app settings should be found in the template');
-    const unknown = names.filter(
-      (n) => !(CONFIG_KEYS as string[]).includes(n) && !PLATFORM_SETTINGS.includes(n),
-    );
+    const unknown = names.filter((n) => !(CONFIG_KEYS as string[]).includes(n));
     assert.deepEqual(unknown, []);
+  });
+
+  it("gives both apps Application Insights' connection string and leaves App Service's agent off", () => {
+    // The apps' own telemetry strips query strings (test/telemetry); the agent would record them.
+    for (const site of Object.values(serverAndWorker())) {
+      assert.equal(
+        site.settings.get('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+        'appInsights.properties.ConnectionString',
+        site.symbol,
+      );
+    }
+    assert.doesNotMatch(bicep, /ApplicationInsightsAgent_EXTENSION_VERSION|XDT_MicrosoftApplicationInsights/);
   });
 
   it('hands secrets to App Service as Key Vault references only', () => {

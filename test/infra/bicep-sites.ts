@@ -107,6 +107,9 @@ export function sampleValue(expression: string): string {
   }
   // A managed identity's ids are GUIDs.
   if (/\.properties\.(clientId|principalId)$/.test(expression)) return GUID();
-  // An Azure resource's property (host names, connection strings): any plain word stands in for it.
+  // Application Insights' connection string, in the shape Azure gives it (the configuration checks it).
+  if (/^\w+\.properties\.ConnectionString$/.test(expression))
+    return 'InstrumentationKey=0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/';
+  // Any other Azure resource's property (host names): a plain word stands in for it.
   return 'azure-resource-value';
 }
