@@ -6,15 +6,15 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
+  InMemorySpanExporter,
   NodeTracerProvider,
   SimpleSpanProcessor,
   type ReadableSpan,
-  type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
 import { createLogger } from '../../bot/logging/logger.js';
 import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
@@ -38,20 +38,21 @@ const SECRET = {
   hint: 'loginhint-6e7f8a9b',
 };
 
-class KeepingExporter implements SpanExporter {
-  readonly spans: ReadableSpan[] = [];
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.spans.push(...spans);
-    done({ code: ExportResultCode.SUCCESS });
-  }
-  shutdown(): Promise<void> {
+/** Keeps the spans past the set-up's shutdown, where the in-memory exporter would drop them. */
+class KeepingExporter extends InMemorySpanExporter {
+  override shutdown(): Promise<void> {
     return Promise.resolve();
+  }
+  get spans(): ReadableSpan[] {
+    return this.getFinishedSpans();
   }
 }
 
-/** Everything an exporter could send of a span: its name and every attribute. */
+/** Everything an exporter could send of a span: its name, every attribute, its events. */
 function exported(spans: ReadableSpan[]): string {
-  return JSON.stringify(spans.map((s) => ({ name: s.name, kind: s.kind, attributes: s.attributes })));
+  return JSON.stringify(
+    spans.map((s) => ({ name: s.name, kind: s.kind, attributes: s.attributes, events: s.events })),
+  );
 }
 
 function get(module: typeof http | typeof https, url: string, options: https.RequestOptions = {}) {
@@ -127,6 +128,10 @@ describe('Application Insights telemetry without query strings', function () {
     });
     try {
       await traffic();
+      // An error that quotes the URL it failed on, recorded on a span of our own.
+      const span = trace.getTracer('test').startSpan(`GET /auth/identify?ticket=${SECRET.ticket}`);
+      span.recordException(new Error(`${urls().start}?ticket=${SECRET.ticket} failed`));
+      span.end();
     } finally {
       await telemetry.shutdown();
     }
@@ -143,7 +148,9 @@ describe('Application Insights telemetry without query strings', function () {
     assert.ok(values.includes('/auth/callback'), `the incoming request's path: ${text}`);
     assert.ok(values.includes('/auth/start'), `the incoming request's path: ${text}`);
     const kinds = new Set(exporter.spans.map((s) => s.kind));
-    assert.deepEqual([...kinds].sort(), [1, 2], 'server (request) and client (dependency) spans');
+    assert.deepEqual([...kinds].sort(), [0, 1, 2], 'server (request), client (dependency), our own span');
+    assert.ok(text.includes('GET /auth/identify'), `our span's name, without its query: ${text}`);
+    assert.ok(text.includes(`${u.start} failed`), `the recorded error, without the query: ${text}`);
   });
 
   it('without the stripping step, the same instrumentations record the secrets (control)', async () => {
