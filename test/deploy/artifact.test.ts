@@ -9,6 +9,7 @@ import { createStore } from '../../bot/store/store.js';
 import { bicepSites, literal, type BicepSite } from '../infra/bicep-sites.js';
 import { DEMO } from '../support/emulator-msal.js';
 import { acceptTokenOf, APP_GROUP_ROLE, installAppRoles, roleUrl } from '../support/entra-postgres.js';
+import { startIngestion, type Envelope } from '../support/app-insights-ingestion.js';
 import { freePort } from '../support/free-port.js';
 import { startTlsPostgres, type TlsPostgres } from '../support/tls-postgres.js';
 import { CONTOSO } from '../sync/support/accounts.js';
@@ -27,7 +28,8 @@ import { killAll } from '../sync/support/worker-process.js';
  * (USE_EMULATOR=false, its URLs given). Each app signs in to PostgreSQL as its managed identity's
  * role (infra/postgres-roles.sql) with a token from the emulator's App Service token service. It must
  * answer /healthz, sync a mailbox, take Graph's notification handshake at the server, and stop cleanly
- * on SIGTERM.
+ * on SIGTERM. Their telemetry goes to a loopback Application Insights ingestion endpoint, which must
+ * receive requests and dependencies with their paths and without their query strings.
  */
 
 /** The apps' user-assigned managed identities and the roles infra/postgres-roles.sql makes for them. */
@@ -55,7 +57,7 @@ function verifiedUrl(pg: TlsPostgres, caFile: string): string {
 }
 
 /** Values App Service or Azure would give that this machine gives differently, and why. */
-function localValues(env: SyncEnv, ports: { server: number; worker: number }) {
+function localValues(env: SyncEnv, ports: { server: number; worker: number }, telemetry: string) {
   return {
     // Azure's resources: this test's emulator, database and secrets.
     PUBLIC_URL: `https://localhost:${ports.server}`,
@@ -69,7 +71,7 @@ function localValues(env: SyncEnv, ports: { server: number; worker: number }) {
     TOKEN_ENCRYPTION_KEY: env.cipherKey,
     TEAMSFX_ENV: 'artifact-test',
     IT_ADMINS: '',
-    APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
+    APPLICATIONINSIGHTS_CONNECTION_STRING: telemetry,
     // App Service's persistent /home and its container port.
     DATA_DIR: path.join(os.tmpdir(), 'cloud-sync-artifact-data'),
     WORKER_HEALTH_PORT: String(ports.worker),
@@ -160,6 +162,7 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
   let env: SyncEnv;
   let pg: TlsPostgres;
   const apps: WorkerProcess[] = [];
+  const closers: (() => Promise<void>)[] = [];
 
   before(async function () {
     artifact = await buildArtifact({ forThisNode: true, quiet: true });
@@ -198,6 +201,7 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
 
   after(async function () {
     await killAll(apps);
+    for (const close of closers) await close();
     await env?.close();
     if (appDir) await rm(appDir, { recursive: true, force: true });
   });
@@ -227,7 +231,13 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     await seedContosoCrm(env.store);
     const accountId = await connectAccount(env, DEMO.alice);
     const ports = { server: await freePort(), worker: await freePort() };
-    const local = localValues(env, ports);
+    const tls = path.join(env.emu.dataDir, 'emulator');
+    const ingestion = await startIngestion({
+      certPem: await readFile(path.join(tls, 'localhost.pem'), 'utf8'),
+      keyPem: await readFile(path.join(tls, 'localhost-key.pem'), 'utf8'),
+    });
+    closers.push(ingestion.close);
+    const local = localValues(env, ports, ingestion.connectionString);
     const admin = verifiedUrl(pg, path.join(env.emu.dataDir, 'emulator', 'ca.pem'));
     for (const identity of Object.values(IDENTITIES))
       await acceptTokenOf(admin, identity.role, env.emu.managedIdentity!, identity.clientId);
@@ -242,6 +252,12 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
       // What App Service sets for an app with a managed identity.
       IDENTITY_ENDPOINT: env.emu.managedIdentity!.endpoint,
       IDENTITY_HEADER: env.emu.managedIdentity!.header,
+      // The exporter also calls Microsoft (its settings, SDK statistics): those stop at a refusing
+      // proxy on this machine, and the statistics are switched off by Microsoft's variables.
+      HTTPS_PROXY: ingestion.proxyUrl,
+      NO_PROXY: 'localhost,127.0.0.1',
+      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+      APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
       ...tenantEndpoints(env),
     };
 
@@ -274,6 +290,11 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     );
     assert.equal(handshake.status, 200);
     assert.equal(await handshake.text(), token);
+    // A browser coming back from Microsoft's sign-in with a code and state in the URL.
+    const signInAnswer = { code: 'artifact-authcode-5f6e7d', state: 'artifact-state-8c9b0a' };
+    await fetch(
+      `http://127.0.0.1:${ports.server}/auth/callback?code=${signInAnswer.code}&state=${signInAnswer.state}`,
+    ).then((r) => r.arrayBuffer());
 
     await waitFor(
       async () =>
@@ -306,5 +327,31 @@ describe('the deployment artifact, started as App Service starts it [postgres ov
     assert.equal((await worker.exited).code, 0, worker.output());
     const leases = await env.db.selectFrom('job_leases').select('owner').execute();
     assert.deepEqual(leases, [], 'the worker released its leases on the way out');
+
+    // What Application Insights received, flushed by both apps on their way out.
+    const items = (type: string, role: string) =>
+      ingestion.envelopes.filter((e) => e.data?.baseType === type && e.tags?.['ai.cloud.role'] === role);
+    const field = (e: Envelope, name: string) => String(e.data?.baseData?.[name] ?? '');
+    const requestUrls = items('RequestData', 'cloud-sync-server').map((e) => field(e, 'url'));
+    // The exporter builds a request's URL from the scheme, host name and path (no port).
+    const requestPaths = requestUrls.map((url) => new URL(url).pathname);
+    assert.ok(requestPaths.includes('/auth/callback'), requestUrls.join('\n'));
+    assert.ok(requestPaths.includes('/api/notifications'), requestUrls.join('\n'));
+    const graphCalls = items('RemoteDependencyData', 'cloud-sync-worker').map((e) => field(e, 'data'));
+    assert.ok(
+      graphCalls.some((url) => url.startsWith(`${env.emu.origin}/v1.0/`)),
+      `the worker's Graph calls are dependencies: ${graphCalls.join('\n')}`,
+    );
+    for (const e of ingestion.envelopes)
+      for (const text of [
+        field(e, 'url'),
+        field(e, 'data'),
+        field(e, 'name'),
+        e.tags?.['ai.operation.name'] ?? '',
+      ])
+        assert.doesNotMatch(text, /[?#]/, `a URL with its query reached Application Insights: ${text}`);
+    const received = JSON.stringify(ingestion.envelopes);
+    for (const secret of [signInAnswer.code, signInAnswer.state, token, '$deltatoken=', '$skiptoken='])
+      assert.ok(!received.includes(secret), `${secret} reached Application Insights`);
   });
 });
