@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { AzureMonitorTraceExporter } from '@azure/monitor-opentelemetry-exporter';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -51,12 +51,16 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
   });
   // The http instrumentation patches node:http and node:https when they are next required. ESM
-  // imports of them never pass through `require`, and they may all have happened already, so they
-  // are required once here: the patch lands on the module objects every importer shares. (undici is
-  // observed through diagnostics channels and needs no patch.)
+  // imports of them never pass through `require` (without OpenTelemetry's ESM loader hook, which
+  // this app does not use), and they may all have happened already, so they are required once here:
+  // the patch lands on the module objects every default import shares, and syncing the built-in ES
+  // modules carries it to named imports (`import { request } from 'node:http'`) too. Incoming
+  // requests are seen through the patched `Server.prototype.emit`; undici (fetch) is observed
+  // through diagnostics channels and needs no patch.
   const require = createRequire(import.meta.url);
   require('node:http');
   require('node:https');
+  syncBuiltinESMExports();
 
   return {
     async shutdown() {
