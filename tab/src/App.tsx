@@ -17,6 +17,7 @@ import type { MeResponse } from '#shared/contract.js';
 import { ApiRequestError, createApiClient, SignInRequiredError } from './api/client.js';
 import type { Host } from './host/host.js';
 import { FLUENT_THEMES, ThemeNameContext, type ThemeName } from './theme/theme-name.js';
+import { TimeZoneContext } from './time/time-zone.js';
 import { MySyncView, NotACrmUser } from './views/my-sync/MySyncView.js';
 import { TenantView } from './views/tenant/TenantView.js';
 
@@ -106,13 +107,15 @@ export function App({ host }: { host: Host }) {
   return (
     <FluentProvider theme={FLUENT_THEMES[theme]} data-theme={theme}>
       <ThemeNameContext.Provider value={theme}>
-        <main className={styles.page}>
-          <header className={styles.header}>
-            <Title3 as="h1">Cloud Sync</Title3>
-            {me && <Text>{me.crmUser?.displayName ?? me.email}</Text>}
-          </header>
-          {content}
-        </main>
+        <TimeZoneContext.Provider value={host.timeZone}>
+          <main className={styles.page}>
+            <header className={styles.header}>
+              <Title3 as="h1">Cloud Sync</Title3>
+              {me && <Text>{me.crmUser?.displayName ?? me.email}</Text>}
+            </header>
+            {content}
+          </main>
+        </TimeZoneContext.Provider>
       </ThemeNameContext.Provider>
     </FluentProvider>
   );

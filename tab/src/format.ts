@@ -18,9 +18,18 @@ export function until(iso: string | null, now = Date.now()): string {
   return `in ${Math.round(seconds / 60)} min`;
 }
 
-export function dateTime(iso: string | null): string {
+/** A moment in the user's zone, naming the zone ("6 Dec 2026, 14:05 CET") so it is never ambiguous. */
+export function dateTime(iso: string | null, timeZone: string): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(iso).toLocaleString(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  });
 }
 
 export const HEALTH_LABEL: Record<HealthStatus, string> = {
@@ -48,3 +57,8 @@ export const HEALTH_COLOR: Record<HealthStatus, BadgeColor> = {
 };
 
 export const RESOURCE_LABEL = { mail: 'Mail', diary: 'Diary' } as const;
+
+/** A time of today in the user's zone, naming it ("14:05:09 CET"). */
+export function clockTime(iso: string, timeZone: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { timeZone, timeZoneName: 'short' });
+}

@@ -101,8 +101,12 @@ describe('health tab in Chromium (tab/)', function () {
   });
 
   /** The browser sign-in as a person does it: our Sign in button, the emulator's form, consent if asked. */
-  async function signIn(user: { username: string; password: string }, query = '?theme=light'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
+  async function signIn(
+    user: { username: string; password: string },
+    query = '?theme=light',
+    where: { timezoneId?: string; locale?: string } = {},
+  ): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, ...where });
     const page = await context.newPage();
     await page.goto(`${stack.baseUrl}/tab/${query}`);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -128,6 +132,60 @@ describe('health tab in Chromium (tab/)', function () {
     // Reload keeps the session (sessionStorage) and never puts the token in the address bar.
     assert.doesNotMatch(page.url(), /token|code=/);
     await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-light.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('reads the hourly chart and every time in the user’s own zone: one label per day, ending today', async function () {
+    // Kolkata is UTC+5:30 all year (no summer time): its midnight is 18:30 UTC, half-way through a UTC hour.
+    const OFFSET_MS = 330 * 60_000;
+    const DAY = 24 * 3_600_000;
+    const HOUR = 3_600_000;
+    const WEEKDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+    const localDay = (utcMs: number) => {
+      const local = new Date(utcMs + OFFSET_MS);
+      return `${WEEKDAY[local.getUTCDay()]} ${local.getUTCDate()}`;
+    };
+    const localMidnight = (utcMs: number) => Math.floor((utcMs + OFFSET_MS) / DAY) * DAY - OFFSET_MS;
+    // A run either side of the latest Kolkata midnight at least two hours back: 23:30 and 00:30 there.
+    const midnight = localMidnight(Date.now() - 2 * HOUR);
+    for (const endedAt of [midnight - 30 * 60_000, midnight + 30 * 60_000])
+      await addRun(stack.store, aliceAccount, {
+        resource: 'diary',
+        status: 'succeeded',
+        startedAt: new Date(endedAt - 60_000).toISOString(),
+        endedAt: new Date(endedAt).toISOString(),
+        added: 2,
+      });
+
+    const page = await signIn(ALICE, '?theme=light', { timezoneId: 'Asia/Kolkata', locale: 'en-GB' });
+    const chart = page.getByRole('figure', { name: 'Items synced per hour, last 7 days' });
+    await chart.locator('svg .tick text').first().waitFor();
+    const labels = await chart.locator('svg .tick text').allTextContents();
+    const axis = labels.filter((l) => /^[A-Z][a-z]{2} \d{1,2}$/.test(l));
+
+    // Every Kolkata day that begins inside the last 168 hours (the chart's window, the current hour last)
+    // has exactly one label, oldest first, and the last is today there: no repeats, no day to come.
+    const now = Date.now();
+    const windowStart = Math.floor(now / HOUR) * HOUR - 167 * HOUR;
+    const expected = [];
+    for (let m = localMidnight(now); m > windowStart; m -= DAY) expected.unshift(localDay(m));
+    assert.deepEqual(axis, expected);
+    assert.equal(axis.at(-1), localDay(now));
+
+    // The table behind the chart names each busy hour by its Kolkata day and time, the zone named.
+    await chart.getByText('Show the numbers').click();
+    const rows = await chart.getByRole('row').allTextContents();
+    for (const [at, time] of [
+      [midnight - 30 * 60_000, '23:30'],
+      [midnight + 30 * 60_000, '00:30'],
+    ] as const)
+      assert.ok(
+        rows.some((r) => r.startsWith(`${localDay(at)}, ${time} GMT+5:30`)),
+        `no row for ${localDay(at)} ${time} in ${JSON.stringify(rows)}`,
+      );
+    // "Last successful sync" says when in the same zone, naming it.
+    assert.match(await page.getByTestId('mail-last-sync').innerText(), / ago \(.+ GMT\+5:30\)$/);
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-kolkata-light.png'), fullPage: true });
     await page.context().close();
   });
 

@@ -18,6 +18,8 @@ import {
 } from '@fluentui/react-components';
 import { useContext, useMemo } from 'react';
 import { ThemeNameContext } from '../theme/theme-name.js';
+import { TimeZoneContext } from '../time/time-zone.js';
+import { dayTicks } from './day-ticks.js';
 
 const ResponsiveStackedBars = withResponsiveContainer(VerticalStackedBarChart);
 
@@ -43,8 +45,16 @@ const useStyles = makeStyles({
   table: { maxHeight: '240px', overflowY: 'auto' },
 });
 
-function hourLabel(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+/** An hour as the user reads it, in their zone and naming it ("Sun 14:00 CET"). */
+function hourLabel(iso: string, timeZone: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  });
 }
 
 /**
@@ -56,11 +66,20 @@ export function HourlyChart(props: { title: string; series: ChartSeries[]; point
   const styles = useStyles();
   // The palette has light and dark variants; the chart is told which one the page is showing.
   const dark = useContext(ThemeNameContext) === 'dark';
+  const timeZone = useContext(TimeZoneContext);
+  const ticks = useMemo(
+    () =>
+      dayTicks(
+        props.points.map((p) => p.hour),
+        timeZone,
+      ),
+    [props.points, timeZone],
+  );
   const data = useMemo<VerticalStackedChartProps[]>(
     () =>
       props.points.map((p) => ({
         xAxisPoint: new Date(p.hour),
-        xAxisCalloutData: hourLabel(p.hour),
+        xAxisCalloutData: hourLabel(p.hour, timeZone),
         chartData: props.series
           .filter((s) => s.kind === 'bar')
           .map((s, i) => ({
@@ -76,7 +95,7 @@ export function HourlyChart(props: { title: string; series: ChartSeries[]; point
             color: getColorFromToken(DataVizPalette.error, dark),
           })),
       })),
-    [props.points, props.series, dark],
+    [props.points, props.series, dark, timeZone],
   );
   const totals = props.series.map((s) => ({
     legend: s.legend,
@@ -96,7 +115,10 @@ export function HourlyChart(props: { title: string; series: ChartSeries[]; point
           data={data}
           barWidth={BAR_WIDTH}
           hideLabels
-          tickFormat="%a %d"
+          tickValues={ticks.values}
+          customDateTimeFormatter={(d) =>
+            ticks.labels[ticks.values.findIndex((v) => v.getTime() === d.getTime())] ?? ''
+          }
           margins={{ top: 16, bottom: 32, left: 40, right: 16 }}
         />
       </div>
@@ -118,7 +140,7 @@ export function HourlyChart(props: { title: string; series: ChartSeries[]; point
               <TableBody>
                 {busy.map((p) => (
                   <TableRow key={p.hour}>
-                    <TableCell>{hourLabel(p.hour)}</TableCell>
+                    <TableCell>{hourLabel(p.hour, timeZone)}</TableCell>
                     {props.series.map((s) => (
                       <TableCell key={s.key}>{p.values[s.key] ?? 0}</TableCell>
                     ))}

@@ -1,6 +1,7 @@
 import { app, authentication } from '@microsoft/teams-js';
 import { currentToken, forgetToken, startBrowserSignIn } from '../auth/browser-session.js';
 import { browserTheme, fromTeamsTheme, watchBrowserTheme, type ThemeName } from '../theme/theme-name.js';
+import { browserTimeZone, usableTimeZone } from '../time/time-zone.js';
 
 /**
  * Where the tab runs. In Teams, the token comes from SSO and the theme from Teams; in a plain browser,
@@ -14,6 +15,8 @@ export interface Host {
   tokenRejected(): void;
   signIn(): void;
   theme: ThemeName;
+  /** The user's IANA time zone: every time on the tab is shown in it. */
+  timeZone: string;
   onThemeChange(listener: (theme: ThemeName) => void): () => void;
 }
 
@@ -34,6 +37,7 @@ function browserHost(): Host {
     tokenRejected: forgetToken,
     signIn: startBrowserSignIn,
     theme: browserTheme(),
+    timeZone: browserTimeZone(),
     onThemeChange: watchBrowserTheme,
   };
 }
@@ -51,6 +55,8 @@ async function teamsHost(): Promise<Host> {
     tokenRejected: () => undefined,
     signIn: () => undefined,
     theme: fromTeamsTheme(context.app.theme),
+    // Teams gives the zone of the user's OS locale; a client that does not falls back to the browser's.
+    timeZone: usableTimeZone(context.app.osLocaleInfo?.timezone),
     onThemeChange: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -10,12 +10,14 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useCallback, useState } from 'react';
+import { useCallback, useContext, useState } from 'react';
 import type { ActionResponse, MeResponse, MyHealthResponse } from '#shared/contract.js';
 import type { ApiClient } from '../../api/client.js';
 import { HourlyChart } from '../../charts/HourlyChart.js';
 import { LoadState } from '../../components/LoadState.js';
+import { clockTime } from '../../format.js';
 import { usePolling } from '../../hooks/usePolling.js';
+import { TimeZoneContext, utcOffsetMinutes } from '../../time/time-zone.js';
 import { ActionsBar, type Action } from './ActionsBar.js';
 import { PrivacyPanel } from './PrivacyPanel.js';
 import { ResourceCard } from './ResourceCard.js';
@@ -58,7 +60,9 @@ function bodyOf(action: Action): unknown {
 
 export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
   const styles = useStyles();
-  const offset = -new Date().getTimezoneOffset();
+  // The user's day, for "today" counts, starts at midnight in their zone.
+  const timeZone = useContext(TimeZoneContext);
+  const offset = utcOffsetMinutes(timeZone, new Date());
   const load = useCallback(
     () => api.get<MyHealthResponse>(`/api/me/health?utcOffsetMinutes=${offset}`),
     [api, offset],
@@ -165,7 +169,7 @@ export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
           </section>
           {health.data && (
             <Button appearance="subtle" onClick={() => void health.refresh()} aria-label="Refresh now">
-              Updated {new Date(h.generatedAt).toLocaleTimeString()} — refresh
+              Updated {clockTime(h.generatedAt, timeZone)} — refresh
             </Button>
           )}
         </div>

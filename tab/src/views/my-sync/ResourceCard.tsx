@@ -1,3 +1,4 @@
+import { useContext } from 'react';
 import {
   Body1,
   Caption1,
@@ -12,6 +13,7 @@ import {
 import type { ResourceHealth } from '#shared/contract.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { ago, dateTime, RESOURCE_LABEL, until } from '../../format.js';
+import { TimeZoneContext } from '../../time/time-zone.js';
 
 const useStyles = makeStyles({
   facts: {
@@ -39,6 +41,7 @@ export function ResourceCard({
   onSwitch: (on: boolean) => void;
 }) {
   const styles = useStyles();
+  const timeZone = useContext(TimeZoneContext);
   const label = RESOURCE_LABEL[health.resource];
   const progress = health.progress;
   return (
@@ -69,8 +72,10 @@ export function ResourceCard({
       )}
       <dl className={styles.facts}>
         <dt className={styles.term}>Last successful sync</dt>
-        <dd className={styles.detail} title={dateTime(health.lastSuccessAt)}>
-          {ago(health.lastSuccessAgeSeconds)}
+        <dd className={styles.detail} data-testid={`${health.resource}-last-sync`}>
+          {health.lastSuccessAt
+            ? `${ago(health.lastSuccessAgeSeconds)} (${dateTime(health.lastSuccessAt, timeZone)})`
+            : ago(null)}
         </dd>
         {progress && (
           <>
@@ -94,7 +99,9 @@ export function ResourceCard({
         <dd className={styles.detail}>{health.itemsTotal}</dd>
         <dt className={styles.term}>Next run</dt>
         <dd className={styles.detail} data-testid={`${health.resource}-next-run`}>
-          {health.nextRunAt ? `${until(health.nextRunAt)} (${dateTime(health.nextRunAt)})` : 'not scheduled'}
+          {health.nextRunAt
+            ? `${until(health.nextRunAt)} (${dateTime(health.nextRunAt, timeZone)})`
+            : 'not scheduled'}
         </dd>
       </dl>
       {health.lastErrors.length > 0 && (
@@ -103,7 +110,7 @@ export function ResourceCard({
           <ul className={styles.errors}>
             {health.lastErrors.map((e) => (
               <li key={`${e.at}-${e.code ?? ''}`}>
-                <Caption1>{dateTime(e.at)}</Caption1> — {e.reason}
+                <Caption1>{dateTime(e.at, timeZone)}</Caption1> — {e.reason}
               </li>
             ))}
           </ul>

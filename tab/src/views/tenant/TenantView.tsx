@@ -9,7 +9,7 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { useCallback, useState } from 'react';
+import { useCallback, useContext, useState } from 'react';
 import type {
   MeResponse,
   TenantApprovalsResponse,
@@ -20,6 +20,7 @@ import type { ApiClient } from '../../api/client.js';
 import { HourlyChart } from '../../charts/HourlyChart.js';
 import { LoadState } from '../../components/LoadState.js';
 import { usePolling } from '../../hooks/usePolling.js';
+import { TimeZoneContext, utcOffsetMinutes } from '../../time/time-zone.js';
 import { ApprovalsList } from './ApprovalsList.js';
 import { UsersTable, type Sort } from './UsersTable.js';
 
@@ -55,7 +56,8 @@ export function TenantView({ api, me }: { api: ApiClient; me: MeResponse }) {
   const [sort, setSort] = useState<Sort>({ key: 'name', dir: 'asc' });
   const [state, setState] = useState('');
   const [q, setQ] = useState('');
-  const offset = -new Date().getTimezoneOffset();
+  // The user's day, for "today" counts, starts at midnight in their zone.
+  const offset = utcOffsetMinutes(useContext(TimeZoneContext), new Date());
 
   const query = new URLSearchParams({
     sort: sort.key,

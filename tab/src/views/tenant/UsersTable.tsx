@@ -1,3 +1,4 @@
+import { useContext } from 'react';
 import {
   Caption1,
   Table,
@@ -11,6 +12,7 @@ import {
 import type { TenantUserRow } from '#shared/contract.js';
 import { HealthBadge } from '../../components/HealthBadge.js';
 import { ago, dateTime } from '../../format.js';
+import { TimeZoneContext } from '../../time/time-zone.js';
 
 export type SortKey = 'name' | 'email' | 'state' | 'freshness' | 'errors';
 export interface Sort {
@@ -36,6 +38,7 @@ const COLUMNS: { key: SortKey | null; label: string }[] = [
  */
 export function UsersTable(props: { users: TenantUserRow[]; sort: Sort; onSort: (sort: Sort) => void }) {
   const styles = useStyles();
+  const timeZone = useContext(TimeZoneContext);
   const toggle = (key: SortKey) =>
     props.onSort({ key, dir: props.sort.key === key && props.sort.dir === 'asc' ? 'desc' : 'asc' });
   if (props.users.length === 0) return <Caption1>No users match.</Caption1>;
@@ -84,7 +87,7 @@ export function UsersTable(props: { users: TenantUserRow[]; sort: Sort; onSort: 
               <TableCell title={u.diaryText}>
                 <HealthBadge status={u.diary} />
               </TableCell>
-              <TableCell title={dateTime(u.lastSyncAt)}>{ago(u.freshnessSeconds)}</TableCell>
+              <TableCell title={dateTime(u.lastSyncAt, timeZone)}>{ago(u.freshnessSeconds)}</TableCell>
               <TableCell>{u.errors24h}</TableCell>
             </TableRow>
           ))}
