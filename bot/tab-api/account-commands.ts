@@ -18,7 +18,8 @@ import { conflict, forbidden } from './http-errors.js';
  * the worker makes this one fail with 409 instead of overwriting it.
  */
 
-export type TabEvent = Extract<EnablementEvent, { type: 'pause' | 'resume' | 'disable' }>;
+/** `start_requested` is "Switch on": from ready or switched off, it sends the sign-in card to the chat. */
+export type TabEvent = Extract<EnablementEvent, { type: 'start_requested' | 'pause' | 'resume' | 'disable' }>;
 
 export interface CommandResult {
   state: SyncAccountState;

@@ -37,6 +37,7 @@ describe('health tab in Chromium (tab/)', function () {
   let browser: Browser;
   let distDir: string;
   let aliceAccount: string;
+  let danAccount: string;
 
   before(async function () {
     distDir = await mkdtemp(path.join(os.tmpdir(), 'tab-dist-'));
@@ -77,7 +78,7 @@ describe('health tab in Chromium (tab/)', function () {
       minutesAgo(now, 40),
       'From newsletter@example.org',
     );
-    const danAccount = await addAccount(stack.store, DAN.username, 'active', {
+    danAccount = await addAccount(stack.store, DAN.username, 'active', {
       lastSyncedAt: minutesAgo(now, 3),
     });
     await addRun(stack.store, danAccount, {
@@ -299,6 +300,34 @@ describe('health tab in Chromium (tab/)', function () {
     await page.goto(`${stack.baseUrl}/tab/?theme=dark&view=tenant`);
     await page.getByTestId('tenant-users').waitFor();
     await page.screenshot({ path: path.join(OUTPUT, 'tab-tenant-dark.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('offers Switch on when sync is off, and says the one step left is the sign-in card in chat', async function () {
+    // Dan switches his own sync off on the tab, as a person would, then changes his mind.
+    const page = await signIn(DAN);
+    await page.getByTestId('state-title').filter({ hasText: 'Sync is on' }).waitFor();
+    await page.getByRole('button', { name: 'Switch off…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Switch off' }).click();
+    const switchOn = page.getByRole('button', { name: 'Switch on' });
+    await switchOn.waitFor();
+    await page.getByText('sends you a sign-in card in your chat with it in Teams').waitFor();
+    await page.screenshot({ path: path.join(OUTPUT, 'tab-switched-off-light.png'), fullPage: true });
+
+    await switchOn.click();
+    await page.getByText('open your chat with Cloud Sync, where a sign-in card has just arrived').waitFor();
+    const account = await stack.store.db
+      .selectFrom('sync_accounts')
+      .select(['id', 'state'])
+      .where('id', '=', danAccount)
+      .executeTakeFirstOrThrow();
+    assert.equal(account.state, 'signing_in');
+    // The chat's sign-in card is the bot's to send: the step handed it the notice.
+    const handed = stack.effects.filter((e) => e.accountId === danAccount).flatMap((e) => e.effects);
+    assert.ok(
+      handed.some((e) => e.type === 'notify_user' && e.notice.kind === 'sign_in'),
+      JSON.stringify(handed),
+    );
     await page.context().close();
   });
 });

@@ -22,6 +22,8 @@ const switchBody = z
   .strict();
 
 const MESSAGES = {
+  switchOn:
+    'One step left, in Teams: open your chat with Cloud Sync, where a sign-in card has just arrived, and press Sign in. Sync starts as soon as you have signed in.',
   syncNow: 'A sync starts within a few seconds.',
   pause: 'Cloud Sync is paused. Nothing new is copied until you resume it.',
   resume: 'Cloud Sync is on again and catches up now.',
@@ -39,6 +41,10 @@ export function registerActionRoutes(kit: RouteKit): void {
   kit.post('/api/me/sync-now', async (p) => {
     requireCrmUser(p);
     return reply(await commands.syncNow(p), MESSAGES.syncNow);
+  });
+  kit.post('/api/me/switch-on', async (p) => {
+    requireCrmUser(p);
+    return reply(await commands.apply(p, { type: 'start_requested' }), MESSAGES.switchOn);
   });
   kit.post('/api/me/pause', async (p) => {
     requireCrmUser(p);

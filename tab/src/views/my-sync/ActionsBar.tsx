@@ -1,15 +1,19 @@
-import { Button, Link, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Link, Text, Toolbar, makeStyles, tokens } from '@fluentui/react-components';
 import type { MyHealthResponse, ResourceKind } from '#shared/contract.js';
 import { DisableDialog, type Retention } from './DisableDialog.js';
 
 export type Action =
+  | { kind: 'switch-on' }
   | { kind: 'sync-now' }
   | { kind: 'pause' }
   | { kind: 'resume' }
   | { kind: 'disable'; retention: Retention }
   | { kind: 'switch'; resource: ResourceKind; on: boolean };
 
-const useStyles = makeStyles({ bar: { flexWrap: 'wrap', gap: tokens.spacingHorizontalS, padding: 0 } });
+const useStyles = makeStyles({
+  bar: { flexWrap: 'wrap', gap: tokens.spacingHorizontalS, padding: 0 },
+  off: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: tokens.spacingVerticalS },
+});
 
 /** Only the actions the current state allows are enabled; the server refuses the rest anyway. */
 export function ActionsBar(props: {
@@ -23,6 +27,24 @@ export function ActionsBar(props: {
   const state = props.health.account?.state;
   const active = state === 'active';
   const canDisable = state === 'active' || state === 'paused' || state === 'reconnect_required';
+  if (state === 'ready' || state === 'disabled') {
+    // Switching on needs the user's Microsoft 365 sign-in, which happens from the chat's sign-in card.
+    return (
+      <div className={styles.off}>
+        <Button
+          appearance="primary"
+          disabled={props.busy}
+          onClick={() => props.onAction({ kind: 'switch-on' })}
+        >
+          Switch on
+        </Button>
+        <Text>
+          Cloud Sync then sends you a sign-in card in your chat with it in Teams: press Sign in there, and
+          sync starts.
+        </Text>
+      </div>
+    );
+  }
   return (
     <Toolbar aria-label="Sync actions" className={styles.bar}>
       <Button

@@ -45,6 +45,7 @@ function moving(h: MyHealthResponse): boolean {
 }
 
 const ENDPOINT: Record<Action['kind'], string> = {
+  'switch-on': '/api/me/switch-on',
   'sync-now': '/api/me/sync-now',
   pause: '/api/me/pause',
   resume: '/api/me/resume',
