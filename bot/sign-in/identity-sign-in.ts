@@ -136,7 +136,9 @@ export function registerIdentitySignIn(
       codeChallengeMethod: 'S256',
       state: id,
       loginHint: claims.hint,
-      prompt: 'select_account',
+      // msal-node leaves login_hint out with select_account (Entra refuses the pair), so a hinted
+      // sign-in asks for the credentials of the hinted account instead: the page opens with it filled in.
+      prompt: claims.hint ? 'login' : 'select_account',
       // Answers on the shared callback, by POST like every sign-in (form-post.ts).
       responseMode: ResponseMode.FORM_POST,
     });

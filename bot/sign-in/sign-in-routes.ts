@@ -13,6 +13,7 @@ import { renderResultPage, type ResultPage } from './result-page.js';
 import type { ConsentCheck } from './consent-check.js';
 import { purgeExpiredLinkStates, useOnce } from './used-link-states.js';
 import { FormPostTooLarge, readFormPost } from './form-post.js';
+import { domainHintFor, tenantDomains } from './sign-in-hints.js';
 
 const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
@@ -179,7 +180,10 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
       codeChallengeMethod: 'S256',
       state: started.attempt.id,
       loginHint: claims.hint,
-      prompt: 'select_account',
+      domainHint: domainHintFor(claims.hint, await tenantDomains(deps.store.db, claims.tid)),
+      // msal-node leaves login_hint out with select_account (Entra refuses the pair), so a hinted
+      // sign-in asks for the credentials of the hinted account instead: the page opens with it filled in.
+      prompt: claims.hint ? 'login' : 'select_account',
       // The code comes back in a POST body, never in a URL that telemetry or history records.
       responseMode: ResponseMode.FORM_POST,
     });

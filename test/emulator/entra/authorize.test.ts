@@ -240,6 +240,19 @@ describe('emulator Entra authorize endpoint', () => {
     assert.match(consent.html, /Permissions requested/);
   });
 
+  // Microsoft identity platform, "OAuth 2.0 authorization code flow" (v2-oauth2-auth-code-flow):
+  // login_hint "pre-fill[s] the username and email address field of the sign-in page"; domain_hint
+  // skips the e-mail-based discovery, and a live session of a user the hints do not name is not reused.
+  it('pre-fills the sign-in page with login_hint, and a session of someone else does not answer it', async () => {
+    const page = expectPage(await browser.get(authorizeUrl({ login_hint: DEMO.alice.username })));
+    assert.match(page.html, new RegExp(`id="login" name="login"[^>]*value="${DEMO.alice.username}"`));
+    await browser.signIn(page, DEMO.alice);
+    const other = expectPage(
+      await browser.get(authorizeUrl({ login_hint: DEMO.erin.username, domain_hint: 'fabrikam.com' })),
+    );
+    assert.match(other.html, new RegExp(`id="login" name="login"[^>]*value="${DEMO.erin.username}"`));
+  });
+
   it('returns the code by form_post when asked', async () => {
     const page = expectPage(
       await browser.signIn(await browser.get(authorizeUrl({ response_mode: 'form_post' })), DEMO.alice),
