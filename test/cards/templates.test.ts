@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { buildUserListCard } from '../../bot/cards/admin-cards.js';
+import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
+import { buildSignInCard, buildWelcomeCard, consentGrantedNotice } from '../../bot/cards/user-cards.js';
+import { recordAttempt } from '../../bot/enablement/core/approval-requests.js';
+import { launchChromium } from '../support/chromium.js';
 
 /**
  * Every card template, read as Teams would render it: a screen reader announces an input by its label
@@ -41,4 +47,167 @@ describe('card templates are accessible (bot/cards/templates)', function () {
     // The check has something to check: the cards do ask for input.
     assert.ok(inputs >= 5, `${inputs} inputs`);
   });
+});
+
+/** Teams-like light and dark host configs: the colours a person sees the card's text in. */
+const THEMES = {
+  light: {
+    background: '#ffffff',
+    default: '#242424',
+    good: '#0e700e',
+    warning: '#835b00',
+    attention: '#c50f1f',
+  },
+  dark: {
+    background: '#292929',
+    default: '#ffffff',
+    good: '#54b054',
+    warning: '#f2c661',
+    attention: '#f1707b',
+  },
+} as const;
+
+function hostConfig(t: (typeof THEMES)[keyof typeof THEMES]) {
+  const colour = (c: string) => ({ default: c, subtle: c });
+  return {
+    fontFamily: 'sans-serif',
+    containerStyles: {
+      default: {
+        backgroundColor: t.background,
+        foregroundColors: {
+          default: colour(t.default),
+          accent: colour('#5b5fc7'),
+          good: colour(t.good),
+          warning: colour(t.warning),
+          attention: colour(t.attention),
+        },
+      },
+      emphasis: {
+        backgroundColor: t.background,
+        foregroundColors: { default: colour(t.default) },
+      },
+    },
+  };
+}
+
+describe('changed cards rendered in Chromium (bot/cards/templates)', function () {
+  const SHOTS = path.resolve('.test-output/screenshots');
+  let browser: Browser;
+  before(async function () {
+    browser = await launchChromium();
+    await mkdir(SHOTS, { recursive: true });
+  });
+  after(() => browser?.close());
+
+  /** Renders a card with the adaptivecards library at a Teams chat's narrow width; returns the page. */
+  async function render(card: object, theme: keyof typeof THEMES, name: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+    await page.setContent(
+      `<body style="margin:0;background:${THEMES[theme].background}"><div id="card"></div></body>`,
+    );
+    await page.addScriptTag({ path: 'node_modules/adaptivecards/dist/adaptivecards.min.js' });
+    await page.evaluate(
+      ({ json, config }) => {
+        const AC = (window as unknown as { AdaptiveCards: typeof import('adaptivecards') }).AdaptiveCards;
+        const ac = new AC.AdaptiveCard();
+        ac.hostConfig = new AC.HostConfig(config);
+        ac.parse(json);
+        document.getElementById('card')!.appendChild(ac.render()!);
+      },
+      { json: card, config: hostConfig(THEMES[theme]) },
+    );
+    const file = path.join(SHOTS, `${name}-${theme}.png`);
+    await page.locator('#card').screenshot({ path: file });
+    console.log(`      screenshot: ${file}`);
+    return page;
+  }
+
+  const textColour = (page: Page, text: string) =>
+    page
+      .getByText(text, { exact: false })
+      .first()
+      .evaluate((el) => getComputedStyle(el).color);
+  const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`list users (${theme}): every address reads whole on one line in a narrow chat`, async function () {
+      const emails = ['alexandra.richardson-smythe@contoso-recruitment.com', 'ben.jones@contoso.com'];
+      const page = await render(
+        buildUserListCard({
+          users: [
+            { name: 'Alexandra Richardson-Smythe', email: emails[0]!, state: 'active' },
+            { name: 'Ben Jones', email: emails[1]!, state: 'not_visible' },
+          ],
+        }),
+        theme,
+        'card-user-list',
+      );
+      for (const email of emails) {
+        const line = page.getByText(email, { exact: true });
+        const box = await line.evaluate((el) => ({
+          height: el.getBoundingClientRect().height,
+          lineHeight:
+            parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.4,
+        }));
+        assert.ok(box.height < box.lineHeight * 1.5, `${email} takes ${box.height}px: it wrapped`);
+      }
+      await page.close();
+    });
+
+    it(`notices (${theme}): a withdrawal reads in the warning colour, good news in the success colour`, async function () {
+      const ref = 'r';
+      const withdrawn = await render(
+        buildWelcomeCard({
+          displayName: 'Ben',
+          state: 'not_visible',
+          ref,
+          notice: 'Your TriSys administrator has withdrawn Cloud Sync for you.',
+          noticeTone: 'warning',
+        }),
+        theme,
+        'card-withdrawn-notice',
+      );
+      assert.equal(await textColour(withdrawn, 'withdrawn Cloud Sync'), rgb(THEMES[theme].warning));
+      await withdrawn.close();
+      const signIn = await render(
+        buildSignInCard({
+          signInUrl: 'https://localhost/auth/start',
+          scopes: ['User.Read', 'Mail.Read'],
+          notice: consentGrantedNotice,
+          noticeTone: 'good',
+        }),
+        theme,
+        'card-sign-in',
+      );
+      assert.equal(await textColour(signIn, 'IT team has approved'), rgb(THEMES[theme].good));
+      await signIn.close();
+    });
+
+    it(`IT approval card (${theme}): "Open admin consent" is the first button`, async function () {
+      const request = recordAttempt(
+        undefined,
+        {
+          tenantId: 't',
+          permissions: ['User.Read', 'Mail.Read'],
+          requester: { aadObjectId: 'erin', name: 'Erin Lee', email: 'erin.lee@fabrikam.com' },
+          at: new Date('2026-12-05T10:00:00Z'),
+        },
+        'req-1',
+      );
+      assert.ok(request.ok);
+      const page = await render(
+        buildApprovalRequestCard({
+          request: request.request,
+          ref: 'r',
+          tenantName: 'Fabrikam',
+          adminConsentUrl: 'https://localhost/adminconsent',
+        }),
+        theme,
+        'card-it-approval',
+      );
+      const buttons = await page.locator('.ac-pushButton').allTextContents();
+      assert.equal(buttons[0], 'Open admin consent');
+      await page.close();
+    });
+  }
 });

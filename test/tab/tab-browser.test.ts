@@ -17,9 +17,16 @@ import { launchChromium } from '../support/chromium.js';
  */
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OUTPUT = path.join(REPO, '.test-output');
+const OUTPUT = path.join(REPO, '.test-output', 'screenshots');
 const ALICE = { username: 'alice.smith@contoso.com', password: 'demo' };
 const DAN = { username: 'dan.morgan@contoso.com', password: 'demo' };
+
+/** A full-page screenshot for people to look at, its path printed with the test's output. */
+async function shot(page: Page, name: string): Promise<void> {
+  const file = path.join(OUTPUT, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`      screenshot: ${file}`);
+}
 
 /** Chromium trusts the emulator's certificate by its public key, for this browser only. */
 async function spkiHashes(dataDir: string): Promise<string> {
@@ -132,7 +139,7 @@ describe('health tab in Chromium (tab/)', function () {
     await page.getByText('Nobody in it is a candidate or client in the CRM').waitFor();
     // Reload keeps the session (sessionStorage) and never puts the token in the address bar.
     assert.doesNotMatch(page.url(), /token|code=/);
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-light.png'), fullPage: true });
+    await shot(page, 'tab-my-sync-light.png');
     await page.context().close();
   });
 
@@ -186,7 +193,7 @@ describe('health tab in Chromium (tab/)', function () {
       );
     // "Last successful sync" says when in the same zone, naming it.
     assert.match(await page.getByTestId('mail-last-sync').innerText(), / ago \(.+ GMT\+5:30\)$/);
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-kolkata-light.png'), fullPage: true });
+    await shot(page, 'tab-my-sync-kolkata-light.png');
     await page.context().close();
   });
 
@@ -247,7 +254,7 @@ describe('health tab in Chromium (tab/)', function () {
     assert.equal(await page.locator('[data-theme]').first().getAttribute('data-theme'), 'dark');
     const background = () => page.locator('main').evaluate((el) => getComputedStyle(el).backgroundColor);
     const dark = await background();
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-dark.png'), fullPage: true });
+    await shot(page, 'tab-my-sync-dark.png');
     await page.goto(`${stack.baseUrl}/tab/?theme=light`);
     await page.getByTestId('state-title').waitFor();
     const light = await background();
@@ -255,7 +262,7 @@ describe('health tab in Chromium (tab/)', function () {
     await page.goto(`${stack.baseUrl}/tab/?theme=contrast`);
     await page.getByTestId('state-title').waitFor();
     assert.equal(await page.locator('[data-theme]').first().getAttribute('data-theme'), 'contrast');
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-contrast.png'), fullPage: true });
+    await shot(page, 'tab-my-sync-contrast.png');
     await page.context().close();
   });
 
@@ -268,7 +275,7 @@ describe('health tab in Chromium (tab/)', function () {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the pane`);
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-my-sync-narrow.png'), fullPage: true });
+    await shot(page, 'tab-my-sync-narrow.png');
     await page.context().close();
   });
 
@@ -285,7 +292,7 @@ describe('health tab in Chromium (tab/)', function () {
     await table.locator('[data-email="dan.morgan@contoso.com"] [data-health="healthy"]').first().waitFor();
     assert.equal(await table.locator('[data-email$="@fabrikam.com"]').count(), 0);
     await page.getByText('No one is waiting for IT approval.').waitFor();
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-tenant-light.png'), fullPage: true });
+    await shot(page, 'tab-tenant-light.png');
 
     // Sorting by the State header reorders rows (server-side); the header announces its direction.
     const stateHeader = page.getByRole('columnheader', { name: 'State' });
@@ -299,7 +306,7 @@ describe('health tab in Chromium (tab/)', function () {
 
     await page.goto(`${stack.baseUrl}/tab/?theme=dark&view=tenant`);
     await page.getByTestId('tenant-users').waitFor();
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-tenant-dark.png'), fullPage: true });
+    await shot(page, 'tab-tenant-dark.png');
     await page.context().close();
   });
 
@@ -312,7 +319,7 @@ describe('health tab in Chromium (tab/)', function () {
     const switchOn = page.getByRole('button', { name: 'Switch on' });
     await switchOn.waitFor();
     await page.getByText('sends you a sign-in card in your chat with it in Teams').waitFor();
-    await page.screenshot({ path: path.join(OUTPUT, 'tab-switched-off-light.png'), fullPage: true });
+    await shot(page, 'tab-switched-off-light.png');
 
     await switchOn.click();
     await page.getByText('open your chat with Cloud Sync, where a sign-in card has just arrived').waitFor();
