@@ -1,3 +1,4 @@
+import { useContext } from 'react';
 import {
   Caption1,
   Table,
@@ -11,6 +12,7 @@ import {
 } from '@fluentui/react-components';
 import type { CrmDiaryHealth } from '#shared/contract.js';
 import { dateTime } from '../../format.js';
+import { TimeZoneContext } from '../../time/time-zone.js';
 
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto' },
@@ -23,6 +25,7 @@ const useStyles = makeStyles({
  */
 export function CrmDiaryPanel({ health }: { health: CrmDiaryHealth }) {
   const styles = useStyles();
+  const timeZone = useContext(TimeZoneContext);
   return (
     <div>
       <Text className={styles.counts} data-testid="crm-diary-counts">
@@ -49,7 +52,7 @@ export function CrmDiaryPanel({ health }: { health: CrmDiaryHealth }) {
             <TableBody>
               {health.notes.map((n, i) => (
                 <TableRow key={`${n.at}-${i}`} data-kind={n.kind}>
-                  <TableCell>{n.at ? dateTime(n.at) : ''}</TableCell>
+                  <TableCell>{n.at ? dateTime(n.at, timeZone) : ''}</TableCell>
                   <TableCell>{n.subject}</TableCell>
                   <TableCell>{n.text}</TableCell>
                 </TableRow>
