@@ -263,6 +263,7 @@ async function declineVisibility(deps: CardActionDeps, crmUserId: string, tenant
       ref: deps.cards.accountRef(reached),
       notice:
         'Your TriSys administrator declined your request for Cloud Sync. Ask them if you think you need it.',
+      noticeTone: 'warning',
     });
     await deps.notifier.toUser(user.tenantId, { aadObjectId: reached.user.teamsAadObjectId }, card);
   }

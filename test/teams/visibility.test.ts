@@ -58,6 +58,22 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     assert.equal(audit.length, 2, 'the CRM change and the account transition are both audited');
   });
 
+  it('tells Ben in the warning colour, not the success one, when Dan declines his request', async () => {
+    const { ben, dan } = PEOPLE;
+    await stack.say(dan, 'help');
+    await stack.say(ben, 'enable sync');
+    await stack.invoke(ben, executeAction(stack.cardsIn(personalChat(ben)).at(-1)!, 'ask_admin'));
+    const request = await waitFor('the visibility request in Dan’s chat', () =>
+      stack.cardsIn(personalChat(dan)).find((c) => textOf(c).includes('ben.jones@contoso.com')),
+    );
+    await stack.invoke(dan, executeAction(request, 'decline_visibility'));
+    const told = await waitFor('the decline told to Ben', () =>
+      stack.cardsIn(personalChat(ben)).find((c) => textOf(c).includes('declined your request')),
+    );
+    assert.equal(colorOfText(told, 'declined your request'), 'Warning');
+    assert.equal(await stateOf(stack, ben), 'not_visible', 'declining changes nothing');
+  });
+
   it('grant/revoke by chat command work for CRM admins only, with audit entries', async () => {
     const { ben, dan, alice } = PEOPLE;
     await stack.say(ben, 'help');
