@@ -116,6 +116,8 @@ export interface ActionResponse {
   state: string;
   nextRunAt: string | null;
   message: string;
+  /** After "disable and remove": how many events Cloud Sync had written from CRM appointments it removed. */
+  calendarEventsRemoved?: number;
 }
 
 export type PrivateMailChoice = 'skip' | 'metadata';

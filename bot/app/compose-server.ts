@@ -117,6 +117,7 @@ export async function composeServer(
     caPem,
     distDir: options.tabDistDir,
     onEffects: bot.onEffects,
+    beforeCommit: bot.service.beforeCommit,
     onSyncRequested: syncNow,
   });
 

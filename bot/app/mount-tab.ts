@@ -24,6 +24,7 @@ export interface TabSurfaceDeps {
   distDir?: string;
   onEffects?: AccountCommandsDeps['onEffects'];
   onSyncRequested?: AccountCommandsDeps['onSyncRequested'];
+  beforeCommit?: AccountCommandsDeps['beforeCommit'];
   now?: () => Date;
 }
 
@@ -67,6 +68,7 @@ export function mountTabSurface(server: Server, deps: TabSurfaceDeps): void {
       store,
       onEffects: deps.onEffects,
       onSyncRequested: deps.onSyncRequested,
+      beforeCommit: deps.beforeCommit,
       now: deps.now,
     }),
     now: deps.now,

@@ -11,6 +11,7 @@ import type { CardFactory, Owner } from '../cards/card-factory.js';
 import { personalReferenceByEmail } from '../teams/conversation-refs-store.js';
 import { accountById, bindTeamsUser, crmAdmins, crmUserById } from '../crm/crm-directory.js';
 import { applyStep, type StepResult } from './enablement-runner.js';
+import { createBeforeCommit, withCalendarEventsRemoved, type BeforeCommit } from './before-commit.js';
 import type { FirstImportWatch } from './first-import-watch.js';
 import type { Notifier } from '../teams/notifier.js';
 
@@ -61,11 +62,14 @@ export interface EnablementService {
     effects: readonly Effect[],
     options?: Omit<ApplyOptions, 'auditActor'>,
   ): Promise<void>;
+  /** The step's Microsoft 365 share before its commit (the tab's account commands run it too). */
+  beforeCommit: BeforeCommit;
 }
 
 export function createEnablementService(deps: EnablementServiceDeps): EnablementService {
   const now = deps.now ?? (() => new Date());
   const db = deps.store.db;
+  const beforeCommit = createBeforeCommit(deps);
 
   async function owner(accountId: string): Promise<Owner | undefined> {
     const account = await accountById(db, accountId);
@@ -194,39 +198,14 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
       auditActor: options.auditActor,
       now: now(),
       beforeCommit: async (account, effects) => {
-        // Needs the user's tokens, which the step deletes: so before the commit, like subscriptions.
-        if (effects.some((e) => e.type === 'purge_data') && deps.removeCrmEvents) {
-          try {
-            calendarEventsRemoved = await deps.removeCrmEvents(account.id);
-          } catch (err) {
-            deps.logger.warn(
-              { accountId, err: (err as Error).message },
-              'CRM events not removed from the calendar',
-            );
-          }
-        }
-        if (effects.some((e) => e.type === 'stop_sync')) {
-          try {
-            await deps.removeSubscriptions?.(account.id);
-          } catch (err) {
-            // Subscriptions lapse on their own within days; switching off must not wait for Graph.
-            deps.logger.warn({ accountId, err: (err as Error).message }, 'Graph subscriptions not removed');
-          }
-        }
+        calendarEventsRemoved = await beforeCommit(account.id, effects);
       },
     });
     if (!result.ok) return result;
-    const effects =
-      calendarEventsRemoved === undefined
-        ? result.effects
-        : result.effects.map((e) =>
-            e.type === 'notify_user' && e.notice.kind === 'disabled'
-              ? { ...e, notice: { ...e.notice, calendarEventsRemoved } }
-              : e,
-          );
+    const effects = withCalendarEventsRemoved(result.effects, calendarEventsRemoved);
     await perform(accountId, effects, options);
     return { ...result, effects };
   }
 
-  return { owner, reach, apply, perform };
+  return { owner, reach, apply, perform, beforeCommit };
 }

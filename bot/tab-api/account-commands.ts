@@ -1,4 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { BeforeCommit } from '../enablement/before-commit.js';
+import { withCalendarEventsRemoved } from '../enablement/before-commit.js';
 import type { Effect } from '../enablement/core/effects.js';
 import { applyStep } from '../enablement/enablement-runner.js';
 import type { EnablementEvent } from '../enablement/core/states.js';
@@ -24,6 +26,8 @@ export type TabEvent = Extract<EnablementEvent, { type: 'start_requested' | 'pau
 export interface CommandResult {
   state: SyncAccountState;
   nextRunAt: string | null;
+  /** After "disable and remove": how many events written from CRM appointments left the calendar. */
+  calendarEventsRemoved?: number;
 }
 
 export interface AccountCommandsDeps {
@@ -36,6 +40,8 @@ export interface AccountCommandsDeps {
   onEffects?: (accountId: string, effects: readonly Effect[]) => Promise<void> | void;
   /** Wakes an in-process worker so "Sync now" does not wait for its next poll. */
   onSyncRequested?: (accountId: string) => void;
+  /** The chat's own before-commit share (subscriptions and CRM events removed while tokens exist). */
+  beforeCommit?: BeforeCommit;
   now?: () => Date;
 }
 
@@ -101,6 +107,7 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
     async apply(principal, event) {
       const account = await ownAccount(db, principal);
       const at = now();
+      let calendarEventsRemoved: number | undefined;
       const result = await applyStep(
         deps.store,
         account.id,
@@ -111,7 +118,14 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
           crmAdmin: principal.crmAdmin,
           itAdmin: principal.itAdmin,
         },
-        { auditActor: auditActor(principal), ownerAadObjectId: principal.objectId, now: at },
+        {
+          auditActor: auditActor(principal),
+          ownerAadObjectId: principal.objectId,
+          now: at,
+          beforeCommit: async (a, effects) => {
+            calendarEventsRemoved = await deps.beforeCommit?.(a.id, effects);
+          },
+        },
       );
       if (!result.ok) {
         throw result.raced
@@ -121,10 +135,15 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
             )
           : conflict('not_allowed_now', result.error);
       }
-      const started = result.effects.some((e) => e.type === 'start_sync');
-      await deps.onEffects?.(account.id, result.effects);
+      const effects = withCalendarEventsRemoved(result.effects, calendarEventsRemoved);
+      const started = effects.some((e) => e.type === 'start_sync');
+      await deps.onEffects?.(account.id, effects);
       if (started) deps.onSyncRequested?.(account.id);
-      return { state: result.account.state, nextRunAt: started ? at.toISOString() : null };
+      return {
+        state: result.account.state,
+        nextRunAt: started ? at.toISOString() : null,
+        ...(calendarEventsRemoved === undefined ? {} : { calendarEventsRemoved }),
+      };
     },
 
     async syncNow(principal) {

@@ -1,4 +1,28 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mountTabSurface } from '../../bot/app/mount-tab.js';
+import { parseConfig } from '../../bot/config/config.js';
+import { registerCrmDiaryRoutes } from '../../bot/crm/diary/diary-routes.js';
+import { createStoreCrmDiary } from '../../bot/crm/diary/store-crm-diary.js';
+import { issueServiceKey } from '../../bot/crm/service-keys.js';
+import { createBeforeCommit } from '../../bot/enablement/before-commit.js';
+import { userGraph } from '../../bot/enablement/user-graph.js';
+import { createCrmEventRemoval } from '../../bot/privacy/crm-event-removal.js';
+import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
+import { syncAccount } from '../../bot/sync/account-sync.js';
+import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
+import { claimAccount } from '../../bot/sync/lease.js';
+import type { ActionResponse } from '#shared/contract.js';
+import { DEMO } from '../support/emulator-msal.js';
+import {
+  connectAccount,
+  SCOPES,
+  seedContosoCrm,
+  startSyncEnv,
+  testSettings,
+  type SyncEnv,
+} from '../sync/support/sync-env.js';
+import { call } from './fixtures/http.js';
 import { bindTeamsUser, crmUserById } from '../../bot/crm/crm-directory.js';
 import type { EnablementEvent } from '../../bot/enablement/core/states.js';
 import { applyStep } from '../../bot/enablement/enablement-runner.js';
@@ -124,5 +148,148 @@ describe('tab account commands (bot/tab-api/account-commands.ts) and the chat co
         /Cloud Sync is paused/.test(err.message ?? ''),
     );
     assert.deepEqual(await stateOf(id), before);
+  });
+});
+
+/**
+ * "Disable and remove" from the tab takes out of the user's Outlook calendar the events Cloud Sync
+ * wrote from CRM appointments, as the chat's does, and the tab's answer says how many. Driven over
+ * HTTP: the CRM API books two appointments, a sync writes them to Outlook, the tab switches off.
+ */
+describe('tab "disable and remove" removes the events written from CRM appointments [sqlite]', function () {
+  this.timeout(120_000);
+  let env: SyncEnv;
+  let http: HttpServer;
+  let baseUrl: string;
+  let alice: string;
+
+  before(async function () {
+    env = await startSyncEnv('sqlite');
+    await seedContosoCrm(env.store);
+    const own = { subject: 'Dentist', organizer: ALICE, startDaysFromNow: 1, time: '08:00' };
+    assert.equal(
+      (await env.control('PUT', `/mailboxes/${DEMO.alice.id}/seed`, { events: [own] })).status,
+      200,
+    );
+    alice = await connectAccount(env, DEMO.alice);
+    http = createHttpServer({ logger: env.logger, healthChecks: [] });
+    const port = await http.listen(0, '127.0.0.1');
+    baseUrl = `http://127.0.0.1:${port}`;
+    registerCrmDiaryRoutes(http.server, {
+      db: env.db,
+      diary: createStoreCrmDiary(env.db),
+      logger: env.logger,
+    });
+    const graph = {
+      store: env.store,
+      cipher: env.cipher,
+      msal: env.msal,
+      graphBaseUrl: env.emu.origin,
+      fetch: env.fetch,
+      scopes: SCOPES,
+    };
+    mountTabSurface(http.server, {
+      config: parseConfig({
+        NODE_ENV: 'test',
+        PORT: String(port),
+        PUBLIC_URL: baseUrl,
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        M365_AUTHORITY_HOST: env.emu.origin,
+        AAD_APP_ID_URI: DEMO.appIdUri,
+      }),
+      store: env.store,
+      logger: env.logger,
+      caPem: env.emu.caPem,
+      // As the server composes it: the enablement service's own before-commit share.
+      beforeCommit: createBeforeCommit({
+        logger: env.logger,
+        removeCrmEvents: createCrmEventRemoval({
+          db: env.db,
+          clientFor: (account) => userGraph(graph, account),
+        }),
+      }),
+    });
+  });
+  after(async function () {
+    if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    await env?.close();
+  });
+
+  async function ssoToken(upn: string): Promise<string> {
+    const res = await env.fetch(`${env.emu.origin}/_emulator/tokens/teams-sso`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userPrincipalName: upn, appId: DEMO.clientId }),
+    });
+    assert.ok(res.ok, await res.clone().text());
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it('the events leave the calendar, the user’s own stays, and the answer counts them', async function () {
+    const issued = await issueServiceKey(env.db, CONTOSO);
+    assert.ok(issued !== 'unknown_tenant');
+    const start = new Date(Date.now() + 2 * 86_400_000);
+    start.setUTCHours(9, 0, 0, 0);
+    for (const crmId of ['APT-A', 'APT-B']) {
+      const res = await call(baseUrl, 'PUT', `/api/crm/diary/${crmId}`, {
+        token: issued.key,
+        body: {
+          owner: DEMO.alice.username,
+          subject: `Interview ${crmId}`,
+          start: start.toISOString(),
+          end: new Date(start.getTime() + 3_600_000).toISOString(),
+          timeZone: 'Europe/London',
+        },
+      });
+      assert.equal(res.status, 201, res.text);
+    }
+    assert.equal(
+      await claimAccount(env.db, alice, { owner: 'test', leaseMs: 60_000, now: Date.now() }),
+      true,
+    );
+    const run = await syncAccount(
+      {
+        db: env.db,
+        owner: 'test',
+        graphBaseUrl: env.emu.origin,
+        fetch: env.fetch,
+        limiter: new MailboxLimiter(4),
+        tokens: env.tokens,
+        settings: testSettings({ mailFolders: [] }),
+        subscriptions: null,
+        logger: env.logger,
+        now: () => Date.now(),
+        random: Math.random,
+      },
+      alice,
+      () => false,
+    );
+    assert.equal(run.outcome, 'completed');
+    const subjects = () =>
+      [...env.emu.ctx.mailboxes.mailbox(DEMO.alice.id).calendar.all()].map((e) => e.fields.subject).sort();
+    assert.deepEqual(subjects(), ['Dentist', 'Interview APT-A', 'Interview APT-B']);
+
+    const res = await call(baseUrl, 'POST', '/api/me/disable', {
+      token: await ssoToken(ALICE),
+      body: { retention: 'purge', confirm: true },
+    });
+    assert.equal(res.status, 200, res.text);
+    const body = res.json as ActionResponse;
+    assert.equal(body.state, 'disabled');
+    assert.equal(body.calendarEventsRemoved, 2);
+    assert.match(
+      body.message,
+      /The 2 CRM appointments Cloud Sync had put in your Outlook calendar have been removed/,
+    );
+    assert.deepEqual(subjects(), ['Dentist']);
+    const rows = await env.db
+      .selectFrom('crm_appointments')
+      .select(['crm_id', 'outlook_event_id', 'removed_at'])
+      .orderBy('crm_id')
+      .execute();
+    assert.deepEqual(rows, [
+      { crm_id: 'APT-A', outlook_event_id: null, removed_at: null },
+      { crm_id: 'APT-B', outlook_event_id: null, removed_at: null },
+    ]);
   });
 });

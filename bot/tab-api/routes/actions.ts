@@ -31,10 +31,28 @@ const MESSAGES = {
   purge: 'Cloud Sync is switched off and what it copied for you only has been removed from the CRM.',
 };
 
+function disableMessage(retention: 'keepData' | 'purge', calendarEventsRemoved = 0): string {
+  if (calendarEventsRemoved === 0) return MESSAGES[retention];
+  const events =
+    calendarEventsRemoved === 1
+      ? 'The CRM appointment Cloud Sync had put in your Outlook calendar has'
+      : `The ${calendarEventsRemoved} CRM appointments Cloud Sync had put in your Outlook calendar have`;
+  return `${MESSAGES[retention]} ${events} been removed from it.`;
+}
+
 export function registerActionRoutes(kit: RouteKit): void {
   const { commands } = kit.deps;
-  const reply = (r: { state: string; nextRunAt: string | null }, message: string) => {
-    const body: ActionResponse = { ok: true, state: r.state, nextRunAt: r.nextRunAt, message };
+  const reply = (
+    r: { state: string; nextRunAt: string | null; calendarEventsRemoved?: number },
+    message: string,
+  ) => {
+    const body: ActionResponse = {
+      ok: true,
+      state: r.state,
+      nextRunAt: r.nextRunAt,
+      message,
+      ...(r.calendarEventsRemoved === undefined ? {} : { calendarEventsRemoved: r.calendarEventsRemoved }),
+    };
     return { json: body };
   };
 
@@ -70,6 +88,7 @@ export function registerActionRoutes(kit: RouteKit): void {
     requireCrmUser(p);
     const body = await readJson(req, disableBody);
     const retention = body.retention === 'purge' ? 'purge' : 'keep';
-    return reply(await commands.apply(p, { type: 'disable', retention }), MESSAGES[body.retention]);
+    const result = await commands.apply(p, { type: 'disable', retention });
+    return reply(result, disableMessage(body.retention, result.calendarEventsRemoved));
   });
 }
