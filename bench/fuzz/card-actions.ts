@@ -28,7 +28,7 @@ function tamper(ref: string, position: number, replacement: string): string {
   return ref.slice(0, at) + next + ref.slice(at + 1);
 }
 
-export function fuzzCardActions(cases: number, seed: number): FuzzTally {
+export async function fuzzCardActions(cases: number, seed: number): Promise<FuzzTally> {
   const tally = newTally();
   const key = randomBytes(32);
   const now = new Date();
@@ -36,6 +36,16 @@ export function fuzzCardActions(cases: number, seed: number): FuzzTally {
   const kinds: CardRefKind[] = ['account', 'visibility_request', 'approval_request'];
   const sign = (kind: CardRefKind, id: string, tenantId: string, at = now) =>
     signCardRef({ kind, id, tenantId }, { key, now: at });
+  // Signing is asynchronous and the generators are not, so every reference the cases use is made first.
+  const long = new Date(now.getTime() - 400 * 86_400_000);
+  const refs = new Map<string, string>();
+  for (const kind of kinds) {
+    refs.set(`${kind}/own`, await sign(kind, ACTOR, TENANT));
+    refs.set(`${kind}/tenant`, await sign(kind, ACTOR, OTHER_TENANT));
+    refs.set(`${kind}/expired`, await sign(kind, ACTOR, TENANT, long));
+  }
+  refs.set('someone-else', await sign('account', SOMEONE_ELSE, TENANT));
+  const ref = (name: string): string => refs.get(name)!;
 
   const verb = fc.constantFrom(...cardVerbs);
   const anyPayload = fc.anything().map((raw) => ({ raw, mayPass: false }));
@@ -53,7 +63,7 @@ export function fuzzCardActions(cases: number, seed: number): FuzzTally {
       raw: {
         verb: v,
         data: {
-          ref: tamper(sign(kind, ACTOR, TENANT), position, replacement),
+          ref: tamper(ref(`${kind}/own`), position, replacement),
           justification: 'x',
           declineReason: 'x',
           retention: 'keep',
@@ -64,14 +74,12 @@ export function fuzzCardActions(cases: number, seed: number): FuzzTally {
   const foreign = fc
     .record({ verb, kind: fc.constantFrom(...kinds), which: fc.constantFrom('tenant', 'user', 'expired') })
     .map(({ verb: v, kind, which }) => {
-      const ref =
-        which === 'tenant'
-          ? sign(kind, ACTOR, OTHER_TENANT)
-          : which === 'user'
-            ? sign('account', SOMEONE_ELSE, TENANT)
-            : sign(kind, ACTOR, TENANT, new Date(now.getTime() - 400 * 86_400_000));
+      const foreignRef = which === 'user' ? ref('someone-else') : ref(`${kind}/${which}`);
       return {
-        raw: { verb: v, data: { ref, justification: 'x', declineReason: 'x', retention: 'keep' } },
+        raw: {
+          verb: v,
+          data: { ref: foreignRef, justification: 'x', declineReason: 'x', retention: 'keep' },
+        },
         mayPass: REF_FREE.has(v),
       };
     });
@@ -80,7 +88,7 @@ export function fuzzCardActions(cases: number, seed: number): FuzzTally {
   for (const { raw, mayPass } of samples) {
     tally.cases += 1;
     try {
-      const result = parseCardAction(raw, opts);
+      const result = await parseCardAction(raw, opts);
       outcome(tally, result.ok ? 'accepted' : 'refused');
       if (result.ok && !mayPass) note(tally, 'state', `accepted ${safeJson(raw)}`);
     } catch (err) {

@@ -40,7 +40,7 @@ export async function runFuzz(options: FuzzOptions, extra: Record<string, string
   const tallies: Record<string, FuzzTally> = {};
   let consoleText = '';
   try {
-    tallies.cardActions = fuzzCardActions(per, options.seed);
+    tallies.cardActions = await fuzzCardActions(per, options.seed);
     tallies.notifications = await fuzzNotifications(env.store, env.logger, per, options.seed + 1);
     tallies.graphResponses = await fuzzGraphResponses(env.store, env.logger, per, options.seed + 2);
     const tab = await startTabSurface(env.emu, env.logger);

@@ -245,7 +245,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     async send(accountId, cause) {
       const o = await service.owner(accountId);
       if (!o?.user.teamsAadObjectId) return;
-      const ref = signCardRef(
+      const ref = await signCardRef(
         { kind: 'account', id: o.user.teamsAadObjectId, tenantId: o.account.tenantId },
         { key: cardKey, now: now() },
       );

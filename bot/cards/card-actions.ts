@@ -118,7 +118,7 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /** Validates an `Action.Execute` payload (the invoke's `value.action`) and its signed reference. */
-export function parseCardAction(raw: unknown, opts: ParseOptions): ParseResult {
+export async function parseCardAction(raw: unknown, opts: ParseOptions): Promise<ParseResult> {
   const parsed = cardActionSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, error: describeIssues(parsed.error) };
   const payload = parsed.data;
@@ -126,7 +126,7 @@ export function parseCardAction(raw: unknown, opts: ParseOptions): ParseResult {
   if (wantedKind === null) return { ok: true, action: payload as CardAction };
 
   const data = payload.data as { ref: string };
-  const checked = verifyCardRef(data.ref, { key: opts.key, now: opts.now });
+  const checked = await verifyCardRef(data.ref, { key: opts.key, now: opts.now });
   if (!checked.ok) return checked;
   const target = checked.ref;
   if (target.k !== wantedKind)

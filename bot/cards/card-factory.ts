@@ -54,12 +54,12 @@ export interface Owner {
 }
 
 export interface CardFactory {
-  accountRef(owner: Owner): string;
+  accountRef(owner: Owner): Promise<string>;
   stateCard(owner: Owner, notice?: string): Promise<AdaptiveCardJson>;
   noticeCard(owner: Owner, notice: UserNotice): Promise<AdaptiveCardJson>;
   signInCard(owner: Owner, notice?: string, noticeTone?: NoticeTone): Promise<AdaptiveCardJson>;
   statusCard(owner: Owner): Promise<AdaptiveCardJson>;
-  disableConfirmation(owner: Owner, allowPurge: boolean): AdaptiveCardJson;
+  disableConfirmation(owner: Owner, allowPurge: boolean): Promise<AdaptiveCardJson>;
   /** Where "Open Sync health" leads: the Teams tab in Teams, the web page outside it. */
   tabUrl: string;
 }
@@ -115,7 +115,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
   async function statusCard(o: Owner): Promise<AdaptiveCardJson> {
     return buildStatusCard({
       state: o.account.state,
-      ref: accountRef(o),
+      ref: await accountRef(o),
       resources: await resourceHealth(o.account.id),
       tabUrl,
     });
@@ -132,16 +132,16 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       .where('u.crm_user_id', '=', o.user.id)
       .executeTakeFirst();
     return buildWaitingForItCard({
-      ref: accountRef(o),
+      ref: await accountRef(o),
       itChannelKnown: info.itChannelKnown,
       justification: own?.justification ?? undefined,
     });
   }
 
-  function mismatchCard(o: Owner, correctionRequested: boolean): AdaptiveCardJson {
+  async function mismatchCard(o: Owner, correctionRequested: boolean): Promise<AdaptiveCardJson> {
     const m = mismatchFromReason(o.account.stateReason);
     return buildIdentityMismatchCard({
-      ref: accountRef(o),
+      ref: await accountRef(o),
       mismatch: m?.mismatch ?? 'address_mismatch',
       signedInAddress: m?.signedIn ?? 'another account',
       expectedAddress: m?.expected ?? o.user.workEmail,
@@ -152,7 +152,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
   async function stateCard(o: Owner, notice?: string): Promise<AdaptiveCardJson> {
     switch (o.account.state) {
       case 'not_visible':
-        return buildNotVisibleCard({ ref: accountRef(o), requested: false });
+        return buildNotVisibleCard({ ref: await accountRef(o), requested: false });
       case 'signing_in':
         return signInCard(o, notice);
       case 'awaiting_admin_consent':
@@ -168,18 +168,18 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
         return buildWelcomeCard({
           displayName: o.user.displayName,
           state: o.account.state,
-          ref: accountRef(o),
+          ref: await accountRef(o),
           notice,
         });
     }
   }
 
   async function noticeCard(o: Owner, notice: UserNotice): Promise<AdaptiveCardJson> {
-    const welcome = (text: string, noticeTone: NoticeTone) =>
+    const welcome = async (text: string, noticeTone: NoticeTone) =>
       buildWelcomeCard({
         displayName: o.user.displayName,
         state: o.account.state,
-        ref: accountRef(o),
+        ref: await accountRef(o),
         notice: text,
         noticeTone,
       });
@@ -216,14 +216,14 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
           .orderBy('decided_at', 'desc')
           .executeTakeFirst();
         return buildDeclinedCard({
-          ref: accountRef(o),
+          ref: await accountRef(o),
           by: decided?.decided_by ?? 'IT',
           reason: notice.reason,
         });
       }
       case 'identity_mismatch':
         return buildIdentityMismatchCard({
-          ref: accountRef(o),
+          ref: await accountRef(o),
           mismatch: notice.mismatch,
           signedInAddress: notice.signedInAddress,
           expectedAddress: notice.expectedAddress,
@@ -240,7 +240,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       case 'activation_failed':
         return welcome(`Cloud Sync could not be switched on: ${notice.reason}`, 'attention');
       case 'reconnect_required':
-        return buildReconnectCard({ ref: accountRef(o), cause: notice.cause });
+        return buildReconnectCard({ ref: await accountRef(o), cause: notice.cause });
       case 'paused':
       case 'resumed':
         return statusCard(o);
@@ -259,7 +259,8 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     noticeCard,
     signInCard,
     statusCard,
-    disableConfirmation: (o, allowPurge) => buildDisableConfirmationCard({ ref: accountRef(o), allowPurge }),
+    disableConfirmation: async (o, allowPurge) =>
+      buildDisableConfirmationCard({ ref: await accountRef(o), allowPurge }),
     tabUrl,
   };
 }

@@ -1,9 +1,16 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify, errors } from 'jose';
 import { z } from 'zod';
 
 /**
  * Signed opaque references carried in card action data. A card only ever names a request or an account
- * through one of these, so a tampered id fails the HMAC check instead of acting on someone else's data.
+ * through one of these, so a tampered id fails the signature check instead of acting on someone else's
+ * data. They are HS256 JWTs like the sign-in state: one token format and one library for every value
+ * this service signs. The header's `typ` and the audience name the card-ref purpose, and the key is the
+ * card-ref key derived for that purpose alone, so a sign-in or consent state never passes as a card.
+ *
+ * References from before this format (`base64url(json).hmac`) are refused as "changed or not from
+ * Cloud Sync", whose reply tells the person to type "help" for a fresh card. They live at most 30 days,
+ * and a reader for them would keep a second, hand-made format alive for little gain.
  */
 
 export const cardRefKindSchema = z.enum([
@@ -33,51 +40,48 @@ export const refLifetimeSeconds: Record<CardRefKind, number> = {
 
 export interface RefKey {
   /** At least 32 bytes of server secret. */
-  key: Buffer;
+  key: Uint8Array;
 }
 
-function checkKey(key: Buffer): void {
+const purpose = 'card-ref';
+const tokenType = 'card-ref+jwt';
+
+function checkKey(key: Uint8Array): void {
   if (key.length < 32) throw new Error('The card signing key must be at least 32 bytes.');
 }
 
-const mac = (key: Buffer, body: string): Buffer => createHmac('sha256', key).update(body).digest();
-
-export function signCardRef(
+export async function signCardRef(
   ref: { kind: CardRefKind; id: string; tenantId: string },
   opts: RefKey & { now: Date },
-): string {
+): Promise<string> {
   checkKey(opts.key);
-  const payload: CardRef = {
-    k: ref.kind,
-    id: ref.id,
-    tid: ref.tenantId,
-    exp: Math.floor(opts.now.getTime() / 1000) + refLifetimeSeconds[ref.kind],
-  };
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${mac(opts.key, body).toString('base64url')}`;
+  const iat = Math.floor(opts.now.getTime() / 1000);
+  return new SignJWT({ k: ref.kind, id: ref.id, tid: ref.tenantId })
+    .setProtectedHeader({ alg: 'HS256', typ: tokenType })
+    .setAudience(purpose)
+    .setExpirationTime(iat + refLifetimeSeconds[ref.kind])
+    .sign(opts.key);
 }
 
 export type RefCheck = { ok: true; ref: CardRef } | { ok: false; error: string };
 
 const tampered: RefCheck = { ok: false, error: 'This card’s data was changed or is not from Cloud Sync.' };
+const expired: RefCheck = { ok: false, error: 'This card has expired. Type "help" to get a fresh one.' };
 
-export function verifyCardRef(token: string, opts: RefKey & { now: Date }): RefCheck {
+export async function verifyCardRef(token: string, opts: RefKey & { now: Date }): Promise<RefCheck> {
   checkKey(opts.key);
-  const [body, signature, extra] = token.split('.');
-  if (!body || !signature || extra !== undefined) return tampered;
-  const expected = mac(opts.key, body);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return tampered;
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return tampered;
+    const { payload } = await jwtVerify(token, opts.key, {
+      algorithms: ['HS256'],
+      typ: tokenType,
+      audience: purpose,
+      currentDate: opts.now,
+      requiredClaims: ['exp'],
+    });
+    const parsed = refPayloadSchema.safeParse(payload);
+    return parsed.success ? { ok: true, ref: parsed.data } : tampered;
+  } catch (err) {
+    // Only a genuinely signed reference may say "expired": jose checks the signature before the time.
+    return err instanceof errors.JWTExpired ? expired : tampered;
   }
-  const payload = refPayloadSchema.safeParse(parsed);
-  if (!payload.success) return tampered;
-  if (payload.data.exp * 1000 <= opts.now.getTime()) {
-    return { ok: false, error: 'This card has expired. Type "help" to get a fresh one.' };
-  }
-  return { ok: true, ref: payload.data };
 }

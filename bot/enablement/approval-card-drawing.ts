@@ -24,7 +24,7 @@ export async function drawApprovalCard(
 ): Promise<AdaptiveCardJson> {
   const { request } = stored;
   const tenant = await findTenant(deps.db, request.tenantId);
-  const ref = signCardRef(
+  const ref = await signCardRef(
     { kind: 'approval_request', id: request.id, tenantId: request.tenantId },
     { key: deps.cardKey, now: deps.now() },
   );

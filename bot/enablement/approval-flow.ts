@@ -105,7 +105,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
   }
 
   async function consentStart(token: string): Promise<AdminConsentStart> {
-    const checked = verifyCardRef(token, { key: deps.cardKey, now: now() });
+    const checked = await verifyCardRef(token, { key: deps.cardKey, now: now() });
     if (!checked.ok) return { ok: false, status: 400, message: checked.error };
     const { ref } = checked;
     const stored = ref.k === 'approval_request' ? await loadRequest(db, ref.id) : undefined;

@@ -111,7 +111,7 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
       return;
     }
     const card = buildVisibilityRequestCard({
-      ref: signCardRef(
+      ref: await signCardRef(
         { kind: 'visibility_request', id: o.user.id, tenantId: o.account.tenantId },
         { key: deps.cardKey, now: now() },
       ),

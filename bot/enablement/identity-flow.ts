@@ -99,9 +99,9 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       { key: deps.cardKey, now: now() },
     );
 
-  const notFoundCard = (r: IdentityRequest) =>
+  const notFoundCard = async (r: IdentityRequest) =>
     buildIdentityNotFoundCard({
-      ref: requestRef(r),
+      ref: await requestRef(r),
       addresses: r.addressesTried,
       suggestedAddress: r.suggestedAddress,
       requested: r.status === 'asked',
@@ -112,7 +112,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       ? await db.selectFrom('crm_users').select('work_email').where('id', '=', r.crmUserId).executeTakeFirst()
       : undefined;
     return buildEmailCorrectionRequestCard({
-      ref: requestRef(r),
+      ref: await requestRef(r),
       userName: r.teamsName,
       signedInAddress: r.suggestedAddress,
       crmAddress: known?.work_email ?? '',
@@ -147,7 +147,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       buildWelcomeCard({
         displayName: user.displayName,
         state: account.state,
-        ref: deps.cards.accountRef(owner),
+        ref: await deps.cards.accountRef(owner),
         notice,
         noticeTone: 'good',
       }),
@@ -254,7 +254,11 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
         suggestedAddress: addresses[0] ?? account.username,
         crmUserId: null,
       });
-      await deps.notifier.toUser(teams.tenantId, { aadObjectId: teams.objectId }, notFoundCard(request));
+      await deps.notifier.toUser(
+        teams.tenantId,
+        { aadObjectId: teams.objectId },
+        await notFoundCard(request),
+      );
       return page(
         'error',
         'No TriSys user has your addresses',
@@ -298,7 +302,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
         { tenantId: request.tenantId, reached },
         'CRM administrators asked to correct a work e-mail',
       );
-      return { ok: true, card: notFoundCard({ ...request, status: 'asked' }) };
+      return { ok: true, card: await notFoundCard({ ...request, status: 'asked' }) };
     },
 
     async askCorrection(owner) {

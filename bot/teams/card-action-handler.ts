@@ -58,7 +58,7 @@ export async function handleCardAction(
   const tenantId = tenantOf(context);
   const aadObjectId = context.activity.from?.aadObjectId;
   if (!tenantId || !aadObjectId) return refuse('I could not tell who you are in Microsoft Teams.');
-  const parsed = parseCardAction(raw, {
+  const parsed = await parseCardAction(raw, {
     key: deps.cardKey,
     now,
     actorAadObjectId: aadObjectId,
@@ -186,7 +186,7 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
   }),
   ask_admin: ownersOnly(({ deps, owner, step }) =>
     step({ type: 'visibility_requested' }, async () =>
-      buildNotVisibleCard({ ref: deps.cards.accountRef(owner), requested: true }),
+      buildNotVisibleCard({ ref: await deps.cards.accountRef(owner), requested: true }),
     ),
   ),
   submit_justification: ownersOnly(({ step }, action) =>
@@ -197,7 +197,7 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
       const account = (await accountById(deps.db, owner.account.id)) ?? owner.account;
       const m = mismatchFromReason(account.stateReason);
       return buildIdentityMismatchCard({
-        ref: deps.cards.accountRef(owner),
+        ref: await deps.cards.accountRef(owner),
         mismatch: m?.mismatch ?? 'address_mismatch',
         signedInAddress: m?.signedIn ?? 'another account',
         expectedAddress: m?.expected ?? owner.user.workEmail,
@@ -212,7 +212,7 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
     if (!['active', 'paused', 'reconnect_required'].includes(owner.account.state)) {
       return refuse('Cloud Sync isn’t switched on, so there is nothing to switch off.');
     }
-    return reply(deps.cards.disableConfirmation(owner, speaker.tenant?.purgeOnDisable ?? false));
+    return reply(await deps.cards.disableConfirmation(owner, speaker.tenant?.purgeOnDisable ?? false));
   }),
   confirm_disable: ownersOnly(({ speaker, step }, action) => {
     if (action.data.retention === 'purge' && !speaker.tenant?.purgeOnDisable) {
@@ -260,7 +260,7 @@ async function declineVisibility(deps: CardActionDeps, crmUserId: string, tenant
     const card = buildWelcomeCard({
       displayName: user.displayName,
       state: reached.account.state,
-      ref: deps.cards.accountRef(reached),
+      ref: await deps.cards.accountRef(reached),
       notice:
         'Your TriSys administrator declined your request for Cloud Sync. Ask them if you think you need it.',
       noticeTone: 'warning',

@@ -45,7 +45,7 @@ async function showCard(
       return buildWelcomeCard({
         displayName: owner.user.displayName,
         state: owner.account.state,
-        ref: deps.cards.accountRef(owner),
+        ref: await deps.cards.accountRef(owner),
       });
     case 'not_mapped':
       return deps.identity.unmappedCard(speaker);

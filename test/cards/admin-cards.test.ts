@@ -12,11 +12,11 @@ import { assertValidCard, cardText, executeActions } from './card-validation.js'
 const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
 const tenant = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
-const ref = signCardRef({ kind: 'visibility_request', id: 'crm-ben', tenantId: tenant }, { key, now });
+const ref = await signCardRef({ kind: 'visibility_request', id: 'crm-ben', tenantId: tenant }, { key, now });
 const ben = { userName: 'Ben Jones', userEmail: 'ben.jones@contoso.com', requestedAt: now };
 
 describe('admin cards', () => {
-  it('visibility request: Grant and Decline that any CRM admin of the tenant can press', () => {
+  it('visibility request: Grant and Decline that any CRM admin of the tenant can press', async () => {
     const card = buildVisibilityRequestCard({ ref, ...ben });
     assertValidCard(card);
     assert.match(cardText(card), /Ben Jones \(ben\.jones@contoso\.com\) would like to use Cloud Sync/);
@@ -26,7 +26,7 @@ describe('admin cards', () => {
       ['grant_visibility', 'decline_visibility'],
     );
     for (const a of actions) {
-      const parsed = parseCardAction(
+      const parsed = await parseCardAction(
         { verb: a.verb, data: a.data },
         { key, now, actorAadObjectId: 'a1000000-0000-4000-8000-000000000004', actorTenantId: tenant },
       );
@@ -45,8 +45,11 @@ describe('admin cards', () => {
     assert.match(cardText(card), /Granted by Dan Morgan on 25 Nov 2025, 14:05 UTC\./);
   });
 
-  it('e-mail correction request: both addresses, and a button naming the suggested address', () => {
-    const idRef = signCardRef({ kind: 'identity_request', id: 'req-carol', tenantId: tenant }, { key, now });
+  it('e-mail correction request: both addresses, and a button naming the suggested address', async () => {
+    const idRef = await signCardRef(
+      { kind: 'identity_request', id: 'req-carol', tenantId: tenant },
+      { key, now },
+    );
     const card = buildEmailCorrectionRequestCard({
       ref: idRef,
       userName: 'Carol White',
@@ -58,15 +61,18 @@ describe('admin cards', () => {
     assert.match(cardText(card), /TriSys work e-mail now\ncwhite@contoso-recruitment\.com/);
     const [button] = executeActions(card);
     assert.equal(button?.title, 'Set work e-mail to carol.white@contoso.com');
-    const parsed = parseCardAction(
+    const parsed = await parseCardAction(
       { verb: button!.verb, data: button!.data },
       { key, now, actorAadObjectId: 'a1000000-0000-4000-8000-000000000004', actorTenantId: tenant },
     );
     assert.ok(parsed.ok && parsed.action.target?.id === 'req-carol');
   });
 
-  it('e-mail correction request for an unmatched user: addresses tried, a choice of CRM users, then done', () => {
-    const idRef = signCardRef({ kind: 'identity_request', id: 'req-grace', tenantId: tenant }, { key, now });
+  it('e-mail correction request for an unmatched user: addresses tried, a choice of CRM users, then done', async () => {
+    const idRef = await signCardRef(
+      { kind: 'identity_request', id: 'req-grace', tenantId: tenant },
+      { key, now },
+    );
     const input = {
       ref: idRef,
       userName: 'Grace Hall',

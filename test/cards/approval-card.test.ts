@@ -15,7 +15,7 @@ import { assertValidCard, buttons, cardText, executeActions } from './card-valid
 const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
 const fabrikam = '9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62';
-const ref = signCardRef({ kind: 'approval_request', id: 'req-1', tenantId: fabrikam }, { key, now });
+const ref = await signCardRef({ kind: 'approval_request', id: 'req-1', tenantId: fabrikam }, { key, now });
 const adminConsentUrl =
   'https://localhost:4433/9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62/v2.0/adminconsent?client_id=1';
 
@@ -59,7 +59,7 @@ describe('IT approval request card', () => {
     ]);
   });
 
-  it('offers Granted, and Declined with a required reason, both accepted by the action validator', () => {
+  it('offers Granted, and Declined with a required reason, both accepted by the action validator', async () => {
     const card = build(pendingRequest());
     const actions = executeActions(card);
     assert.deepEqual(
@@ -71,7 +71,7 @@ describe('IT approval request card', () => {
       /"id":"declineReason","label":"[^"]+","isMultiline":true,"maxLength":1000,"isRequired":true/,
     );
     for (const a of actions) {
-      const parsed = parseCardAction(
+      const parsed = await parseCardAction(
         { verb: a.verb, data: { ...a.data, declineReason: 'Not yet' } },
         { key, now, actorAadObjectId: 'frank', actorTenantId: fabrikam },
       );

@@ -29,14 +29,14 @@ const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
 const tenant = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
 const alice = 'a1000000-0000-4000-8000-000000000001';
-const ref = signCardRef({ kind: 'account', id: alice, tenantId: tenant }, { key, now });
+const ref = await signCardRef({ kind: 'account', id: alice, tenantId: tenant }, { key, now });
 const tabUrl = 'https://localhost:3978/tab/';
 const inputs = { justification: 'Candidate e-mails must be in TriSys', retention: 'keep' };
 
 /** Every button must survive our own validation, as Teams would send it back with its inputs merged in. */
-function assertActionsParse(card: AdaptiveCardJson): void {
+async function assertActionsParse(card: AdaptiveCardJson): Promise<void> {
   for (const action of executeActions(card)) {
-    const result = parseCardAction(
+    const result = await parseCardAction(
       { type: 'Action.Execute', verb: action.verb, data: { ...action.data, ...inputs } },
       { key, now, actorAadObjectId: alice, actorTenantId: tenant },
     );
@@ -49,10 +49,10 @@ const verbs = (card: AdaptiveCardJson) => executeActions(card).map((a) => a.verb
 describe('user cards', () => {
   describe('welcome', () => {
     for (const state of enablementStates) {
-      it(`is valid with one next action for ${state}`, () => {
+      it(`is valid with one next action for ${state}`, async () => {
         const card = buildWelcomeCard({ displayName: 'Alice', state, ref });
         assertValidCard(card);
-        assertActionsParse(card);
+        await assertActionsParse(card);
         assert.equal(executeActions(card).length, 1);
       });
     }
@@ -105,8 +105,11 @@ describe('user cards', () => {
     assert.deepEqual(elsewhere.actions ?? [], []);
   });
 
-  it('identity not found: the addresses tried, then "Ask my CRM administrator" until asked', () => {
-    const idRef = signCardRef({ kind: 'identity_request', id: 'req-1', tenantId: tenant }, { key, now });
+  it('identity not found: the addresses tried, then "Ask my CRM administrator" until asked', async () => {
+    const idRef = await signCardRef(
+      { kind: 'identity_request', id: 'req-1', tenantId: tenant },
+      { key, now },
+    );
     const input = {
       ref: idRef,
       addresses: ['grace.hall@contoso.com', 'g.hall@contoso.com'],
@@ -133,11 +136,11 @@ describe('user cards', () => {
     assert.doesNotMatch(cardText(card), /couldn't find/i);
   });
 
-  it('not visible: offers "Ask my administrator" until asked', () => {
+  it('not visible: offers "Ask my administrator" until asked', async () => {
     const before = buildNotVisibleCard({ ref, requested: false });
     const after = buildNotVisibleCard({ ref, requested: true });
     for (const c of [before, after]) assertValidCard(c);
-    assertActionsParse(before);
+    await assertActionsParse(before);
     assert.deepEqual(
       executeActions(before).map((a) => a.title),
       ['Ask my administrator'],
@@ -163,10 +166,10 @@ describe('user cards', () => {
   });
 
   // The admin consent link is IT's alone; a waiting user is told how IT gets it.
-  it('waiting for IT: asks why, and without an IT channel says how IT sets one, never giving the consent link', () => {
+  it('waiting for IT: asks why, and without an IT channel says how IT sets one, never giving the consent link', async () => {
     const card = buildWaitingForItCard({ ref, itChannelKnown: false });
     assertValidCard(card);
-    assertActionsParse(card);
+    await assertActionsParse(card);
     assert.deepEqual(verbs(card), ['submit_justification']);
     assert.match(JSON.stringify(card), /"id":"justification"/);
     assert.match(cardText(card), /set it channel/);
@@ -183,7 +186,7 @@ describe('user cards', () => {
     assert.match(cardText(sent), /For candidates/);
   });
 
-  it('identity mismatch: both addresses, both fixes and the correction request button', () => {
+  it('identity mismatch: both addresses, both fixes and the correction request button', async () => {
     const card = buildIdentityMismatchCard({
       ref,
       mismatch: 'address_mismatch',
@@ -192,7 +195,7 @@ describe('user cards', () => {
       correctionRequested: false,
     });
     assertValidCard(card);
-    assertActionsParse(card);
+    await assertActionsParse(card);
     const text = cardText(card);
     assert.match(text, /carol\.white@contoso\.com/);
     assert.match(text, /cwhite@contoso-recruitment\.com/);
@@ -256,10 +259,10 @@ describe('user cards', () => {
     ];
 
     for (const state of enablementStates) {
-      it(`is valid for ${state}`, () => {
+      it(`is valid for ${state}`, async () => {
         const card = buildStatusCard({ state, ref, resources, tabUrl });
         assertValidCard(card);
-        assertActionsParse(card);
+        await assertActionsParse(card);
       });
     }
 
@@ -291,10 +294,10 @@ describe('user cards', () => {
     });
   });
 
-  it('disable confirmation: keep or purge, then confirm or cancel', () => {
+  it('disable confirmation: keep or purge, then confirm or cancel', async () => {
     const card = buildDisableConfirmationCard({ ref, allowPurge: true });
     assertValidCard(card);
-    assertActionsParse(card);
+    await assertActionsParse(card);
     assert.deepEqual(verbs(card), ['confirm_disable', 'cancel_disable']);
     assert.match(JSON.stringify(card), /"value":"purge"/);
     assert.doesNotMatch(
@@ -312,26 +315,26 @@ describe('user cards', () => {
     assert.match(cardText(kept), /25 Nov 2025, 14:05 UTC/);
   });
 
-  it('reconnect: the cause in words and a Reconnect button', () => {
+  it('reconnect: the cause in words and a Reconnect button', async () => {
     const card = buildReconnectCard({ ref, cause: 'consent_revoked' });
     assertValidCard(card);
-    assertActionsParse(card);
+    await assertActionsParse(card);
     assert.match(cardText(card), /permission for Cloud Sync was removed/);
     assert.deepEqual(verbs(card), ['reconnect']);
   });
 
-  it('declined: who and IT’s reason, and a way to try again', () => {
+  it('declined: who and IT’s reason, and a way to try again', async () => {
     const card = buildDeclinedCard({ ref, by: 'Frank Ortiz', reason: 'Security review first' });
     assertValidCard(card);
-    assertActionsParse(card);
+    await assertActionsParse(card);
     assert.match(cardText(card), /Frank Ortiz/);
     assert.match(cardText(card), /Security review first/);
   });
 
-  it('error: the message, that nothing changed, and help', () => {
+  it('error: the message, that nothing changed, and help', async () => {
     const card = buildErrorCard({ message: 'This card has expired.' });
     assertValidCard(card);
-    assertActionsParse(card);
+    await assertActionsParse(card);
     assert.match(cardText(card), /This card has expired\.\nNothing has been changed\./);
   });
 });

@@ -27,6 +27,11 @@ function assertShownVerbatim(card: object, text: string): void {
   assert.ok(cardText(card).includes(text), 'the text is still shown, as written');
 }
 
+const ref = await signCardRef(
+  { kind: 'approval_request', id: 'req-1', tenantId: fabrikam },
+  { key: randomBytes(32), now },
+);
+
 describe('text people type is never Markdown in a card', () => {
   const attempt = recordAttempt(
     undefined,
@@ -41,10 +46,6 @@ describe('text people type is never Markdown in a card', () => {
   assert.ok(attempt.ok);
   const justified = setJustification(attempt.request, 'erin', PHISH, now);
   assert.ok(justified.ok);
-  const ref = signCardRef(
-    { kind: 'approval_request', id: 'req-1', tenantId: fabrikam },
-    { key: randomBytes(32), now },
-  );
 
   it("shows a requester's reason and name as plain text on IT's approval card", () => {
     const card = buildApprovalRequestCard({

@@ -349,7 +349,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
 
     it('refuses an unknown request, a changed reference and a missing one, with no redirect', async () => {
       const key = Buffer.from(deriveKey(stack.config.TOKEN_ENCRYPTION_KEY!, 'card-ref'));
-      const unknown = signCardRef(
+      const unknown = await signCardRef(
         { kind: 'approval_request', id: 'no-such-request', tenantId: DEMO.fabrikam },
         { key, now: new Date() },
       );

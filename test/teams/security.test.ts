@@ -130,7 +130,7 @@ describe('bot security: channel tokens and card payloads', function () {
     const { carol } = PEOPLE;
     await stack.say(carol, 'status');
     const key = Buffer.from(deriveKey(stack.config.TOKEN_ENCRYPTION_KEY!, 'card-ref'));
-    const old = signCardRef(
+    const old = await signCardRef(
       { kind: 'account', id: carol.aadObjectId, tenantId: carol.tenantId },
       { key, now: new Date(Date.now() - 8 * 24 * 3600_000) },
     );
@@ -141,7 +141,7 @@ describe('bot security: channel tokens and card payloads', function () {
     const signIn = await stack.invoke(carol, {
       verb: 'enable',
       data: {
-        ref: signCardRef(
+        ref: await signCardRef(
           { kind: 'account', id: carol.aadObjectId, tenantId: carol.tenantId },
           { key, now: new Date() },
         ),
