@@ -5,6 +5,7 @@
  */
 import { runAuth } from './scenarios/auth.js';
 import { runCrash } from './scenarios/crash.js';
+import { runCrmWrites } from './scenarios/crm-writes.js';
 import { runFaults } from './scenarios/faults.js';
 import { runFuzz } from './scenarios/fuzz.js';
 import { stopPostgres } from './support/bench-env.js';
@@ -37,6 +38,15 @@ async function main(): Promise<void> {
         liveChanges: option('CHAOS_LIVE_CHANGES', 60, 1000),
         deletions: process.env.CHAOS_DELETIONS !== 'false',
         pageSize: option('CHAOS_PAGE_SIZE', 100, 1000),
+      }),
+    );
+    results.crmWrites = await section('crmWrites', only('crmWrites'), () =>
+      runCrmWrites({
+        appointments: option('CHAOS_CRM_APPOINTMENTS', 20, 1000),
+        kills: option('CHAOS_CRM_KILLS', 5, 100),
+        dialect: process.env.CHAOS_STORE === 'postgres' ? 'postgres' : 'sqlite',
+        throttleRate: 0.3,
+        unavailableRate: 0.2,
       }),
     );
     results.fuzz = await section('fuzz', only('fuzz'), () =>
