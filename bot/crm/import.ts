@@ -6,6 +6,7 @@ import type { ContactRow, TenantRow, UserRow } from './crm-rows.js';
 import { csvColumnOf, parseCrmCsv } from './parse-csv.js';
 import { parseCrmJson } from './parse-json.js';
 import { validateCrmRows, type CrmRejection, type Located } from './validate-rows.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * Loads CRM tenants, users and contacts into the store. Every row is validated; valid rows are
@@ -167,20 +168,16 @@ async function upsertUser(
       to: fromFlag(to),
     };
     if (!change.to) demotions.push(change);
-    await tx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: row.tenant,
-        actor,
-        action: `crm_user.${field}`,
-        subject: existing.id,
-        from_state: String(change.from),
-        to_state: String(change.to),
-        reason: `CRM import (${where})`,
-        at,
-      })
-      .execute();
+    await recordAudit(tx, {
+      tenant_id: row.tenant,
+      actor,
+      action: `crm_user.${field}`,
+      subject: existing.id,
+      from_state: String(change.from),
+      to_state: String(change.to),
+      reason: `CRM import (${where})`,
+      at,
+    });
   }
   return 'updated';
 }

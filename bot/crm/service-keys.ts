@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newId, nowIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * Per-tenant credentials the CRM presents to the CRM API. A key is 32 random bytes, so a plain SHA-256
@@ -54,20 +55,14 @@ export async function issueServiceKey(
       .insertInto('crm_service_keys')
       .values({ id, tenant_id: tenantId, key_hash: hashServiceKey(key), key_hint: hint, created_at: at })
       .execute();
-    await trx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: tenantId,
-        actor: 'crm-key',
-        action: 'crm_service_key_issued',
-        subject: id,
-        from_state: null,
-        to_state: null,
-        reason: revoked ? `${revoked} older key(s) revoked` : null,
-        at,
-      })
-      .execute();
+    await recordAudit(trx, {
+      tenant_id: tenantId,
+      actor: 'crm-key',
+      action: 'crm_service_key_issued',
+      subject: id,
+      reason: revoked ? `${revoked} older key(s) revoked` : null,
+      at,
+    });
     return { id, key, hint, revoked };
   });
 }

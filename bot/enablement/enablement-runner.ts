@@ -2,12 +2,13 @@ import type { Transaction } from 'kysely';
 import type { Effect } from './core/effects.js';
 import { transition } from './core/state-machine.js';
 import type { Actor, EnablementEvent, EnablementState } from './core/states.js';
-import { newId, nowIso } from '../store/columns.js';
+import { nowIso } from '../store/columns.js';
 import { releaseCopiedItems } from '../store/copied-items.js';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import { accountById, type SyncAccount } from '../crm/crm-directory.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * One enablement step made durable, for every surface (chat, browser callbacks, IT, worker and the tab):
@@ -103,20 +104,16 @@ export async function applyStep(
       await deleteTokenCache(trx, account.id);
     }
     if (types.has('purge_data')) await purgeAccountData(trx, account);
-    await trx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: account.tenantId,
-        actor: options.auditActor,
-        action: result.audit.event,
-        subject: account.id,
-        from_state: result.audit.from,
-        to_state: result.audit.to,
-        reason: result.audit.reason,
-        at: result.audit.at,
-      })
-      .execute();
+    await recordAudit(trx, {
+      tenant_id: account.tenantId,
+      actor: options.auditActor,
+      action: result.audit.event,
+      subject: account.id,
+      from_state: result.audit.from,
+      to_state: result.audit.to,
+      reason: result.audit.reason,
+      at: result.audit.at,
+    });
     return true;
   });
   if (!committed) {

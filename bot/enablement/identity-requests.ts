@@ -4,6 +4,7 @@ import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Database, IdentityRequestStatus, IdentityRequestsTable } from '../store/schema.js';
 import { crmUserById, type CrmUser } from '../crm/crm-directory.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * The store side of identity requests: one per Teams user the CRM could not match (or whose sign-in
@@ -215,20 +216,14 @@ export async function correctWorkEmail(
         .set({ work_email: address, teams_user_aad_id: request.teamsObjectId, updated_at: at })
         .where('id', '=', user.id)
         .execute();
-      await trx
-        .insertInto('audit_log')
-        .values({
-          id: newId(),
-          tenant_id: admin.tenantId,
-          actor: admin.id,
-          action: 'work_email_corrected',
-          subject: user.id,
-          from_state: null,
-          to_state: null,
-          reason: `work e-mail ${user.workEmail} → ${address}, by ${admin.workEmail}`,
-          at,
-        })
-        .execute();
+      await recordAudit(trx, {
+        tenant_id: admin.tenantId,
+        actor: admin.id,
+        action: 'work_email_corrected',
+        subject: user.id,
+        reason: `work e-mail ${user.workEmail} → ${address}, by ${admin.workEmail}`,
+        at,
+      });
     });
   } catch (err) {
     if (isUniqueViolation(err)) return taken('another user');

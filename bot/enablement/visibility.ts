@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor } from './core/states.js';
-import { newId, nowIso } from '../store/columns.js';
+import { nowIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import {
   crmUserByEmail,
@@ -10,6 +10,7 @@ import {
   type CrmUser,
 } from '../crm/crm-directory.js';
 import type { EnablementService } from './enablement-service.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * CRM administrators grant or revoke a user's Cloud Sync visibility (chat command or the Grant button of
@@ -45,20 +46,14 @@ export async function changeVisibility(
   const account = await ensureAccount(deps.db, user);
   const at = nowIso();
   await setVisibility(deps.db, user.id, grant);
-  await deps.db
-    .insertInto('audit_log')
-    .values({
-      id: newId(),
-      tenant_id: admin.tenantId,
-      actor: admin.id,
-      action: grant ? 'visibility_granted' : 'visibility_revoked',
-      subject: user.id,
-      from_state: null,
-      to_state: null,
-      reason: `${grant ? 'granted' : 'revoked'} by ${admin.workEmail}`,
-      at,
-    })
-    .execute();
+  await recordAudit(deps.db, {
+    tenant_id: admin.tenantId,
+    actor: admin.id,
+    action: grant ? 'visibility_granted' : 'visibility_revoked',
+    subject: user.id,
+    reason: `${grant ? 'granted' : 'revoked'} by ${admin.workEmail}`,
+    at,
+  });
   const actor: Actor = {
     kind: 'person',
     aadObjectId: admin.teamsAadObjectId ?? admin.id,

@@ -1,8 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import { blockingEntry, compileBlocklist } from '../sync/core/blocklist.js';
-import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
+import { fromJsonText, nowIso, toJsonText } from '../store/columns.js';
 import { releaseCopiedItems } from '../store/copied-items.js';
 import type { Database } from '../store/schema.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * A user's personal blocklist: set before the first import (the enable card, or the
@@ -58,20 +59,14 @@ export async function addToBlocklist(
     .set({ personal_blocklist: toJsonText([...before, ...added]), updated_at: at })
     .where('id', '=', account.id)
     .execute();
-  await db
-    .insertInto('audit_log')
-    .values({
-      id: newId(),
-      tenant_id: account.tenantId,
-      actor,
-      action: 'privacy_updated',
-      subject: account.id,
-      from_state: null,
-      to_state: null,
-      reason: `blocklist ${before.length + added.length} entries (+${added.length}, -0)`,
-      at,
-    })
-    .execute();
+  await recordAudit(db, {
+    tenant_id: account.tenantId,
+    actor,
+    action: 'privacy_updated',
+    subject: account.id,
+    reason: `blocklist ${before.length + added.length} entries (+${added.length}, -0)`,
+    at,
+  });
   return added;
 }
 
@@ -133,20 +128,14 @@ export async function removeCopiedFrom(
     const found = await copiedFrom(trx, account.id, entries);
     for (const ids of chunks(found.mail)) await releaseCopiedItems(trx, account, 'mail', ids);
     for (const ids of chunks(found.diary)) await releaseCopiedItems(trx, account, 'diary', ids);
-    await trx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: account.tenantId,
-        actor,
-        action: 'privacy_removed_copied',
-        subject: account.id,
-        from_state: null,
-        to_state: null,
-        reason: `removed ${found.mail.length} e-mails and ${found.diary.length} appointments involving ${entries.join(', ')}`,
-        at: nowIso(),
-      })
-      .execute();
+    await recordAudit(trx, {
+      tenant_id: account.tenantId,
+      actor,
+      action: 'privacy_removed_copied',
+      subject: account.id,
+      reason: `removed ${found.mail.length} e-mails and ${found.diary.length} appointments involving ${entries.join(', ')}`,
+      at: nowIso(),
+    });
     return { mail: found.mail.length, diary: found.diary.length };
   });
 }

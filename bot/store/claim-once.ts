@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from './errors.js';
 import type { Database } from './schema.js';
+import { recordAudit } from './audit-log.js';
 
 /**
  * Records that something was done, once across every process: the audit row's id is the claim, so
@@ -18,20 +19,15 @@ export async function claimOnce(
   },
 ): Promise<boolean> {
   try {
-    await db
-      .insertInto('audit_log')
-      .values({
-        id: claim.id,
-        tenant_id: claim.tenantId,
-        actor: 'bot',
-        action: claim.action,
-        subject: claim.subject,
-        from_state: null,
-        to_state: null,
-        reason: claim.reason,
-        at: claim.at.toISOString(),
-      })
-      .execute();
+    await recordAudit(db, {
+      id: claim.id,
+      tenant_id: claim.tenantId,
+      actor: 'bot',
+      action: claim.action,
+      subject: claim.subject,
+      reason: claim.reason,
+      at: claim.at.toISOString(),
+    });
     return true;
   } catch (err) {
     if (isUniqueViolation(err)) return false;

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import type { Kysely } from 'kysely';
-import { newId, toIso } from '../store/columns.js';
+import { toIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * "This account needs attention": the worker lost the right to read the mailbox (refresh token
@@ -55,20 +56,16 @@ export async function markReconnectRequired(
     if (!row) return null;
     // The enablement state machine's token_revoked transition deletes the dead tokens; so does this one.
     await deleteTokenCache(trx, input.accountId);
-    await trx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: row.tenant_id,
-        actor: 'worker',
-        action: 'token_revoked',
-        subject: input.accountId,
-        from_state: 'active',
-        to_state: 'reconnect_required',
-        reason: input.reason,
-        at,
-      })
-      .execute();
+    await recordAudit(trx, {
+      tenant_id: row.tenant_id,
+      actor: 'worker',
+      action: 'token_revoked',
+      subject: input.accountId,
+      from_state: 'active',
+      to_state: 'reconnect_required',
+      reason: input.reason,
+      at,
+    });
     return row;
   });
   if (!changed) return null;

@@ -4,8 +4,9 @@ import {
   type SwitchableResource,
   type SwitchDecision,
 } from '../enablement/core/resource-switches.js';
-import { newId, toIso } from '../store/columns.js';
+import { toIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * Switches mail or diary sync of one account on or off, for the chat command and the tab alike:
@@ -61,20 +62,16 @@ export async function switchResource(
       .where('diary_enabled', '=', account.diary_enabled)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return false;
-    await trx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: account.tenant_id,
-        actor: input.actor,
-        action: `${input.resource}_switched_${input.on ? 'on' : 'off'}`,
-        subject: account.id,
-        from_state: account.state,
-        to_state: account.state,
-        reason: `${input.resource} sync switched ${input.on ? 'on' : 'off'} by the user`,
-        at,
-      })
-      .execute();
+    await recordAudit(trx, {
+      tenant_id: account.tenant_id,
+      actor: input.actor,
+      action: `${input.resource}_switched_${input.on ? 'on' : 'off'}`,
+      subject: account.id,
+      from_state: account.state,
+      to_state: account.state,
+      reason: `${input.resource} sync switched ${input.on ? 'on' : 'off'} by the user`,
+      at,
+    });
     return true;
   });
   if (!committed) {

@@ -5,12 +5,13 @@ import type { Effect } from '../enablement/core/effects.js';
 import { applyStep } from '../enablement/enablement-runner.js';
 import type { EnablementEvent } from '../enablement/core/states.js';
 import type { SwitchableResource } from '../enablement/core/resource-switches.js';
-import { newId, nowIso } from '../store/columns.js';
+import { nowIso } from '../store/columns.js';
 import { switchResource } from '../sync/resource-switches.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './caller/principal.js';
 import { conflict, forbidden } from './http-errors.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * The tab's actions on the caller's own sync account. Pause, resume and disable are committed by the
@@ -83,20 +84,16 @@ async function audit(
   account: OwnAccount,
   entry: { action: string; from: string | null; to: string | null; reason: string; at: string },
 ): Promise<void> {
-  await trx
-    .insertInto('audit_log')
-    .values({
-      id: newId(),
-      tenant_id: account.tenant_id,
-      actor: auditActor(principal),
-      action: entry.action,
-      subject: account.id,
-      from_state: entry.from,
-      to_state: entry.to,
-      reason: entry.reason,
-      at: entry.at,
-    })
-    .execute();
+  await recordAudit(trx, {
+    tenant_id: account.tenant_id,
+    actor: auditActor(principal),
+    action: entry.action,
+    subject: account.id,
+    from_state: entry.from,
+    to_state: entry.to,
+    reason: entry.reason,
+    at: entry.at,
+  });
 }
 
 export function createAccountCommands(deps: AccountCommandsDeps): AccountCommands {

@@ -1,8 +1,9 @@
 import { TurnContext, type ConversationReference } from 'botbuilder';
 import type { Kysely } from 'kysely';
-import { newId, nowIso } from '../store/columns.js';
+import { nowIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import { referenceByKey, saveReference } from './conversation-refs-store.js';
+import { recordAudit } from '../store/audit-log.js';
 
 /**
  * The tenant's IT channel: where approval-request cards go, and the only place their buttons work.
@@ -36,20 +37,14 @@ export async function registerItChannel(
       .set({ it_channel_ref_key: key, updated_at: at })
       .where('id', '=', tenantId)
       .execute();
-    await trx
-      .insertInto('audit_log')
-      .values({
-        id: newId(),
-        tenant_id: tenantId,
-        actor: auditActor,
-        action: 'it_channel_set',
-        subject: channelRef.conversation.id,
-        from_state: null,
-        to_state: null,
-        reason: 'IT channel chosen in Teams',
-        at,
-      })
-      .execute();
+    await recordAudit(trx, {
+      tenant_id: tenantId,
+      actor: auditActor,
+      action: 'it_channel_set',
+      subject: channelRef.conversation.id,
+      reason: 'IT channel chosen in Teams',
+      at,
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compileBlocklist } from '../../sync/core/blocklist.js';
 import { MAX_ENTRIES } from '../../privacy/personal-blocklist.js';
-import { fromJsonText, newId, nowIso, toJsonText } from '../../store/columns.js';
+import { fromJsonText, nowIso, toJsonText } from '../../store/columns.js';
 import type { PrivateMailPolicy } from '../../store/schema.js';
 import { crmUserById, ensureAccount } from '../../crm/crm-directory.js';
 import { countCopiedFrom, removeCopiedFrom } from '../../privacy/personal-blocklist.js';
@@ -9,6 +9,7 @@ import type { PrivacySaveResult, PrivacySettings } from '#shared/contract.js';
 import { ApiHttpError, conflict } from '../http-errors.js';
 import { readJson } from '../json-body.js';
 import { requireCrmUser, type RouteKit } from './context.js';
+import { recordAudit } from '../../store/audit-log.js';
 
 /** Each entry is an address (`hr@example.com`) or a domain (`@example.com`), as the sync filters read it. */
 const blocklistEntry = z
@@ -106,20 +107,14 @@ export function registerPrivacyRoutes(kit: RouteKit): void {
         .where('tenant_id', '=', p.tenantId)
         .execute();
       const removed = before.filter((e) => !body.blocklist.includes(e)).length;
-      await trx
-        .insertInto('audit_log')
-        .values({
-          id: newId(),
-          tenant_id: p.tenantId,
-          actor: crmUser.id,
-          action: 'privacy_updated',
-          subject: account.id,
-          from_state: null,
-          to_state: null,
-          reason: `blocklist ${body.blocklist.length} entries (+${added.length}, -${removed}); private mail: ${body.privateMail}`,
-          at,
-        })
-        .execute();
+      await recordAudit(trx, {
+        tenant_id: p.tenantId,
+        actor: crmUser.id,
+        action: 'privacy_updated',
+        subject: account.id,
+        reason: `blocklist ${body.blocklist.length} entries (+${added.length}, -${removed}); private mail: ${body.privateMail}`,
+        at,
+      });
     });
     // What was copied before these entries were added: offered for removal, never removed unasked.
     const copied = await countCopiedFrom(db, account.id, added);
