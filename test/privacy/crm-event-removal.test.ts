@@ -5,19 +5,15 @@ import { issueServiceKey } from '../../bot/crm/service-keys.js';
 import { userGraph } from '../../bot/enablement/user-graph.js';
 import { createCrmEventRemoval } from '../../bot/privacy/crm-event-removal.js';
 import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
-import { syncAccount } from '../../bot/sync/account-sync.js';
-import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
-import { claimAccount } from '../../bot/sync/lease.js';
 import { buildDisableReceiptCard } from '../../bot/cards/user-cards.js';
 import { DEMO } from '../support/emulator-msal.js';
-import { call } from '../tab-api/fixtures/http.js';
+import { bookInterviewsInOutlook } from '../sync/support/crm-appointments.js';
 import { CONTOSO } from '../sync/support/accounts.js';
 import {
   connectAccount,
   SCOPES,
   seedContosoCrm,
   startSyncEnv,
-  testSettings,
   type SyncEnv,
 } from '../sync/support/sync-env.js';
 
@@ -61,45 +57,12 @@ describe('removing the events written from CRM appointments [sqlite]', function 
     const issued = await issueServiceKey(env.db, CONTOSO.id);
     assert.ok(issued !== 'unknown_tenant');
     const baseUrl = `http://127.0.0.1:${await http.listen(0, '127.0.0.1')}`;
-    const start = new Date(Date.now() + 2 * 86_400_000);
-    start.setUTCHours(9, 0, 0, 0);
-    for (const crmId of ['APT-A', 'APT-B']) {
-      const res = await call(baseUrl, 'PUT', `/api/crm/diary/${crmId}`, {
-        token: issued.key,
-        body: {
-          owner: DEMO.alice.username,
-          subject: `Interview ${crmId}`,
-          start: start.toISOString(),
-          end: new Date(start.getTime() + 3_600_000).toISOString(),
-          timeZone: 'Europe/London',
-        },
-      });
-      assert.equal(res.status, 201, res.text);
-    }
-    assert.equal(
-      await claimAccount(env.db, alice, { owner: 'test', leaseMs: 60_000, now: Date.now() }),
-      true,
-    );
-    const run = await syncAccount(
-      {
-        db: env.db,
-        owner: 'test',
-        graphBaseUrl: env.emu.origin,
-        fetch: env.fetch,
-        limiter: new MailboxLimiter(4),
-        tokens: env.tokens,
-        settings: testSettings({ mailFolders: [] }),
-        subscriptions: null,
-        logger: env.logger,
-        now: () => Date.now(),
-        random: Math.random,
-      },
-      alice,
-      () => false,
-    );
-    assert.equal(run.outcome, 'completed');
-    const subjects = () =>
-      [...env.emu.ctx.mailboxes.mailbox(DEMO.alice.id).calendar.all()].map((e) => e.fields.subject).sort();
+    const subjects = await bookInterviewsInOutlook(env, {
+      baseUrl,
+      serviceKey: issued.key,
+      accountId: alice,
+      crmIds: ['APT-A', 'APT-B'],
+    });
     assert.deepEqual(subjects(), ['Dentist', 'Interview APT-A', 'Interview APT-B']);
 
     const remove = createCrmEventRemoval({

@@ -9,17 +9,14 @@ import { createBeforeCommit } from '../../bot/enablement/before-commit.js';
 import { userGraph } from '../../bot/enablement/user-graph.js';
 import { createCrmEventRemoval } from '../../bot/privacy/crm-event-removal.js';
 import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
-import { syncAccount } from '../../bot/sync/account-sync.js';
-import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
-import { claimAccount } from '../../bot/sync/lease.js';
 import type { ActionResponse } from '#shared/contract.js';
 import { DEMO } from '../support/emulator-msal.js';
+import { bookInterviewsInOutlook } from '../sync/support/crm-appointments.js';
 import {
   connectAccount,
   SCOPES,
   seedContosoCrm,
   startSyncEnv,
-  testSettings,
   type SyncEnv,
 } from '../sync/support/sync-env.js';
 import { call } from './fixtures/http.js';
@@ -228,45 +225,12 @@ describe('tab "disable and remove" removes the events written from CRM appointme
   it('the events leave the calendar, the user’s own stays, and the answer counts them', async function () {
     const issued = await issueServiceKey(env.db, CONTOSO);
     assert.ok(issued !== 'unknown_tenant');
-    const start = new Date(Date.now() + 2 * 86_400_000);
-    start.setUTCHours(9, 0, 0, 0);
-    for (const crmId of ['APT-A', 'APT-B']) {
-      const res = await call(baseUrl, 'PUT', `/api/crm/diary/${crmId}`, {
-        token: issued.key,
-        body: {
-          owner: DEMO.alice.username,
-          subject: `Interview ${crmId}`,
-          start: start.toISOString(),
-          end: new Date(start.getTime() + 3_600_000).toISOString(),
-          timeZone: 'Europe/London',
-        },
-      });
-      assert.equal(res.status, 201, res.text);
-    }
-    assert.equal(
-      await claimAccount(env.db, alice, { owner: 'test', leaseMs: 60_000, now: Date.now() }),
-      true,
-    );
-    const run = await syncAccount(
-      {
-        db: env.db,
-        owner: 'test',
-        graphBaseUrl: env.emu.origin,
-        fetch: env.fetch,
-        limiter: new MailboxLimiter(4),
-        tokens: env.tokens,
-        settings: testSettings({ mailFolders: [] }),
-        subscriptions: null,
-        logger: env.logger,
-        now: () => Date.now(),
-        random: Math.random,
-      },
-      alice,
-      () => false,
-    );
-    assert.equal(run.outcome, 'completed');
-    const subjects = () =>
-      [...env.emu.ctx.mailboxes.mailbox(DEMO.alice.id).calendar.all()].map((e) => e.fields.subject).sort();
+    const subjects = await bookInterviewsInOutlook(env, {
+      baseUrl,
+      serviceKey: issued.key,
+      accountId: alice,
+      crmIds: ['APT-A', 'APT-B'],
+    });
     assert.deepEqual(subjects(), ['Dentist', 'Interview APT-A', 'Interview APT-B']);
 
     const res = await call(baseUrl, 'POST', '/api/me/disable', {
