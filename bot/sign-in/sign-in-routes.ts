@@ -14,6 +14,7 @@ import type { ConsentCheck } from './consent-check.js';
 import { purgeExpiredLinkStates, useOnce } from './used-link-states.js';
 import { FormPostTooLarge, readFormPost } from './form-post.js';
 import { domainHintFor, tenantDomains } from './sign-in-hints.js';
+import { alreadyOnPage, syncAlreadyOnFor } from './already-on.js';
 
 const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
@@ -170,7 +171,11 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
       accountId: claims.acc,
       codeVerifier: pkce.verifier,
     });
-    if (!started.ok) return page(res, 409, linkProblem('It has already been used.'));
+    if (!started.ok) {
+      const owner = { accountId: claims.acc, tenantId: claims.tid, aadObjectId: claims.oid };
+      if (await syncAlreadyOnFor(deps.store.db, owner)) return page(res, 200, alreadyOnPage);
+      return page(res, 409, linkProblem('It has already been used.'));
+    }
 
     const client = msalClientFor(deps.msal, deps, claims.acc, signInTenant(deps.tenancy, claims.tid));
     const url = await client.getAuthCodeUrl({
