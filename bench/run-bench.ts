@@ -65,7 +65,10 @@ async function main(): Promise<void> {
     const botOptions: BotOptions = {
       conversations: option('BENCH_BOT_CONVERSATIONS', 100, 1000),
       turnsPerConversation: option('BENCH_BOT_TURNS', 10, 100),
-      pacedThinkMs: option('BENCH_BOT_THINK_MS', 2000, 60_000),
+      cpuTurns: option('BENCH_BOT_CPU_TURNS', 500, 10_000),
+      minThinkMs: option('BENCH_BOT_MIN_THINK_MS', 1000, 60_000),
+      maxThinkMs: option('BENCH_BOT_MAX_THINK_MS', 5000, 60_000),
+      ...(process.env.BENCH_BOT_PROFILE_DIR ? { cpuProfileDir: process.env.BENCH_BOT_PROFILE_DIR } : {}),
     };
     results.bot = await section('bot', selected('bot'), () =>
       runEntry<BotResult>('bench/support/bot-entry.ts', { BOT_OPTIONS: JSON.stringify(botOptions) }),

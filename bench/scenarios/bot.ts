@@ -1,64 +1,78 @@
 import { randomUUID } from 'node:crypto';
-import { PEOPLE, startBotStack, type BotStack, type DemoPerson } from '../../test/teams/support/bot-stack.js';
+import { PEOPLE, type DemoPerson } from '../../test/teams/support/bot-stack.js';
+import { startBotProcess, type BotProcess } from '../support/bot-process.js';
+import { cpuMs, rssSampler } from '../support/process-stats.js';
 import { percentile, round } from '../support/report.js';
 
 /**
- * Command turns through POST /api/messages with JWT validation on: the bot stack of the bot tests
- * (test/teams/support/bot-stack.ts: emulator with the Bot Framework channel keys, demo CRM, mountBot on
- * restify, a channel service receiving the replies). A turn is timed from the POST to its answer,
- * which comes after the bot has sent its reply card to the channel service. Three loads: one
- * conversation alone; many conversations at once each firing its next turn the moment the last one
- * is answered (saturation: the headline figures); and the same conversations pausing between turns
- * as people do (paced). Run in its own process (bot-entry.ts) so its memory is its own.
+ * Command turns through POST /api/messages with JWT validation on, against the bot in a process of its
+ * own (bench/support/bot-process.ts: bot/main.ts without the worker); the emulator and the channel
+ * service receiving the replies run in this process. A turn is timed from the POST to its answer, which
+ * comes after the bot has sent its reply card to the channel service. The bot process's CPU time comes
+ * from /proc, so the driver's own work is not in it. Loads: each command alone (CPU per turn); one
+ * conversation alone; many conversations at once each firing its next turn the moment the last one is
+ * answered (saturation); and the same conversations pausing between turns as people do (paced).
  */
 
 export interface BotOptions {
   conversations: number;
   turnsPerConversation: number;
-  /** Mean pause between a conversation's turns in the paced run (uniform 0..2×mean), like a person typing. */
-  pacedThinkMs: number;
+  /** Turns of each command for its CPU figure. */
+  cpuTurns: number;
+  /** Paced run: a person's pause before each turn is uniform in [minThinkMs, maxThinkMs]. */
+  minThinkMs: number;
+  maxThinkMs: number;
+  /** Write the bot process's CPU profile into this folder (BENCH_BOT_PROFILE_DIR). */
+  cpuProfileDir?: string;
 }
 
 export interface BotResult {
   conversations: number;
   turns: number;
+  /** Saturated: every conversation sends its next turn the moment the last one is answered. */
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
   turnsPerSecond: number;
+  /** The bot process's CPU time over the saturated run's wall clock: 1 is one core busy throughout. */
+  botCoresBusy: number;
   failedTurns: number;
-  /**
-   * The same conversations with a pause between turns (a person reading the answer and typing the
-   * next command) instead of firing the next turn the moment the last one is answered.
-   */
+  /** The bot process's CPU time (user + system) per turn of one command, each run on its own. */
+  cpuMsPerTurn: { help: number; status: number; saturated: number };
+  /** The same conversations as people use them: a pause to read the answer and type the next command. */
   paced: {
-    thinkMs: number;
+    minThinkMs: number;
+    maxThinkMs: number;
     turns: number;
     turnsPerSecond: number;
     p50Ms: number;
     p95Ms: number;
     p99Ms: number;
+    maxMs: number;
   };
   /** One conversation alone, turn after turn: the cost of a turn without queueing behind others. */
   unloadedP50Ms: number;
   unloadedP99Ms: number;
+  /** Peak resident memory of the bot process alone. */
   rssMb: number;
-  settings: { store: string; commands: string[]; rssOf: string };
+  settings: { store: string; commands: string[]; logLevel: string; botProcess: string };
 }
 
 const PEOPLE_LIST: DemoPerson[] = Object.values(PEOPLE);
-const COMMANDS = ['help', 'status'];
+const COMMANDS = ['help', 'status'] as const;
+/** What a deployment logs by default: the bot's per-request lines are part of a turn's cost. */
+const LOG_LEVEL = 'info';
 
-function activity(stack: BotStack, person: DemoPerson, conversationId: string, text: string) {
+function activity(bot: BotProcess, person: DemoPerson, conversationId: string, text: string) {
   return {
     type: 'message',
     id: randomUUID(),
     channelId: 'msteams',
-    serviceUrl: stack.channel.url,
+    serviceUrl: bot.channel.url,
     timestamp: new Date().toISOString(),
     from: { id: `29:${person.key}`, name: person.name, aadObjectId: person.aadObjectId },
-    recipient: { id: `28:${stack.botId}`, name: 'Cloud Sync' },
+    recipient: { id: `28:${bot.botId}`, name: 'Cloud Sync' },
     conversation: { id: conversationId, conversationType: 'personal', tenantId: person.tenantId },
     channelData: { tenant: { id: person.tenantId } },
     text,
@@ -66,36 +80,48 @@ function activity(stack: BotStack, person: DemoPerson, conversationId: string, t
 }
 
 export async function runBot(options: BotOptions): Promise<BotResult> {
-  const stack = await startBotStack();
+  const bot = await startBotProcess({ cpuProfileDir: options.cpuProfileDir, logLevel: LOG_LEVEL });
   try {
     // One token for the run, as the channel reuses its token: minting one per turn would time the emulator.
-    const authorization = `Bearer ${await stack.channelToken({ lifetimeSeconds: 3600 })}`;
-    // Warm-up: key discovery and first-use costs are not what a turn costs.
-    for (const p of PEOPLE_LIST)
-      await stack.post(activity(stack, p, `a:warmup-${p.key}`, 'help'), authorization);
+    const authorization = `Bearer ${await bot.channelToken(3600)}`;
+    // Warm-up: key discovery, the outgoing token and JIT compilation are not what a turn costs.
+    for (let round = 0; round < 5; round += 1)
+      for (const p of PEOPLE_LIST)
+        for (const command of COMMANDS)
+          await bot.post(activity(bot, p, `a:warmup-${p.key}`, command), authorization);
 
-    const unloaded: number[] = [];
-    for (let t = 0; t < 100; t += 1) {
-      const started = performance.now();
-      await stack.post(
-        activity(stack, PEOPLE.alice, 'a:bench-alone', COMMANDS[t % COMMANDS.length]!),
-        authorization,
-      );
-      unloaded.push(performance.now() - started);
+    const memory = rssSampler(bot.pid, 100);
+    let failed = 0;
+    const unloaded = await load(bot, authorization, { conversations: 1, turns: 100, commands: COMMANDS });
+    const cpuBefore = cpuMs(bot.pid);
+    const saturated = await load(bot, authorization, {
+      conversations: options.conversations,
+      turns: options.turnsPerConversation,
+      commands: COMMANDS,
+    });
+    const saturatedCpu = cpuMs(bot.pid) - cpuBefore;
+    const perCommand = { help: 0, status: 0 };
+    for (const command of COMMANDS) {
+      const before = cpuMs(bot.pid);
+      const run = await load(bot, authorization, {
+        conversations: 10,
+        turns: Math.ceil(options.cpuTurns / 10),
+        commands: [command],
+      });
+      perCommand[command] = (cpuMs(bot.pid) - before) / run.latencies.length;
+      failed += run.failed;
     }
 
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-    let saturated: Load;
-    let paced: Load;
-    try {
-      saturated = await load(stack, authorization, options, 0);
-      paced = await load(stack, authorization, options, options.pacedThinkMs);
-    } finally {
-      clearInterval(sampler);
-    }
+    const paced = await load(bot, authorization, {
+      conversations: options.conversations,
+      turns: options.turnsPerConversation,
+      commands: COMMANDS,
+      think: { minMs: options.minThinkMs, maxMs: options.maxThinkMs },
+    });
+    const peakRss = memory.stop().peakMb;
+    failed += unloaded.failed + saturated.failed + paced.failed;
+
     const latencies = saturated.latencies;
-    const failed = saturated.failed + paced.failed;
     return {
       conversations: options.conversations,
       turns: latencies.length,
@@ -104,27 +130,36 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
       p99Ms: round(percentile(latencies, 99)),
       maxMs: round(Math.max(...latencies)),
       turnsPerSecond: round(latencies.length / saturated.seconds),
+      botCoresBusy: round(saturatedCpu / 1000 / saturated.seconds, 2),
       failedTurns: failed,
+      cpuMsPerTurn: {
+        help: round(perCommand.help, 2),
+        status: round(perCommand.status, 2),
+        saturated: round(saturatedCpu / latencies.length, 2),
+      },
       paced: {
-        thinkMs: options.pacedThinkMs,
+        minThinkMs: options.minThinkMs,
+        maxThinkMs: options.maxThinkMs,
         turns: paced.latencies.length,
         turnsPerSecond: round(paced.latencies.length / paced.seconds),
         p50Ms: round(percentile(paced.latencies, 50)),
         p95Ms: round(percentile(paced.latencies, 95)),
         p99Ms: round(percentile(paced.latencies, 99)),
+        maxMs: round(Math.max(...paced.latencies)),
       },
-      unloadedP50Ms: round(percentile(unloaded, 50)),
-      unloadedP99Ms: round(percentile(unloaded, 99)),
-      rssMb: round(peakRss / 2 ** 20),
+      unloadedP50Ms: round(percentile(unloaded.latencies, 50)),
+      unloadedP99Ms: round(percentile(unloaded.latencies, 99)),
+      rssMb: round(peakRss),
       settings: {
         store: 'sqlite',
-        commands: COMMANDS,
-        rssOf:
-          'the bot process of this section: bot, emulator and channel recorder together (an upper bound for the bot)',
+        commands: [...COMMANDS],
+        logLevel: LOG_LEVEL,
+        botProcess:
+          'bot/main.ts with RUN_WORKER_IN_SERVER=false; the emulator and the channel service in the driver process',
       },
     };
   } finally {
-    await stack.close();
+    await bot.close();
   }
 }
 
@@ -134,29 +169,40 @@ interface Load {
   seconds: number;
 }
 
-/** Every conversation at once, each sending its turns in order with `thinkMs` (mean) between them. */
+/**
+ * Every conversation at once, each sending its turns in order (the commands in turn); with `think`,
+ * each turn waits a person's pause first, so the conversations also start spread out.
+ */
 async function load(
-  stack: BotStack,
+  bot: BotProcess,
   authorization: string,
-  options: BotOptions,
-  thinkMs: number,
+  shape: {
+    conversations: number;
+    turns: number;
+    commands: readonly string[];
+    think?: { minMs: number; maxMs: number };
+  },
 ): Promise<Load> {
   const latencies: number[] = [];
   let failed = 0;
   const started = performance.now();
+  const think = shape.think;
   await Promise.all(
-    Array.from({ length: options.conversations }, async (_, c) => {
+    Array.from({ length: shape.conversations }, async (_, c) => {
       const person = PEOPLE_LIST[c % PEOPLE_LIST.length]!;
-      const conversationId = `a:bench-${thinkMs}-${c}`;
-      for (let t = 0; t < options.turnsPerConversation; t += 1) {
-        if (thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * thinkMs));
+      const conversationId = `a:bench-${randomUUID()}`;
+      for (let t = 0; t < shape.turns; t += 1) {
+        if (think) {
+          const pause = think.minMs + Math.random() * (think.maxMs - think.minMs);
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
         const sent = performance.now();
-        const res = await stack.post(
-          activity(stack, person, conversationId, COMMANDS[t % COMMANDS.length]!),
+        const status = await bot.post(
+          activity(bot, person, conversationId, shape.commands[t % shape.commands.length]!),
           authorization,
         );
         latencies.push(performance.now() - sent);
-        if (res.status !== 200) failed += 1;
+        if (status !== 200) failed += 1;
       }
     }),
   );

@@ -78,15 +78,35 @@ export function mismatchFromReason(
     : undefined;
 }
 
+const REF_REUSE_MS = 10 * 60_000;
+const REFS_KEPT = 10_000;
+
 export function createCardFactory(deps: CardFactoryDeps): CardFactory {
   const now = deps.now ?? (() => new Date());
   const tabUrl = syncHealthLink({ publicUrl: deps.publicUrl, teamsAppId: deps.teamsAppId });
 
-  const accountRef = (o: Owner) =>
-    signCardRef(
-      { kind: 'account', id: o.user.teamsAadObjectId ?? 'unbound', tenantId: o.account.tenantId },
-      { key: deps.cardKey, now: now() },
-    );
+  // Signing (HMAC through WebCrypto) was a large share of a chat turn; a reference signed a few
+  // minutes ago names the same account and expires only those minutes earlier than a fresh one.
+  const signedRefs = new Map<string, { ref: Promise<string>; at: number }>();
+  const accountRef = (o: Owner) => {
+    const ref = {
+      kind: 'account' as const,
+      id: o.user.teamsAadObjectId ?? 'unbound',
+      tenantId: o.account.tenantId,
+    };
+    const key = `${ref.tenantId}/${ref.id}`;
+    const at = now().getTime();
+    const known = signedRefs.get(key);
+    if (known && at >= known.at && at - known.at < REF_REUSE_MS) return known.ref;
+    if (signedRefs.size >= REFS_KEPT) signedRefs.delete(signedRefs.keys().next().value!);
+    const signed = signCardRef(ref, { key: deps.cardKey, now: new Date(at) });
+    signedRefs.delete(key);
+    signedRefs.set(key, { ref: signed, at });
+    signed.catch(() => {
+      if (signedRefs.get(key)?.ref === signed) signedRefs.delete(key);
+    });
+    return signed;
+  };
 
   /** The same health model as the tab and the Organisation view (bot/sync-health/health-model.ts). */
   async function resourceHealth(accountId: string) {

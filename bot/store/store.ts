@@ -6,6 +6,7 @@ import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { Logger } from '../logging/logger.js';
 import { migrationProvider } from './migrations/index.js';
+import { cachingStatements } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -55,7 +56,9 @@ export function createStore(options: StoreOptions): Store {
   const db =
     dialect === 'postgres'
       ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(options) }) })
-      : new Kysely<Database>({ dialect: new SqliteDialect({ database: openSqlite(options) }) });
+      : new Kysely<Database>({
+          dialect: new SqliteDialect({ database: cachingStatements(openSqlite(options)) }),
+        });
   const migrator = new Migrator({ db, provider: migrationProvider });
   let closed = false;
 

@@ -89,13 +89,29 @@ class NoCredentials extends AppCredentials {
   }
 }
 
+/** Service URLs whose clients are kept; Teams uses a handful per region. */
+const CONNECTORS_KEPT = 64;
+
+/**
+ * One Bot Connector client per service URL, reused across turns: building one (its HTTP pipeline and
+ * serializer) cost more than the reply it sends. The client holds no per-turn state; the credentials
+ * are the bot's own in every case. Only service URLs of authenticated activities get here.
+ */
 class Connectors extends ConnectorFactory {
+  private readonly clients = new Map<string, ConnectorClient>();
+
   constructor(private readonly credentials: AppCredentials) {
     super();
   }
 
   async create(serviceUrl: string): Promise<ConnectorClient> {
-    return new ConnectorClient(this.credentials, { baseUri: serviceUrl });
+    let client = this.clients.get(serviceUrl);
+    if (!client) {
+      if (this.clients.size >= CONNECTORS_KEPT) this.clients.delete(this.clients.keys().next().value!);
+      client = new ConnectorClient(this.credentials, { baseUri: serviceUrl });
+      this.clients.set(serviceUrl, client);
+    }
+    return client;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   createLocalJWKSet,
   decodeProtectedHeader,
@@ -37,11 +38,21 @@ const jwkSchema = z
   .object({ kid: z.string().optional(), endorsements: z.array(z.string()).optional() })
   .passthrough();
 const jwksSchema = z.object({ keys: z.array(jwkSchema) });
+type Jwks = z.infer<typeof jwksSchema>;
 
 /** Keys are cached for a day and refreshed at most every 5 minutes when an unknown key id shows up. */
 const KEYS_TTL_MS = 24 * 3600_000;
 const REFRESH_FLOOR_MS = 5 * 60_000;
 const CLOCK_SKEW_SECONDS = 300;
+/**
+ * The channel sends the same token with every activity for as long as it lives, so a token whose
+ * signature and claims were verified is remembered (by its SHA-256, never the token itself) for at most
+ * this long, and never past its expiry or a reload of the keys. Every activity still has its token
+ * checked: unknown tokens in full, remembered ones against the same keys, and the channel endorsement
+ * and service URL, which depend on the activity, every time.
+ */
+const VERIFIED_TTL_MS = 5 * 60_000;
+const VERIFIED_MAX = 10_000;
 
 export interface ChannelTokenValidator {
   validate(authorization: string, activity: { serviceUrl?: string; channelId?: string }): Promise<JWTPayload>;
@@ -49,24 +60,54 @@ export interface ChannelTokenValidator {
 
 export function createChannelTokenValidator(settings: ChannelTokenSettings): ChannelTokenValidator {
   const now = settings.now ?? (() => new Date());
-  let cached: { jwks: z.infer<typeof jwksSchema>; at: number } | undefined;
+  // The key set with jose's view of it: jose imports each key once per set, not once per token.
+  let cached: { jwks: Jwks; keySet: ReturnType<typeof createLocalJWKSet>; at: number } | undefined;
+  const verified = new Map<string, { payload: JWTPayload; keys: Jwks; until: number }>();
 
-  async function loadKeys(): Promise<z.infer<typeof jwksSchema>> {
+  async function loadKeys(): Promise<Jwks> {
     const meta = await settings.fetch(settings.openIdMetadataUrl);
     if (!meta.ok) throw new ChannelTokenError(`OpenID metadata answered HTTP ${meta.status}`);
     const { jwks_uri } = metadataSchema.parse(await meta.json());
     const res = await settings.fetch(jwks_uri);
     if (!res.ok) throw new ChannelTokenError(`the JWKS answered HTTP ${res.status}`);
     const jwks = jwksSchema.parse(await res.json());
-    cached = { jwks, at: now().getTime() };
+    cached = { jwks, keySet: createLocalJWKSet(jwks as JSONWebKeySet), at: now().getTime() };
+    verified.clear();
     return jwks;
   }
 
-  async function keysFor(kid: string | undefined): Promise<z.infer<typeof jwksSchema>> {
+  async function keysFor(kid: string | undefined): Promise<Jwks> {
     const age = cached ? now().getTime() - cached.at : Infinity;
     if (cached && age < KEYS_TTL_MS && cached.jwks.keys.some((k) => k.kid === kid)) return cached.jwks;
     if (cached && age < REFRESH_FLOOR_MS) return cached.jwks;
     return loadKeys();
+  }
+
+  async function verify(token: string, jwks: Jwks): Promise<JWTPayload> {
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const at = now().getTime();
+    const known = verified.get(digest);
+    if (known && known.keys === jwks && at < known.until) return known.payload;
+    if (known) verified.delete(digest);
+    let payload: JWTPayload;
+    try {
+      const keySet = cached?.jwks === jwks ? cached.keySet : createLocalJWKSet(jwks as JSONWebKeySet);
+      ({ payload } = await jwtVerify(token, keySet, {
+        algorithms: ['RS256'],
+        issuer: settings.issuer,
+        audience: settings.audience,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: new Date(at),
+        requiredClaims: ['exp'],
+      }));
+    } catch (err) {
+      throw new ChannelTokenError(`the token was refused (${(err as { code?: string }).code ?? 'invalid'})`);
+    }
+    // jwtVerify accepted it at `at`; it keeps doing so until exp (plus the skew) passes.
+    const until = Math.min(at + VERIFIED_TTL_MS, (payload.exp! + CLOCK_SKEW_SECONDS) * 1000);
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(digest, { payload, keys: jwks, until });
+    return payload;
   }
 
   return {
@@ -83,21 +124,7 @@ export function createChannelTokenValidator(settings: ChannelTokenSettings): Cha
       // Without a key id there is no key whose endorsements could be checked for the channel.
       if (!kid) throw new ChannelTokenError('the token names no signing key id (kid)');
       const jwks = await keysFor(kid);
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, createLocalJWKSet(jwks as JSONWebKeySet), {
-          algorithms: ['RS256'],
-          issuer: settings.issuer,
-          audience: settings.audience,
-          clockTolerance: CLOCK_SKEW_SECONDS,
-          currentDate: now(),
-          requiredClaims: ['exp'],
-        }));
-      } catch (err) {
-        throw new ChannelTokenError(
-          `the token was refused (${(err as { code?: string }).code ?? 'invalid'})`,
-        );
-      }
+      const payload = await verify(token, jwks);
       const endorsements = jwks.keys.find((k) => k.kid === kid)?.endorsements;
       if (endorsements && activity.channelId && !endorsements.includes(activity.channelId)) {
         throw new ChannelTokenError(`the signing key is not endorsed for channel ${activity.channelId}`);

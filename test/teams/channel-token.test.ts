@@ -128,4 +128,60 @@ describe('channel token validation', function () {
     await v.validate(`Bearer ${t2}`, { serviceUrl: SERVICE });
     assert.equal(server.calls.jwks, 2);
   });
+
+  it('refuses a token that was accepted before once it has expired (beyond the 5-minute skew)', async () => {
+    const k = await key('k1');
+    const server = keyServer(() => [k.jwk]);
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const v = createChannelTokenValidator({
+      openIdMetadataUrl: 'https://meta.example/openid',
+      issuer: ISSUER,
+      audience: BOT,
+      fetch: server.fetch,
+      now: () => new Date(clock),
+    });
+    const token = await new SignJWT({ serviceurl: SERVICE })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(BOT)
+      .setIssuedAt(clock / 1000)
+      .setExpirationTime(clock / 1000 + 60)
+      .sign(k.privateKey);
+    await v.validate(`Bearer ${token}`, { serviceUrl: SERVICE });
+    clock += (60 + 299) * 1000;
+    await v.validate(`Bearer ${token}`, { serviceUrl: SERVICE });
+    clock += 2000;
+    await assert.rejects(v.validate(`Bearer ${token}`, { serviceUrl: SERVICE }), /refused/);
+  });
+
+  it('refuses a token that was accepted before once its key is no longer published', async () => {
+    const k1 = await key('k1');
+    const k2 = await key('k2');
+    let published = [k1.jwk];
+    const server = keyServer(() => published);
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const v = createChannelTokenValidator({
+      openIdMetadataUrl: 'https://meta.example/openid',
+      issuer: ISSUER,
+      audience: BOT,
+      fetch: server.fetch,
+      now: () => new Date(clock),
+    });
+    const signed = (k: typeof k1, kid: string) =>
+      new SignJWT({ serviceurl: SERVICE })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer(ISSUER)
+        .setAudience(BOT)
+        .setIssuedAt(clock / 1000)
+        .setExpirationTime(clock / 1000 + 3 * 3600)
+        .sign(k.privateKey);
+    const old = await signed(k1, 'k1');
+    await v.validate(`Bearer ${old}`, { serviceUrl: SERVICE });
+    // The channel rolls its keys: k1 is withdrawn, and a token from k2 makes the bot read them again.
+    published = [k2.jwk];
+    clock += 10 * 60_000;
+    await v.validate(`Bearer ${await signed(k2, 'k2')}`, { serviceUrl: SERVICE });
+    assert.equal(server.calls.jwks, 2);
+    await assert.rejects(v.validate(`Bearer ${old}`, { serviceUrl: SERVICE }), /refused/);
+  });
 });

@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createStore } from '../../bot/store/store.js';
+import { trustedFetch } from '../../bot/net/tls-trust.js';
+import { importDemoCrm } from '../../test/tab-api/fixtures/seed.js';
+import { REPO_ROOT, startTestEmulator, type TestEmulator } from '../../test/support/emulator.js';
+import { startChannelRecorder, type ChannelRecorder } from '../../test/teams/support/channel-recorder.js';
+import { PEOPLE, type DemoPerson } from '../../test/teams/support/bot-stack.js';
+
+/**
+ * The bot in a process of its own, started as `npm run server` starts it (bot/main.ts, the production
+ * composition root) with the sync worker elsewhere (RUN_WORKER_IN_SERVER=false). The emulator (Entra
+ * and the Bot Framework channel keys) and the channel service that receives the replies stay in the
+ * caller's process, so the bot process's CPU time is the bot's alone.
+ */
+
+export interface BotProcessOptions {
+  /** Write a V8 CPU profile of the bot process into this folder when it stops (`node --cpu-prof`). */
+  cpuProfileDir?: string;
+  /** The bot's LOG_LEVEL. */
+  logLevel: string;
+}
+
+export interface BotProcess {
+  pid: number;
+  baseUrl: string;
+  botId: string;
+  emu: TestEmulator;
+  channel: ChannelRecorder;
+  /** A channel token as the Bot Framework would mint it for this bot. */
+  channelToken(lifetimeSeconds: number): Promise<string>;
+  post(activity: Record<string, unknown>, authorization: string): Promise<number>;
+  /** Stops the bot with SIGTERM (a clean stop, so a CPU profile is written) and everything else. */
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`the bot process exited with ${child.exitCode}: ${stderr()}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the bot process did not become healthy: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const emu = await startTestEmulator();
+    cleanups.push(() => emu.close());
+    const emuFetch = trustedFetch(emu.caPem);
+    const control = async (p: string, body: unknown) => {
+      const res = await emuFetch(`${emu.origin}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${p} answered ${res.status}: ${await res.text()}`);
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+    const botId = randomUUID();
+    const botPassword = randomBytes(16).toString('hex');
+    await control('/_emulator/botframework/bots', { appId: botId, password: botPassword });
+
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-bot-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const sqlitePath = path.join(dataDir, 'cloud-sync.db');
+    const seeding = createStore({ sqlitePath });
+    await seeding.migrate();
+    await importDemoCrm(seeding);
+    await seeding.close();
+    const caFile = path.join(dataDir, 'emulator-ca.pem');
+    await writeFile(caFile, emu.caPem);
+
+    const channel = await startChannelRecorder();
+    cleanups.push(() => channel.close());
+    for (const p of Object.values(PEOPLE) as DemoPerson[]) {
+      channel.roster.set(`29:${p.key}`, {
+        id: `29:${p.key}`,
+        name: p.name,
+        aadObjectId: p.aadObjectId,
+        email: p.teamsEmail ?? p.email,
+        userPrincipalName: p.email,
+      });
+    }
+
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+    const child = spawn(
+      process.execPath,
+      [...profile, '--import', 'tsx', path.join(REPO_ROOT, 'bot/main.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          // No env/.env.<name> file has this name: the process gets exactly the settings below.
+          TEAMSFX_ENV: 'bench-bot',
+          NODE_ENV: 'test',
+          LOG_LEVEL: options.logLevel,
+          PORT: String(port),
+          PUBLIC_URL: baseUrl,
+          DATA_DIR: dataDir,
+          SQLITE_PATH: sqlitePath,
+          USE_EMULATOR: 'true',
+          EMULATOR_CA_CERT: caFile,
+          M365_AUTHORITY_HOST: emu.origin,
+          GRAPH_BASE_URL: emu.origin,
+          TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          BOT_ID: botId,
+          BOT_PASSWORD: botPassword,
+          BOT_OPENID_METADATA_URL: `${emu.origin}/botframework/v1/.well-known/openidconfiguration`,
+          BOT_LOGIN_URL: `${emu.origin}/botframework.com`,
+          RUN_WORKER_IN_SERVER: 'false',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    });
+    await waitForHealth(`${baseUrl}/healthz`, child, () => stderr);
+
+    return {
+      pid: child.pid!,
+      baseUrl,
+      botId,
+      emu,
+      channel,
+      channelToken: async (lifetimeSeconds) =>
+        String(
+          (
+            await control('/_emulator/botframework/channel-token', {
+              appId: botId,
+              serviceUrl: channel.url,
+              lifetimeSeconds,
+            })
+          ).token,
+        ),
+      post: async (activity, authorization) => {
+        const res = await fetch(`${baseUrl}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify(activity),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
