@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONTACT_KINDS } from '../store/schema.js';
 import { compileBlocklist } from '../sync/core/blocklist.js';
+import { appointmentInputSchema, crmIdSchema, type AppointmentInput } from './diary/appointment-input.js';
 
 /**
  * The rows a CRM import carries, as zod schemas: the JSON format validates against these directly and
@@ -75,11 +76,29 @@ export const contactRowSchema = z
   })
   .strict();
 
+const appointmentKeySchema = z.object({ tenant: tenantId, crmId: z.string(missing).pipe(crmIdSchema) });
+
+/**
+ * An appointment row: its tenant and CRM id, and otherwise exactly the body of
+ * `PUT /api/crm/diary/{crmId}`, validated by that request's own schema so the two never drift apart.
+ */
+export const appointmentRowSchema = z
+  .record(z.unknown(), { invalid_type_error: 'must be an object' })
+  .transform((row, ctx): { tenant: string; crmId: string; input: AppointmentInput } => {
+    const { tenant, crmId, ...body } = row;
+    const key = appointmentKeySchema.safeParse({ tenant, crmId });
+    const input = appointmentInputSchema.safeParse(body);
+    for (const issue of [...(key.error?.issues ?? []), ...(input.error?.issues ?? [])]) ctx.addIssue(issue);
+    if (!key.success || !input.success) return z.NEVER;
+    return { ...key.data, input: input.data };
+  });
+
 export type TenantRow = z.output<typeof tenantRowSchema>;
 export type UserRow = z.output<typeof userRowSchema>;
 export type ContactRow = z.output<typeof contactRowSchema>;
+export type AppointmentRow = z.output<typeof appointmentRowSchema>;
 
-export type CrmRowType = 'tenant' | 'user' | 'contact';
+export type CrmRowType = 'tenant' | 'user' | 'contact' | 'appointment';
 
 /** A row as read from the file, before validation, with where it came from. */
 export interface RawCrmRow {

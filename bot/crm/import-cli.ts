@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli, withConfiguredStore } from './cli-run.js';
+import { createSyncRequester } from '../sync/sync-requests.js';
 import { CrmInputError } from './crm-rows.js';
+import { ownerAccountOf } from './diary/store-crm-diary.js';
 import { importCrm, type CrmImportFormat } from './import.js';
 import { formatCrmImportReport } from './report.js';
 
@@ -44,8 +46,21 @@ async function main(): Promise<number> {
     return 1;
   }
   return withConfiguredStore('crm-import', async (store) => {
+    // As the CRM API does: a changed appointment makes its owner's account due now, and whichever
+    // worker holds it writes the change to Outlook on its next claim.
+    const requests = createSyncRequester({
+      db: store.db,
+      onError: (err) =>
+        console.error(`The sync workers were not told: ${err instanceof Error ? err.message : String(err)}`),
+    });
     try {
-      const report = await importCrm(store, input, { format: args.format });
+      const report = await importCrm(store, input, {
+        format: args.format,
+        onAppointmentChanged: async ({ tenantId, crmId }) => {
+          const accountId = await ownerAccountOf(store.db, tenantId, crmId);
+          if (accountId) requests.request(accountId);
+        },
+      }).finally(() => requests.flush());
       console.log(formatCrmImportReport(report));
       return report.rejected.length > 0 ? 1 : 0;
     } catch (err) {

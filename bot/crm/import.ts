@@ -2,18 +2,25 @@ import type { Transaction } from 'kysely';
 import { fromFlag, newId, nowIso, toFlag, toJsonText } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
-import type { ContactRow, TenantRow, UserRow } from './crm-rows.js';
+import type { AppointmentRow, ContactRow, CrmRowType, TenantRow, UserRow } from './crm-rows.js';
+import type { CrmDiary, CrmDiaryRefusal } from './diary/crm-diary-port.js';
+import { createStoreCrmDiary } from './diary/store-crm-diary.js';
 import { csvColumnOf, parseCrmCsv } from './parse-csv.js';
 import { parseCrmJson } from './parse-json.js';
 import { validateCrmRows, type CrmRejection, type Located } from './validate-rows.js';
 import { recordAudit } from '../store/audit-log.js';
 
 /**
- * Loads CRM tenants, users and contacts into the store. Every row is validated; valid rows are
- * upserted (tenant by id, user by tenant + work e-mail, contact by tenant + external_ref or else its
- * primary e-mail) in one transaction, so a failure part-way changes nothing and a re-run changes
- * nothing more. Rows never delete: fields a row leaves out keep their stored value, contact e-mails
- * are only added, and taking away admin or Cloud Sync visibility is reported and audited.
+ * Loads CRM tenants, users, contacts and appointments into the store. Every row is validated; valid
+ * tenants, users and contacts are upserted (tenant by id, user by tenant + work e-mail, contact by
+ * tenant + external_ref or else its primary e-mail) in one transaction, so a failure part-way changes
+ * nothing and a re-run changes nothing more. Rows never delete: fields a row leaves out keep their
+ * stored value, contact e-mails are only added, and taking away admin or Cloud Sync visibility is
+ * reported and audited.
+ *
+ * Appointments then go, one by one, through the CRM diary's own put: the same write, checks and
+ * idempotence as `PUT /api/crm/diary/{crmId}`, each in its own transaction, after the directory is
+ * committed so they may name owners and contacts of the same file.
  */
 
 export type CrmImportFormat = 'json' | 'csv';
@@ -22,6 +29,7 @@ export interface EntityCounts {
   created: number;
   updated: number;
   unchanged: number;
+  rejected: number;
 }
 
 export interface CrmRoleChange {
@@ -37,6 +45,7 @@ export interface CrmImportReport {
   tenants: EntityCounts;
   users: EntityCounts;
   contacts: EntityCounts;
+  appointments: EntityCounts;
   /** Rows not imported, in file order, each with every reason found. */
   rejected: CrmRejection[];
   /** Admin role or Cloud Sync visibility taken away from an existing user. */
@@ -47,10 +56,20 @@ export interface CrmImportOptions {
   format: CrmImportFormat;
   /** Recorded as the actor of audit entries. */
   actor?: string;
+  /** Where appointments are written; the store's own CRM diary unless given. */
+  diary?: CrmDiary;
+  /** Told after every appointment created or changed, as the CRM API's routes are. */
+  onAppointmentChanged?: (appointment: { tenantId: string; crmId: string }) => Promise<void>;
 }
 
 type Tx = Transaction<Database>;
-const counts = (): EntityCounts => ({ created: 0, updated: 0, unchanged: 0 });
+const counts = (): EntityCounts => ({ created: 0, updated: 0, unchanged: 0, rejected: 0 });
+const SECTION: Record<CrmRowType, 'tenants' | 'users' | 'contacts' | 'appointments'> = {
+  tenant: 'tenants',
+  user: 'users',
+  contact: 'contacts',
+  appointment: 'appointments',
+};
 
 /** @throws CrmInputError when the file as a whole cannot be read; nothing is imported then. */
 export async function importCrm(
@@ -63,32 +82,49 @@ export async function importCrm(
     tenants: counts(),
     users: counts(),
     contacts: counts(),
+    appointments: counts(),
     rejected: [],
     demotions: [],
   };
   const actor = options.actor ?? 'crm-import';
+  const rejected: CrmRejection[] = [];
 
-  await store.db.transaction().execute(async (tx) => {
+  const appointments = await store.db.transaction().execute(async (tx) => {
     const knownTenantIds = new Set((await tx.selectFrom('tenants').select('id').execute()).map((t) => t.id));
     const valid = validateCrmRows(raw, {
       knownTenantIds,
       fieldLabel: options.format === 'csv' ? csvColumnOf : undefined,
     });
-    const rejected = [...valid.rejected];
+    rejected.push(...valid.rejected);
     for (const t of valid.tenants) report.tenants[await upsertTenant(tx, t.row)]++;
     for (const u of valid.users) report.users[await upsertUser(tx, u, actor, report.demotions)]++;
     for (const c of valid.contacts) {
       const outcome = await upsertContact(tx, c.row);
       if (typeof outcome === 'string') report.contacts[outcome]++;
-      else rejected.push({ where: c.where, line: c.line, reasons: [outcome.reason] });
+      else rejected.push({ type: 'contact', where: c.where, line: c.line, reasons: [outcome.reason] });
     }
-    const order = new Map(raw.map((r, i) => [r.where, i]));
-    report.rejected = rejected.sort((a, b) => (order.get(a.where) ?? 0) - (order.get(b.where) ?? 0));
+    return valid.appointments;
   });
+
+  const diary = options.diary ?? createStoreCrmDiary(store.db);
+  for (const a of appointments) {
+    const outcome = await putAppointment(diary, a.row);
+    if (typeof outcome !== 'string') {
+      rejected.push({ type: 'appointment', where: a.where, line: a.line, reasons: [outcome.reason] });
+      continue;
+    }
+    report.appointments[outcome]++;
+    if (outcome !== 'unchanged')
+      await options.onAppointmentChanged?.({ tenantId: a.row.tenant, crmId: a.row.crmId });
+  }
+
+  const order = new Map(raw.map((r, i) => [r.where, i]));
+  report.rejected = rejected.sort((a, b) => (order.get(a.where) ?? 0) - (order.get(b.where) ?? 0));
+  for (const r of report.rejected) if (r.type) report[SECTION[r.type]].rejected++;
   return report;
 }
 
-type Outcome = keyof EntityCounts;
+type Outcome = Exclude<keyof EntityCounts, 'rejected'>;
 
 async function upsertTenant(tx: Tx, row: TenantRow): Promise<Outcome> {
   const at = nowIso();
@@ -261,6 +297,23 @@ async function upsertContact(tx: Tx, row: ContactRow): Promise<Outcome | { reaso
       .execute();
   }
   return outcome;
+}
+
+async function putAppointment(diary: CrmDiary, row: AppointmentRow): Promise<Outcome | { reason: string }> {
+  const result = await diary.put(row.tenant, row.crmId, row.input);
+  return result.ok ? result.outcome : { reason: refusalReason(row.tenant, result) };
+}
+
+/** The same refusals as the CRM API's 409 and 422 answers, in the report's words. */
+function refusalReason(tenantId: string, refusal: CrmDiaryRefusal): string {
+  switch (refusal.reason) {
+    case 'unknown_owner':
+      return `owner ${refusal.owner} is not a CRM user of tenant ${tenantId}`;
+    case 'unknown_contact':
+      return `attendee contact ${refusal.contacts.join(', ')} is not a contact of tenant ${tenantId} (or has no such address)`;
+    case 'owner_changed':
+      return `appointment belongs to another owner than ${refusal.owner}: remove it and create a new one for the new owner`;
+  }
 }
 
 function describeContact(c: { external_ref: string | null; display_name: string }): string {

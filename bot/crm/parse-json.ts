@@ -4,9 +4,13 @@ const SECTIONS: ReadonlyArray<[key: string, type: CrmRowType]> = [
   ['tenants', 'tenant'],
   ['users', 'user'],
   ['contacts', 'contact'],
+  ['appointments', 'appointment'],
 ];
 
-/** Splits a JSON import file `{ tenants: [...], users: [...], contacts: [...] }` into located rows. */
+/**
+ * Splits a JSON import file `{ tenants: [...], users: [...], contacts: [...], appointments: [...] }` into
+ * located rows.
+ */
 export function parseCrmJson(input: string): RawCrmRow[] {
   let document: unknown;
   try {
@@ -16,14 +20,14 @@ export function parseCrmJson(input: string): RawCrmRow[] {
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new CrmInputError(
-      'The JSON file must be an object with "tenants", "users" and/or "contacts" lists',
+      'The JSON file must be an object with "tenants", "users", "contacts" and/or "appointments" lists',
     );
   }
   const known = new Set(SECTIONS.map(([key]) => key));
   const unknown = Object.keys(document).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw new CrmInputError(
-      `Unknown top-level field(s) ${unknown.join(', ')}: expected tenants, users, contacts`,
+      `Unknown top-level field(s) ${unknown.join(', ')}: expected ${SECTIONS.map(([key]) => key).join(', ')}`,
     );
   }
   const rows: RawCrmRow[] = [];

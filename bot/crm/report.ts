@@ -3,11 +3,12 @@ import type { CrmImportReport, EntityCounts } from './import.js';
 /** The import report as the command prints it. */
 export function formatCrmImportReport(report: CrmImportReport): string {
   const line = (name: string, c: EntityCounts) =>
-    `${name.padEnd(9)} ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged`;
+    `${name.padEnd(12)} ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected`;
   const out = [
     line('tenants', report.tenants),
     line('users', report.users),
     line('contacts', report.contacts),
+    line('appointments', report.appointments),
   ];
   if (report.demotions.length > 0) {
     out.push('', `Access taken away (${report.demotions.length}):`);

@@ -1,6 +1,8 @@
 import type { ZodIssue, ZodType } from 'zod';
 import {
+  appointmentRowSchema,
   contactRowSchema,
+  type AppointmentRow,
   tenantRowSchema,
   userRowSchema,
   type ContactRow,
@@ -22,6 +24,8 @@ export interface Located<T> {
 }
 
 export interface CrmRejection {
+  /** Unknown when the row did not say (a CSV row with a bad `type` cell). */
+  type?: CrmRowType;
   where: string;
   line?: number;
   reasons: string[];
@@ -31,6 +35,7 @@ export interface ValidatedCrmRows {
   tenants: Located<TenantRow>[];
   users: Located<UserRow>[];
   contacts: Located<ContactRow>[];
+  appointments: Located<AppointmentRow>[];
   rejected: CrmRejection[];
 }
 
@@ -45,6 +50,7 @@ const SCHEMAS: Record<CrmRowType, ZodType> = {
   tenant: tenantRowSchema,
   user: userRowSchema,
   contact: contactRowSchema,
+  appointment: appointmentRowSchema,
 };
 
 function describeIssue(
@@ -67,6 +73,7 @@ export function validateCrmRows(rows: readonly RawCrmRow[], options: ValidateOpt
   const tenants: Array<[RawCrmRow, TenantRow]> = [];
   const users: Array<[RawCrmRow, UserRow]> = [];
   const contacts: Array<[RawCrmRow, ContactRow]> = [];
+  const appointments: Array<[RawCrmRow, AppointmentRow]> = [];
   for (const raw of rows) {
     for (const problem of raw.problems) reject(raw, problem);
     if (!raw.type || raw.problems.length > 0) continue;
@@ -78,6 +85,7 @@ export function validateCrmRows(rows: readonly RawCrmRow[], options: ValidateOpt
     if (raw.type === 'tenant') tenants.push([raw, result.data as TenantRow]);
     if (raw.type === 'user') users.push([raw, result.data as UserRow]);
     if (raw.type === 'contact') contacts.push([raw, result.data as ContactRow]);
+    if (raw.type === 'appointment') appointments.push([raw, result.data as AppointmentRow]);
   }
 
   // Rows that claim the same key are all rejected: which one is right cannot be told from the file.
@@ -112,12 +120,16 @@ export function validateCrmRows(rows: readonly RawCrmRow[], options: ValidateOpt
     contacts.flatMap(([raw, c]) => c.emails.map((e): [RawCrmRow, string] => [raw, `${c.tenant} ${e}`])),
     (key) => `contact e-mail ${afterTenant(key)}`,
   );
+  rejectDuplicates(
+    appointments.map(([raw, a]) => [raw, `${a.tenant} ${a.crmId}`]),
+    (key) => `appointment id ${afterTenant(key)}`,
+  );
 
   const tenantIds = new Set([
     ...options.knownTenantIds,
     ...tenants.filter(([raw]) => !reasons.has(raw)).map(([, t]) => t.id),
   ]);
-  for (const [raw, row] of [...users, ...contacts]) {
+  for (const [raw, row] of [...users, ...contacts, ...appointments]) {
     if (!tenantIds.has(row.tenant))
       reject(raw, `unknown tenant ${row.tenant} (not in this file or the store)`);
   }
@@ -130,8 +142,14 @@ export function validateCrmRows(rows: readonly RawCrmRow[], options: ValidateOpt
     tenants: accepted(tenants),
     users: accepted(users),
     contacts: accepted(contacts),
+    appointments: accepted(appointments),
     rejected: rows
       .filter((raw) => reasons.has(raw))
-      .map((raw) => ({ where: raw.where, line: raw.line, reasons: reasons.get(raw)! })),
+      .map((raw) => ({
+        ...(raw.type && { type: raw.type }),
+        where: raw.where,
+        line: raw.line,
+        reasons: reasons.get(raw)!,
+      })),
   };
 }

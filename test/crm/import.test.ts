@@ -9,6 +9,8 @@ import { forEachDialect } from '../support/postgres.js';
 const CONTOSO = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
 const FABRIKAM = '9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62';
 const demoJson = () => readFile(new URL('../../bot/crm/demo-crm.json', import.meta.url), 'utf8');
+const sample = (ext: 'json' | 'csv') =>
+  readFile(new URL(`../../bot/crm/sample-appointments.${ext}`, import.meta.url), 'utf8');
 
 async function snapshot(store: Store) {
   const db = store.db;
@@ -32,6 +34,28 @@ async function snapshot(store: Store) {
   };
 }
 
+async function appointmentsOf(store: Store) {
+  return store.db
+    .selectFrom('crm_appointments as a')
+    .innerJoin('crm_users as u', 'u.id', 'a.owner_crm_user_id')
+    .select([
+      'a.tenant_id',
+      'a.crm_id',
+      'u.work_email',
+      'a.subject',
+      'a.start_at',
+      'a.end_at',
+      'a.time_zone',
+      'a.location',
+      'a.attendees',
+      'a.invite_attendees',
+      'a.notes',
+      'a.version',
+    ])
+    .orderBy('a.crm_id')
+    .execute();
+}
+
 async function wipe(store: Store) {
   await store.db.deleteFrom('audit_log').execute();
   await store.db.deleteFrom('tenants').execute();
@@ -45,7 +69,7 @@ forEachDialect('CRM import', (suite) => {
   it('loads the demo data of docs/demo-identities.md exactly', async function () {
     const report = await importCrm(suite.store, await demoJson(), { format: 'json' });
     assert.deepEqual(report.rejected, []);
-    assert.deepEqual(report.tenants, { created: 2, updated: 0, unchanged: 0 });
+    assert.deepEqual(report.tenants, { created: 2, updated: 0, unchanged: 0, rejected: 0 });
     const { tenants, users, emails } = await snapshot(suite.store);
     assert.deepEqual(
       tenants.map((t) => [t.id, t.name]),
@@ -82,9 +106,9 @@ forEachDialect('CRM import', (suite) => {
     await importCrm(suite.store, await demoJson(), { format: 'json' });
     const before = await snapshot(suite.store);
     const again = await importCrm(suite.store, await demoJson(), { format: 'json' });
-    assert.deepEqual(again.tenants, { created: 0, updated: 0, unchanged: 2 });
-    assert.deepEqual(again.users, { created: 0, updated: 0, unchanged: 6 });
-    assert.deepEqual(again.contacts, { created: 0, updated: 0, unchanged: 5 });
+    assert.deepEqual(again.tenants, { created: 0, updated: 0, unchanged: 2, rejected: 0 });
+    assert.deepEqual(again.users, { created: 0, updated: 0, unchanged: 6, rejected: 0 });
+    assert.deepEqual(again.contacts, { created: 0, updated: 0, unchanged: 5, rejected: 0 });
     assert.deepEqual(await snapshot(suite.store), before);
   });
 
@@ -164,7 +188,7 @@ forEachDialect('CRM import', (suite) => {
       ],
     };
     const report = await importCrm(suite.store, JSON.stringify(update), { format: 'json' });
-    assert.deepEqual(report.users, { created: 0, updated: 2, unchanged: 0 });
+    assert.deepEqual(report.users, { created: 0, updated: 2, unchanged: 0, rejected: 0 });
     assert.deepEqual(report.demotions, [
       {
         where: 'users[0]',
@@ -219,7 +243,7 @@ forEachDialect('CRM import', (suite) => {
     };
     const report = await importCrm(suite.store, JSON.stringify(update), { format: 'json' });
     assert.deepEqual(report.rejected, []);
-    assert.deepEqual(report.contacts, { created: 0, updated: 2, unchanged: 0 });
+    assert.deepEqual(report.contacts, { created: 0, updated: 2, unchanged: 0, rejected: 0 });
     const after = await snapshot(suite.store);
     assert.deepEqual(
       after.emails.filter((e) => e.contact_id === priya.id).map((e) => e.email),
@@ -257,6 +281,7 @@ forEachDialect('CRM import', (suite) => {
     const report = await importCrm(suite.store, JSON.stringify(update), { format: 'json' });
     assert.deepEqual(report.rejected, [
       {
+        type: 'contact',
         where: 'contacts[0]',
         line: undefined,
         reasons: [
@@ -264,6 +289,7 @@ forEachDialect('CRM import', (suite) => {
         ],
       },
       {
+        type: 'contact',
         where: 'contacts[1]',
         line: undefined,
         reasons: [
@@ -279,5 +305,218 @@ forEachDialect('CRM import', (suite) => {
     await assert.rejects(importCrm(suite.store, 'type,colour\nuser,red\n', { format: 'csv' }), CrmInputError);
     const { tenants } = await snapshot(suite.store);
     assert.deepEqual(tenants, []);
+  });
+
+  describe('appointments', function () {
+    const interview = {
+      tenant: CONTOSO,
+      crmId: 'APT-1',
+      owner: 'alice.smith@contoso.com',
+      subject: 'Interview: Priya Patel',
+      start: '2026-12-07T09:00:00Z',
+      end: '2026-12-07T10:00:00Z',
+      timeZone: 'Europe/London',
+      location: 'Room 2',
+      attendees: [{ contact: 'CON-0001' }, { address: 'hiring.manager@northwind.example' }],
+      inviteAttendees: true,
+      notes: 'Bring the portfolio.',
+    };
+    const internal = {
+      tenant: CONTOSO,
+      crmId: 'APT-2',
+      owner: 'dan.morgan@contoso.com',
+      subject: 'Pipeline review',
+      start: '2026-12-08T13:30:00+01:00',
+      end: '2026-12-08T14:00:00+01:00',
+      timeZone: 'Europe/Paris',
+    };
+    const json = (appointments: object[]) => JSON.stringify({ appointments });
+
+    beforeEach(async function () {
+      await importCrm(suite.store, await demoJson(), { format: 'json' });
+    });
+
+    it('creates appointments as the CRM API does, then reports the same file unchanged and a change updated', async function () {
+      const changed: string[] = [];
+      const onAppointmentChanged = async (a: { tenantId: string; crmId: string }) => {
+        changed.push(`${a.tenantId}/${a.crmId}`);
+      };
+      const first = await importCrm(suite.store, json([interview, internal]), {
+        format: 'json',
+        onAppointmentChanged,
+      });
+      assert.deepEqual(first.rejected, []);
+      assert.deepEqual(first.appointments, { created: 2, updated: 0, unchanged: 0, rejected: 0 });
+      assert.deepEqual(changed, [`${CONTOSO}/APT-1`, `${CONTOSO}/APT-2`]);
+      // Owners and contacts resolved as bot/crm/README.md says: a contact by its alphabetically first
+      // address (Priya has two), addresses lowercased, times as UTC instants, no attendees by default.
+      const created = await appointmentsOf(suite.store);
+      assert.deepEqual(
+        created.map(({ attendees: _attendees, ...rest }) => rest),
+        [
+          {
+            tenant_id: CONTOSO,
+            crm_id: 'APT-1',
+            work_email: 'alice.smith@contoso.com',
+            subject: 'Interview: Priya Patel',
+            start_at: '2026-12-07T09:00:00.000Z',
+            end_at: '2026-12-07T10:00:00.000Z',
+            time_zone: 'Europe/London',
+            location: 'Room 2',
+            invite_attendees: 1,
+            notes: 'Bring the portfolio.',
+            version: 1,
+          },
+          {
+            tenant_id: CONTOSO,
+            crm_id: 'APT-2',
+            work_email: 'dan.morgan@contoso.com',
+            subject: 'Pipeline review',
+            start_at: '2026-12-08T12:30:00.000Z',
+            end_at: '2026-12-08T13:00:00.000Z',
+            time_zone: 'Europe/Paris',
+            location: null,
+            invite_attendees: 0,
+            notes: null,
+            version: 1,
+          },
+        ],
+      );
+      assert.deepEqual(
+        created.map((row) =>
+          (JSON.parse(row.attendees) as Array<{ address: string; name: string | null }>).map((a) => [
+            a.address,
+            a.name,
+          ]),
+        ),
+        [
+          [
+            ['priya.p@example.net', 'Priya Patel'],
+            ['hiring.manager@northwind.example', null],
+          ],
+          [],
+        ],
+      );
+
+      const before = await appointmentsOf(suite.store);
+      changed.length = 0;
+      const again = await importCrm(suite.store, json([interview, internal]), {
+        format: 'json',
+        onAppointmentChanged,
+      });
+      assert.deepEqual(again.appointments, { created: 0, updated: 0, unchanged: 2, rejected: 0 });
+      assert.deepEqual(changed, [], 'nothing to write to Outlook');
+      assert.deepEqual(await appointmentsOf(suite.store), before);
+
+      const moved = await importCrm(
+        suite.store,
+        json([{ ...interview, start: '2026-12-07T11:00:00Z', end: '2026-12-07T12:00:00Z' }, internal]),
+        { format: 'json', onAppointmentChanged },
+      );
+      assert.deepEqual(moved.appointments, { created: 0, updated: 1, unchanged: 1, rejected: 0 });
+      assert.deepEqual(changed, [`${CONTOSO}/APT-1`]);
+      const [after] = await appointmentsOf(suite.store);
+      assert.deepEqual([after!.start_at, after!.version], ['2026-12-07T11:00:00.000Z', 2]);
+    });
+
+    it('rejects each bad appointment row with where it is and why, imports the others, and changes nothing for the rejected', async function () {
+      await importCrm(suite.store, json([interview]), { format: 'json' });
+      const before = await appointmentsOf(suite.store);
+      const report = await importCrm(
+        suite.store,
+        json([
+          { ...internal, crmId: 'APT-10', owner: 'nobody@contoso.com' },
+          { ...internal, crmId: 'APT-11', end: '2026-12-08T13:00:00+01:00' },
+          { ...internal, crmId: 'APT-12', owner: 'erin.lee@fabrikam.com' },
+          { ...internal, crmId: 'APT-13', timeZone: 'Mars/Olympus' },
+          { ...internal, crmId: 'APT-14', attendees: [{ contact: 'FAB-0001' }] },
+          { ...internal, crmId: 'APT-15', tenant: '00000000-0000-4000-8000-000000000000' },
+          { ...internal, crmId: 'APT 16' },
+          { ...interview, owner: 'ben.jones@contoso.com' },
+          { ...internal, crmId: 'APT-17', colour: 'red' },
+          internal,
+        ]),
+        { format: 'json' },
+      );
+      assert.deepEqual(
+        report.rejected.map((r) => [r.where, r.reasons]),
+        [
+          ['appointments[0]', [`owner nobody@contoso.com is not a CRM user of tenant ${CONTOSO}`]],
+          ['appointments[1]', ['end must be after start']],
+          ['appointments[2]', [`owner erin.lee@fabrikam.com is not a CRM user of tenant ${CONTOSO}`]],
+          ['appointments[3]', ['timeZone must be an IANA time zone such as Europe/London']],
+          [
+            'appointments[4]',
+            [`attendee contact FAB-0001 is not a contact of tenant ${CONTOSO} (or has no such address)`],
+          ],
+          [
+            'appointments[5]',
+            ['unknown tenant 00000000-0000-4000-8000-000000000000 (not in this file or the store)'],
+          ],
+          ['appointments[6]', ['crmId must be letters, digits, ".", "_", "~" or "-"']],
+          [
+            'appointments[7]',
+            [
+              'appointment belongs to another owner than ben.jones@contoso.com: remove it and create a new one for the new owner',
+            ],
+          ],
+          ['appointments[8]', ['unknown field(s) colour']],
+        ],
+      );
+      assert.deepEqual(report.appointments, { created: 1, updated: 0, unchanged: 0, rejected: 9 });
+      assert.deepEqual(
+        (await appointmentsOf(suite.store)).map((a) => [a.crm_id, a.work_email, a.version]),
+        [
+          ['APT-1', 'alice.smith@contoso.com', 1],
+          ['APT-2', 'dan.morgan@contoso.com', 1],
+        ],
+      );
+      assert.deepEqual((await appointmentsOf(suite.store))[0], before[0]);
+    });
+
+    it('rejects both rows that give the same appointment id in one tenant', async function () {
+      const report = await importCrm(
+        suite.store,
+        json([internal, { ...internal, subject: 'Pipeline review (moved)' }]),
+        { format: 'json' },
+      );
+      assert.deepEqual(
+        report.rejected.map((r) => r.reasons),
+        [
+          ['duplicate appointment id APT-2 (also appointments[1])'],
+          ['duplicate appointment id APT-2 (also appointments[0])'],
+        ],
+      );
+      assert.deepEqual(await appointmentsOf(suite.store), []);
+    });
+
+    it('a CSV file gives the same appointments as the equivalent JSON file, with line numbers for bad rows', async function () {
+      await importCrm(suite.store, json([interview, internal]), { format: 'json' });
+      const fromJson = await appointmentsOf(suite.store);
+      await suite.store.db.deleteFrom('crm_appointments').execute();
+      const csv = [
+        'type,tenant,crm_id,owner,subject,start,end,time_zone,location,attendee_contacts,attendee_addresses,invite_attendees,notes',
+        `appointment,${CONTOSO},APT-1,alice.smith@contoso.com,Interview: Priya Patel,2026-12-07T09:00:00Z,2026-12-07T10:00:00Z,Europe/London,Room 2,CON-0001,hiring.manager@northwind.example,yes,Bring the portfolio.`,
+        `appointment,${CONTOSO},APT-2,dan.morgan@contoso.com,Pipeline review,2026-12-08T13:30:00+01:00,2026-12-08T14:00:00+01:00,Europe/Paris,,,,,`,
+        `appointment,${CONTOSO},APT-3,dan.morgan@contoso.com,Backwards,2026-12-08T14:00:00Z,2026-12-08T13:00:00Z,Europe/London,,,,,`,
+      ].join('\n');
+      const report = await importCrm(suite.store, csv, { format: 'csv' });
+      assert.deepEqual(
+        report.rejected.map((r) => [r.line, r.reasons]),
+        [[4, ['end must be after start']]],
+      );
+      assert.deepEqual(report.appointments, { created: 2, updated: 0, unchanged: 0, rejected: 1 });
+      assert.deepEqual(await appointmentsOf(suite.store), fromJson);
+    });
+
+    it('the sample appointment files of bot/crm/README.md import onto the demo data, and give the same appointments', async function () {
+      const fromJson = await importCrm(suite.store, await sample('json'), { format: 'json' });
+      assert.deepEqual(fromJson.rejected, []);
+      assert.deepEqual(fromJson.appointments, { created: 3, updated: 0, unchanged: 0, rejected: 0 });
+      const stored = await appointmentsOf(suite.store);
+      const fromCsv = await importCrm(suite.store, await sample('csv'), { format: 'csv' });
+      assert.deepEqual(fromCsv.appointments, { created: 0, updated: 0, unchanged: 3, rejected: 0 });
+      assert.deepEqual(await appointmentsOf(suite.store), stored);
+    });
   });
 });

@@ -45,6 +45,28 @@ describe('CRM CSV parsing', function () {
     });
   });
 
+  it('maps an appointment row onto the CRM API body, both attendee columns into one list', function () {
+    const [row] = parseCrmCsv(
+      [
+        'type,tenant,crm_id,owner,subject,start,end,time_zone,location,attendee_contacts,attendee_addresses,invite_attendees,notes',
+        `appointment,${T},APT-1,alice.smith@contoso.com,"Interview, Priya",2026-12-07T09:00:00Z,2026-12-07T10:00:00Z,Europe/London,Room 2,CON-1;CON-2,hm@northwind.example,yes,`,
+      ].join('\n'),
+    );
+    assert.deepEqual([row!.type, row!.line, row!.problems], ['appointment', 2, []]);
+    assert.deepEqual(row!.data, {
+      tenant: T,
+      crmId: 'APT-1',
+      owner: 'alice.smith@contoso.com',
+      subject: 'Interview, Priya',
+      start: '2026-12-07T09:00:00Z',
+      end: '2026-12-07T10:00:00Z',
+      timeZone: 'Europe/London',
+      location: 'Room 2',
+      attendees: [{ contact: 'CON-1' }, { contact: 'CON-2' }, { address: 'hm@northwind.example' }],
+      inviteAttendees: true,
+    });
+  });
+
   it('leaves blank cells out, so they mean "keep what is stored"', function () {
     const [row] = parseCrmCsv(`type,tenant,name,email,admin\nuser,${T},Alice,alice@contoso.com,\n`);
     assert.deepEqual(row!.data, { tenant: T, displayName: 'Alice', workEmail: 'alice@contoso.com' });
@@ -57,14 +79,16 @@ describe('CRM CSV parsing', function () {
         `person,${T},X,x@contoso.com,`,
         `user,${T},X,x@contoso.com,client`,
         `user,${T},X,x@y.com,,extra`,
+        `appointment,${T},X,,`,
       ].join('\n'),
     );
     assert.deepEqual(
       rows.map((r) => [r.line, r.problems]),
       [
-        [2, ['type must be tenant, user or contact']],
+        [2, ['type must be tenant, user, contact or appointment']],
         [3, ['kind does not apply to a user row; leave it empty']],
         [4, ['has 6 cells but the header has 5']],
+        [5, ['name does not apply to an appointment row; leave it empty']],
       ],
     );
   });
@@ -83,5 +107,7 @@ describe('CRM CSV parsing', function () {
     assert.equal(csvColumnOf('user', 'workEmail'), 'email');
     assert.equal(csvColumnOf('contact', 'emails'), 'email');
     assert.equal(csvColumnOf('tenant', 'id'), 'tenant');
+    assert.equal(csvColumnOf('appointment', 'timeZone'), 'time_zone');
+    assert.equal(csvColumnOf('appointment', 'attendees'), 'attendee_contacts/attendee_addresses');
   });
 });

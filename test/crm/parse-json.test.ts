@@ -5,7 +5,12 @@ import { parseCrmJson } from '../../bot/crm/parse-json.js';
 describe('CRM JSON parsing', function () {
   it('locates every row by its JSON path', function () {
     const rows = parseCrmJson(
-      JSON.stringify({ users: [{ a: 1 }, { b: 2 }], tenants: [{ id: 't' }], contacts: [] }),
+      JSON.stringify({
+        appointments: [{ c: 3 }],
+        users: [{ a: 1 }, { b: 2 }],
+        tenants: [{ id: 't' }],
+        contacts: [],
+      }),
     );
     assert.deepEqual(
       rows.map((r) => [r.type, r.where, r.data]),
@@ -13,6 +18,7 @@ describe('CRM JSON parsing', function () {
         ['tenant', 'tenants[0]', { id: 't' }],
         ['user', 'users[0]', { a: 1 }],
         ['user', 'users[1]', { b: 2 }],
+        ['appointment', 'appointments[0]', { c: 3 }],
       ],
     );
   });

@@ -137,15 +137,84 @@ describe('CRM row validation', function () {
       where: 'line 4',
       line: 4,
       data: {},
-      problems: ['type must be tenant, user or contact'],
+      problems: ['type must be tenant, user, contact or appointment'],
     };
     const result = validateCrmRows([fromCsv, unreadable], {
       knownTenantIds: new Set([T]),
       fieldLabel: csvColumnOf,
     });
     assert.deepEqual(result.rejected, [
-      { where: 'line 3', line: 3, reasons: ['email is not an e-mail address'] },
-      { where: 'line 4', line: 4, reasons: ['type must be tenant, user or contact'] },
+      { type: 'user', where: 'line 3', line: 3, reasons: ['email is not an e-mail address'] },
+      { where: 'line 4', line: 4, reasons: ['type must be tenant, user, contact or appointment'] },
     ]);
+  });
+
+  describe('appointment rows', function () {
+    const appointment = (extra: object = {}) =>
+      row('appointment', {
+        tenant: T,
+        crmId: 'APT-1',
+        owner: 'Alice.Smith@Contoso.com',
+        subject: 'Interview',
+        start: '2026-12-07T10:00:00+01:00',
+        end: '2026-12-07T11:00:00+01:00',
+        timeZone: 'Europe/London',
+        ...extra,
+      });
+
+    it('validates the body with the CRM API’s own schema, keeping tenant and crmId apart', function () {
+      const result = validateCrmRows([appointment()], { knownTenantIds: new Set([T]) });
+      assert.deepEqual(result.rejected, []);
+      assert.deepEqual(result.appointments[0]!.row, {
+        tenant: T,
+        crmId: 'APT-1',
+        input: {
+          owner: 'alice.smith@contoso.com',
+          subject: 'Interview',
+          start: '2026-12-07T09:00:00.000Z',
+          end: '2026-12-07T10:00:00.000Z',
+          timeZone: 'Europe/London',
+          attendees: [],
+          inviteAttendees: false,
+        },
+      });
+    });
+
+    it('names every problem of a bad appointment row, by CSV column when asked', function () {
+      const bad = appointment({
+        crmId: undefined,
+        end: '2026-12-07T08:00:00Z',
+        timeZone: 'Nowhere/Else',
+        attendees: [{ address: 'not-an-address' }],
+      });
+      const result = validateCrmRows([bad], { knownTenantIds: new Set([T]), fieldLabel: csvColumnOf });
+      assert.deepEqual([...result.rejected[0]!.reasons].sort(), [
+        'attendee_contacts/attendee_addresses[0] must be { "contact": externalRef, "address"? } or { "address": e-mail, "name"? }',
+        'crm_id is missing',
+        'time_zone must be an IANA time zone such as Europe/London',
+      ]);
+      const backwards = validateCrmRows([appointment({ end: '2026-12-07T08:00:00Z' })], {
+        knownTenantIds: new Set([T]),
+      });
+      assert.deepEqual(backwards.rejected[0]!.reasons, ['end must be after start']);
+    });
+
+    it('rejects every row sharing an appointment id in one tenant, and allows it in two tenants', function () {
+      const one = appointment();
+      const two = appointment({ subject: 'Other' });
+      const elsewhere = appointment({ tenant: OTHER });
+      const result = validateCrmRows([one, two, elsewhere], { knownTenantIds: new Set([T, OTHER]) });
+      assert.deepEqual(
+        result.rejected.map((r) => [r.where, r.reasons]),
+        [
+          [one.where, [`duplicate appointment id APT-1 (also ${two.where})`]],
+          [two.where, [`duplicate appointment id APT-1 (also ${one.where})`]],
+        ],
+      );
+      assert.deepEqual(
+        result.appointments.map((a) => a.row.tenant),
+        [OTHER],
+      );
+    });
   });
 });

@@ -252,6 +252,28 @@ forEachDialect('CRM diary API (PUT/DELETE /api/crm/diary/{crmId}) over HTTP', (s
       error: 'invalid_request',
     },
     {
+      // Recurring appointments are not supported (bot/crm/README.md): a series is refused.
+      title: 'a recurrence',
+      send: () =>
+        put('APT-1', {
+          ...interview,
+          recurrence: {
+            pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] },
+            range: { type: 'noEnd', startDate: '2026-12-07' },
+          },
+        }),
+      status: 400,
+      error: 'invalid_request',
+    },
+    {
+      // Nor is a write to one occurrence of a series.
+      title: 'a single occurrence of a series',
+      send: () =>
+        put('APT-1', { ...interview, seriesMasterId: 'APT-SERIES', originalStart: '2026-12-07T09:00:00Z' }),
+      status: 400,
+      error: 'invalid_request',
+    },
+    {
       title: 'a missing subject',
       send: () => put('APT-1', { ...interview, subject: undefined }),
       status: 400,
@@ -315,6 +337,17 @@ forEachDialect('CRM diary API (PUT/DELETE /api/crm/diary/{crmId}) over HTTP', (s
       assert.deepEqual(await snapshot(), before);
     });
   }
+
+  it('names the recurrence or occurrence field it does not take', async function () {
+    const res = await put('APT-1', {
+      ...interview,
+      seriesMasterId: 'APT-SERIES',
+      originalStart: interview.start,
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.json.message, /seriesMasterId/);
+    assert.match(res.json.message, /originalStart/);
+  });
 
   it('names the problems of a bad body field by field', async function () {
     const res = await put('APT-1', { ...interview, end: '2026-12-07T08:00:00Z', timeZone: 'Nowhere' });
