@@ -13,6 +13,7 @@ import { registerMessagesRoute } from '../teams/messages-route.js';
 import { createNotifier, type Notifier } from '../teams/notifier.js';
 import { createReconnectNotices } from '../enablement/reconnect-notices.js';
 import { createIdentityFlow } from '../enablement/identity-flow.js';
+import { createVisibilityRequests } from '../enablement/visibility-requests.js';
 import { registerIdentitySignIn } from '../sign-in/identity-sign-in.js';
 import { createSignInHandlers } from '../sign-in/sign-in-handlers.js';
 import { createSubscriptionRemoval } from '../enablement/subscription-removal.js';
@@ -164,6 +165,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     now,
   });
   firstImports.start();
+  const visibilityRequests = createVisibilityRequests({ db: store.db, notifier, logger, cardKey, now });
   const service = createEnablementService({
     store,
     logger,
@@ -171,6 +173,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     notifier,
     approvals,
     cardKey,
+    visibilityRequests,
     askCorrection: (owner) => identity.askCorrection(owner),
     activation,
     firstImports,
@@ -209,6 +212,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     approvals,
     notifier,
     identity,
+    visibilityRequests,
     requestSync: deps.requestSync,
     now,
   });

@@ -14,7 +14,10 @@ export interface VisibilityDecision {
   at: Date;
 }
 
-/** The Grant/Decline card; with `decision` it is the updated card everyone sees afterwards. */
+/**
+ * The Grant/Decline card; with `decision` it is the card every administrator who received the request
+ * sees afterwards, without buttons. `requestedAt` is when the user asked, never when the card was drawn.
+ */
 export function buildVisibilityRequestCard(input: {
   ref: string;
   userName: string;
@@ -30,6 +33,7 @@ export function buildVisibilityRequestCard(input: {
     userEmail: input.userEmail,
     requestedAt: formatWhen(input.requestedAt, input.timeZone),
     decided: d !== undefined,
+    decisionColor: d?.outcome === 'declined' ? 'Warning' : 'Good',
     decisionText: d
       ? `${d.outcome === 'granted' ? 'Granted' : 'Declined'} by ${d.by} on ${formatWhen(d.at, input.timeZone)}.`
       : '',

@@ -59,6 +59,9 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
     }),
   }),
   z.object({ verb: z.literal('cancel_disable'), data: accountAction }),
+  // Teams' refresh of a request card (its `refresh` clause): the card as the request now stands.
+  z.object({ verb: z.literal('refresh_visibility_request'), data: z.object({ ref }) }),
+  z.object({ verb: z.literal('refresh_identity_request'), data: z.object({ ref }) }),
 ]);
 export type CardActionPayload = z.infer<typeof cardActionSchema>;
 export type CardVerb = CardActionPayload['verb'];
@@ -84,6 +87,8 @@ export const refKindOfVerb = {
   disable: 'account',
   confirm_disable: 'account',
   cancel_disable: 'account',
+  refresh_visibility_request: 'visibility_request',
+  refresh_identity_request: 'identity_request',
 } as const satisfies Record<CardVerb, CardRefKind | null>;
 
 type OpenVerb = { [V in CardVerb]: (typeof refKindOfVerb)[V] extends null ? V : never }[CardVerb];

@@ -22,6 +22,8 @@ import type { UserNotice } from '../enablement/core/effects.js';
 import { loadAccountHealth } from '../sync-health/account-health.js';
 import type { Store } from '../store/store.js';
 import type { CrmUser, SyncAccount } from '../crm/crm-directory.js';
+import { visibilityWaiting } from '../enablement/visibility-request-store.js';
+import { askedAdmins, openIdentityRequestOf } from '../enablement/identity-requests.js';
 
 /**
  * The user's cards with everything they carry filled in: signed account references, a fresh sign-in
@@ -158,27 +160,36 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     });
   }
 
-  async function mismatchCard(o: Owner, correctionRequested: boolean): Promise<AdaptiveCardJson> {
+  /** The mismatch card; once the user asked for a correction, when and who has it instead of the button. */
+  async function mismatchCard(o: Owner): Promise<AdaptiveCardJson> {
     const m = mismatchFromReason(o.account.stateReason);
+    const open = o.user.teamsAadObjectId
+      ? await openIdentityRequestOf(deps.store.db, o.account.tenantId, o.user.teamsAadObjectId)
+      : undefined;
+    const asked = open ? await askedAdmins(deps.store.db, open) : undefined;
     return buildIdentityMismatchCard({
       ref: await accountRef(o),
       mismatch: m?.mismatch ?? 'address_mismatch',
       signedInAddress: m?.signedIn ?? 'another account',
       expectedAddress: m?.expected ?? o.user.workEmail,
-      correctionRequested,
+      correctionRequested: asked !== undefined,
+      asked,
     });
   }
 
   async function stateCard(o: Owner, notice?: string): Promise<AdaptiveCardJson> {
     switch (o.account.state) {
       case 'not_visible':
-        return buildNotVisibleCard({ ref: await accountRef(o), requested: false });
+        return buildNotVisibleCard({
+          ref: await accountRef(o),
+          requested: await visibilityWaiting(deps.store.db, o.user.id),
+        });
       case 'signing_in':
         return signInCard(o, notice);
       case 'awaiting_admin_consent':
         return waitingCard(o);
       case 'identity_mismatch':
-        return mismatchCard(o, false);
+        return mismatchCard(o);
       case 'active':
       case 'paused':
       case 'reconnect_required':

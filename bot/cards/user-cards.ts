@@ -96,14 +96,30 @@ export function buildIdentityNotFoundCard(input: {
   addresses: readonly string[];
   suggestedAddress: string;
   requested: boolean;
+  /** When it was sent and to whom, shown while the user waits. */
+  asked?: AskedAdmins;
+  timeZone?: string;
 }): AdaptiveCardJson {
   return expandCard(identityNotFoundTemplate, {
     ref: input.ref,
     addresses: input.addresses.map((address) => ({ address })),
     suggestedAddress: input.suggestedAddress,
     requested: input.requested,
+    ...askedFields(input.asked, input.timeZone),
   });
 }
+
+/** A request to CRM administrators as the asking user sees it: when, and who has it. */
+export interface AskedAdmins {
+  askedAt: Date;
+  admins: readonly string[];
+}
+
+const askedFields = (asked: AskedAdmins | undefined, timeZone: string | undefined) => ({
+  asked: asked !== undefined,
+  askedAt: asked ? formatWhen(asked.askedAt, timeZone) : '',
+  waitingFor: waitingFor(asked?.admins ?? []),
+});
 
 /** An IT administrator without a CRM user: what they can do here. */
 export function buildItAdminCard(input: {
@@ -114,9 +130,22 @@ export function buildItAdminCard(input: {
   return expandCard(itAdminTemplate, { ...input });
 }
 
-export function buildNotVisibleCard(input: { ref: string; requested: boolean }): AdaptiveCardJson {
-  return expandCard(notVisibleTemplate, { ref: input.ref, requested: input.requested });
+/** With `requested`, the card of a user whose request is open: when they asked and who has it. */
+export function buildNotVisibleCard(input: {
+  ref: string;
+  requested?: AskedAdmins;
+  timeZone?: string;
+}): AdaptiveCardJson {
+  return expandCard(notVisibleTemplate, {
+    ref: input.ref,
+    requested: input.requested !== undefined,
+    ...askedFields(input.requested, input.timeZone),
+  });
 }
+
+/** "Dan Morgan", "Dan Morgan and Grace Hall", or the role when nobody could be reached by name. */
+export const waitingFor = (admins: readonly string[]): string =>
+  admins.length === 0 ? 'your TriSys administrator' : joinWords(admins);
 
 export function buildSignInCard(input: {
   signInUrl: string;
@@ -153,8 +182,12 @@ export function buildIdentityMismatchCard(input: {
   signedInAddress: string;
   expectedAddress: string;
   correctionRequested: boolean;
+  /** When the correction was asked for and who has it, shown while the user waits. */
+  asked?: AskedAdmins;
+  timeZone?: string;
 }): AdaptiveCardJson {
-  return expandCard(identityMismatchTemplate, { ...input });
+  const { asked, timeZone, ...rest } = input;
+  return expandCard(identityMismatchTemplate, { ...rest, ...askedFields(asked, timeZone) });
 }
 
 export function buildServiceActiveCard(input: {

@@ -70,7 +70,7 @@ export interface ApprovalFlow {
     requestId: string,
     decision: { outcome: 'granted' } | { outcome: 'declined'; reason: string },
     by: DecidedBy,
-  ): Promise<{ ok: true; card: AdaptiveCardJson } | { ok: false; error: string }>;
+  ): Promise<{ ok: true; card: AdaptiveCardJson; stale?: true } | { ok: false; error: string }>;
   /** The pending request of the tenant, if any (the admin consent callback may name an old one). */
   pendingId(tenantId: string): Promise<string | undefined>;
   card(requestId: string): Promise<AdaptiveCardJson | undefined>;
@@ -216,13 +216,19 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
     async decide(requestId, decision, by) {
       const stored = await loadRequest(db, requestId);
       if (!stored) return { ok: false, error: 'That approval request no longer exists.' };
+      // Already decided (on this card, another, or by the consent page): the card shows that decision.
+      const decided = async () => ({
+        ok: true as const,
+        stale: true as const,
+        card: (await card(requestId))!,
+      });
+      if (stored.request.status !== 'pending') return decided();
       const result =
         decision.outcome === 'granted'
           ? grantRequest(stored.request, by.name, now())
           : declineRequest(stored.request, by.name, decision.reason, now());
       if (!result.ok) return result;
-      if (!(await recordDecision(db, stored.request, result.request.decision!)))
-        return { ok: false, error: 'This request was decided at the same moment by someone else.' };
+      if (!(await recordDecision(db, stored.request, result.request.decision!))) return decided();
       await publish(requestId);
       await tellWaitingUsers(stored, decision, by);
       return { ok: true, card: (await card(requestId))! };

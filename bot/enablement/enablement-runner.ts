@@ -26,6 +26,8 @@ export type StepResult =
       account?: SyncAccount;
       /** The step was allowed but another change to the account committed first. */
       raced?: true;
+      /** The step does not apply to the account's state any more (it moved on); nothing changed. */
+      stale?: true;
     };
 
 export interface StepOptions {
@@ -80,7 +82,9 @@ export async function applyStep(
     actor,
     at,
   );
-  if (!result.ok) return { ok: false, error: result.error, account };
+  if (!result.ok) {
+    return { ok: false, error: result.error, account, ...(result.cause === 'state' ? { stale: true } : {}) };
+  }
   const types = new Set(result.effects.map((e) => e.type));
   await options.beforeCommit?.(account, result.effects);
 

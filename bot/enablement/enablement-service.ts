@@ -1,5 +1,3 @@
-import { buildVisibilityRequestCard } from '../cards/admin-cards.js';
-import { signCardRef } from '../cards/card-refs.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import type { Effect } from './core/effects.js';
 import type { Actor, EnablementEvent } from './core/states.js';
@@ -9,11 +7,12 @@ import type { Activation, SignedInIdentity } from './activation.js';
 import type { ApprovalFlow } from './approval-flow.js';
 import type { CardFactory, Owner } from '../cards/card-factory.js';
 import { personalReferenceByEmail } from '../teams/conversation-refs-store.js';
-import { accountById, bindTeamsUser, crmAdmins, crmUserById } from '../crm/crm-directory.js';
+import { accountById, bindTeamsUser, crmUserById } from '../crm/crm-directory.js';
 import { applyStep, type StepResult } from './enablement-runner.js';
 import { createBeforeCommit, withCalendarEventsRemoved, type BeforeCommit } from './before-commit.js';
 import type { FirstImportWatch } from './first-import-watch.js';
 import type { Notifier } from '../teams/notifier.js';
+import type { VisibilityRequests } from './visibility-requests.js';
 
 /**
  * Runs enablement steps and their effects, for the chat, the browser callbacks, IT's decisions and the
@@ -41,6 +40,8 @@ export interface EnablementServiceDeps {
   cardKey: Buffer;
   /** Wakes the sync worker for the account (start_sync). */
   requestSync?: (accountId: string) => void;
+  /** Opens the user's visibility request and sends it to the CRM administrators, once. */
+  visibilityRequests: Pick<VisibilityRequests, 'ask'>;
   /** Sends CRM administrators the correction request of a mismatched sign-in (identity-flow.ts). */
   askCorrection?: (owner: Owner) => Promise<void>;
   /** Follows the first import in chat and sends the confirmation e-mail (follow_first_import). */
@@ -105,33 +106,10 @@ export function createEnablementService(deps: EnablementServiceDeps): Enablement
   }
 
   async function notifyCrmAdmins(o: Owner, request: 'visibility' | 'work_email_correction'): Promise<void> {
-    if (request === 'work_email_correction') {
-      // Identity requests carry the correction button (identity-flow.ts).
-      await deps.askCorrection?.(o);
-      return;
-    }
-    const card = buildVisibilityRequestCard({
-      ref: await signCardRef(
-        { kind: 'visibility_request', id: o.user.id, tenantId: o.account.tenantId },
-        { key: deps.cardKey, now: now() },
-      ),
-      userName: o.user.displayName,
-      userEmail: o.user.workEmail,
-      requestedAt: now(),
-    });
-    let reached = 0;
-    for (const admin of await crmAdmins(db, o.account.tenantId)) {
-      if (
-        await deps.notifier.toUser(
-          o.account.tenantId,
-          { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail },
-          card,
-        )
-      ) {
-        reached += 1;
-      }
-    }
-    deps.logger.info({ tenantId: o.account.tenantId, request, reached }, 'CRM administrators asked');
+    // Each request kind keeps one open request per user and sends it once (visibility-requests.ts,
+    // identity-flow.ts).
+    if (request === 'work_email_correction') await deps.askCorrection?.(o);
+    else await deps.visibilityRequests.ask(o);
   }
 
   async function perform(

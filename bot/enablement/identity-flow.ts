@@ -4,8 +4,10 @@ import { IDENTITY_SCOPES, identifyUrl, type IdentityHandlers } from '../sign-in/
 import type { ResultPage } from '../sign-in/result-page.js';
 import { buildEmailCorrectionRequestCard } from '../cards/admin-cards.js';
 import { signCardRef } from '../cards/card-refs.js';
+import type { CardVerb } from '../cards/card-actions.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import {
+  type AskedAdmins,
   buildIdentityNotFoundCard,
   buildItAdminCard,
   buildNotMappedCard,
@@ -28,10 +30,12 @@ import {
 } from '../crm/crm-directory.js';
 import type { EnablementService } from './enablement-service.js';
 import {
+  askedAdmins,
+  claimAsk,
   correctWorkEmail,
   identityRequestById,
-  markAsked,
   markResolved,
+  releaseAsk,
   openIdentityRequestOf,
   openUnmatchedRequests,
   recordIdentityRequest,
@@ -39,6 +43,8 @@ import {
   type IdentityRequest,
 } from './identity-requests.js';
 import type { Notifier } from '../teams/notifier.js';
+import { withRefresh } from '../cards/card-freshness.js';
+import { rememberRequestCard, requestCards } from './request-cards-store.js';
 import type { Speaker } from '../teams/speaker.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 
@@ -49,6 +55,8 @@ import { userGraph, type UserGraphDeps } from './user-graph.js';
  * or a CRM import) tells them and lets them carry on. IT administrators without a CRM user are greeted
  * as IT.
  */
+
+export const REFRESH_IDENTITY_VERB: CardVerb = 'refresh_identity_request';
 
 export interface IdentityFlowDeps {
   store: Store;
@@ -71,7 +79,9 @@ export interface IdentityFlow extends IdentityHandlers {
   askAdmins(
     requestId: string,
     askedBy: string,
-  ): Promise<{ ok: true; card: AdaptiveCardJson } | { ok: false; error: string }>;
+  ): Promise<{ ok: true; card: AdaptiveCardJson } | { ok: false; error: string; settled?: true }>;
+  /** When the speaker's open correction request was sent and to whom, if it was. */
+  asked(tenantId: string, teamsObjectId: string): Promise<AskedAdmins | undefined>;
   /** A mapped user whose sign-in did not match their work e-mail asks for it to be corrected. */
   askCorrection(owner: Owner): Promise<void>;
   /** The administrator's button: set the work e-mail, tell the user, resume them. */
@@ -79,6 +89,11 @@ export interface IdentityFlow extends IdentityHandlers {
     admin: CrmUser | undefined,
     requestId: string,
     crmUserId: string | undefined,
+  ): Promise<{ ok: true; card: AdaptiveCardJson; stale?: true } | { ok: false; error: string }>;
+  /** The administrators' card for the request as it now stands (a card's refresh). */
+  adminCardFor(
+    admin: CrmUser | undefined,
+    requestId: string,
   ): Promise<{ ok: true; card: AdaptiveCardJson } | { ok: false; error: string }>;
   /** Resolves open requests whose addresses a CRM import has since given to a CRM user. */
   sweep(): Promise<number>;
@@ -99,13 +114,47 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       { key: deps.cardKey, now: now() },
     );
 
+  const askedOf = (r: IdentityRequest): Promise<AskedAdmins | undefined> => askedAdmins(db, r);
+
   const notFoundCard = async (r: IdentityRequest) =>
     buildIdentityNotFoundCard({
       ref: await requestRef(r),
       addresses: r.addressesTried,
       suggestedAddress: r.suggestedAddress,
       requested: r.status === 'asked',
+      asked: await askedOf(r),
     });
+
+  /** Once settled, what every administrator's card says instead of its button. */
+  const settledText = (r: IdentityRequest) =>
+    r.resolution ?? 'Sorted out: this person is now linked to their TriSys user, so nothing more is needed.';
+
+  /** The administrators' card as the request stands; while open, Teams refreshes it for them on view. */
+  async function currentAdminCard(r: IdentityRequest): Promise<AdaptiveCardJson> {
+    if (r.status === 'resolved') return adminCard(r, settledText(r));
+    const drawn = await adminCard(r);
+    const recipients = await requestCards(db, 'identity', r.id);
+    return withRefresh(
+      drawn,
+      { verb: REFRESH_IDENTITY_VERB, data: { ref: await requestRef(r) } },
+      recipients.flatMap((p) => (p.recipientId ? [p.recipientId] : [])),
+    );
+  }
+
+  /** Every card posted for the request shows it as it now stands. */
+  async function redraw(requestId: string): Promise<void> {
+    const r = await identityRequestById(db, requestId);
+    if (!r) return;
+    const drawn = await currentAdminCard(r);
+    for (const posted of await requestCards(db, 'identity', requestId)) {
+      if (!posted.activityId) continue;
+      try {
+        await deps.notifier.update(posted.conversationKey, posted.activityId, drawn);
+      } catch (err) {
+        deps.logger.warn({ requestId, err: (err as Error).message }, 'could not update a correction card');
+      }
+    }
+  }
 
   async function adminCard(r: IdentityRequest, done?: string): Promise<AdaptiveCardJson> {
     const known = r.crmUserId
@@ -122,18 +171,35 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
     });
   }
 
-  async function toAdmins(tenantId: string, card: AdaptiveCardJson): Promise<number> {
+  /** Sends the request to every CRM administrator, remembering each card for the decision's redraw. */
+  async function toAdmins(request: IdentityRequest): Promise<number> {
+    const card = await currentAdminCard(request);
     let reached = 0;
-    for (const admin of await crmAdmins(db, tenantId)) {
-      if (
-        await deps.notifier.toUser(
-          tenantId,
-          { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail },
-          card,
-        )
-      )
-        reached += 1;
+    for (const admin of await crmAdmins(db, request.tenantId)) {
+      const delivered = await deps.notifier.toUserTracked(
+        request.tenantId,
+        { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail },
+        card,
+      );
+      if (!delivered) continue;
+      reached += 1;
+      await rememberRequestCard(db, 'identity', request.id, {
+        conversationKey: delivered.referenceKey,
+        activityId: delivered.activityId,
+        recipientId: delivered.userId ?? null,
+        recipientName: admin.displayName,
+      });
     }
+    // Only now is it known who received it: every card then names them all for Teams' refresh.
+    if (reached > 0) await redraw(request.id);
+    return reached;
+  }
+
+  /** Sends the request unless it was already sent (of two presses at once, one sends). */
+  async function askOnce(request: IdentityRequest): Promise<number | 'already'> {
+    if (!(await claimAsk(db, request.id, now()))) return 'already';
+    const reached = await toAdmins({ ...request, status: 'asked' });
+    if (reached === 0) await releaseAsk(db, request.id);
     return reached;
   }
 
@@ -288,8 +354,12 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
         return { ok: false, error: 'This card belongs to someone else, so only they can use its buttons.' };
       }
       if (request.status === 'resolved')
-        return { ok: false, error: 'This has already been sorted out. Type "help".' };
-      const reached = await toAdmins(request.tenantId, await adminCard(request));
+        return { ok: false, settled: true, error: 'This has already been sorted out. Type "help".' };
+      const reached = await askOnce(request);
+      if (reached === 'already') {
+        const current = (await identityRequestById(db, request.id)) ?? request;
+        return { ok: true, card: await notFoundCard(current) };
+      }
       if (reached === 0) {
         return {
           ok: false,
@@ -297,12 +367,16 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
             'None of your TriSys administrators has Cloud Sync in Teams yet, so we could not ask them. Ask them directly.',
         };
       }
-      await markAsked(db, request.id);
       deps.logger.info(
         { tenantId: request.tenantId, reached },
         'CRM administrators asked to correct a work e-mail',
       );
-      return { ok: true, card: await notFoundCard({ ...request, status: 'asked' }) };
+      return { ok: true, card: await notFoundCard((await identityRequestById(db, request.id)) ?? request) };
+    },
+
+    async asked(tenantId, teamsObjectId) {
+      const open = await openIdentityRequestOf(db, tenantId, teamsObjectId);
+      return open ? askedOf(open) : undefined;
     },
 
     async askCorrection(owner) {
@@ -316,8 +390,8 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
         suggestedAddress: m.signedIn,
         crmUserId: owner.user.id,
       });
-      const reached = await toAdmins(owner.account.tenantId, await adminCard(request));
-      await markAsked(db, request.id);
+      const reached = await askOnce(request);
+      if (reached === 'already') return;
       deps.logger.info(
         { tenantId: owner.account.tenantId, reached },
         'CRM administrators asked to correct a work e-mail',
@@ -331,9 +405,16 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       if (!request || request.tenantId !== admin.tenantId) {
         return { ok: false, error: 'This request is not from your organisation.' };
       }
+      // Settled already (by another administrator's card, or an import): this card catches up.
+      if (request.status === 'resolved')
+        return { ok: true, stale: true, card: await currentAdminCard(request) };
       const result = await correctWorkEmail(db, admin, request, crmUserId);
       if (!result.ok) return { ok: false, error: result.message };
-      await markResolved(db, request.id, result.user.id);
+      const done = `Done: ${result.user.displayName}'s work e-mail is now ${result.user.workEmail} (was ${result.previousEmail}), set by ${admin.displayName}. They have been told in Teams.`;
+      if (!(await markResolved(db, request.id, result.user.id, done))) {
+        return { ok: true, stale: true, card: await currentAdminCard(request) };
+      }
+      await redraw(request.id);
       const account = await accountOfUser(db, result.user);
       const actor: Actor = {
         kind: 'person',
@@ -353,8 +434,17 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
           `Your TriSys administrator set your work e-mail to ${result.user.workEmail}, so Cloud Sync knows you now.`,
         );
       }
-      const done = `Done: ${result.user.displayName}'s work e-mail is now ${result.user.workEmail} (was ${result.previousEmail}), set by ${admin.displayName}. They have been told in Teams.`;
       return { ok: true, card: await adminCard({ ...request, crmUserId: result.user.id }, done) };
+    },
+
+    async adminCardFor(admin, requestId) {
+      if (!admin?.isAdmin)
+        return { ok: false, error: 'Only a TriSys administrator can correct a work e-mail.' };
+      const request = await identityRequestById(db, requestId);
+      if (!request || request.tenantId !== admin.tenantId) {
+        return { ok: false, error: 'This request is not from your organisation.' };
+      }
+      return { ok: true, card: await currentAdminCard(request) };
     },
 
     async sweep() {

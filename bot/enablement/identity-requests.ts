@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { normaliseAddress } from './core/user-matching.js';
 import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Database, IdentityRequestStatus, IdentityRequestsTable } from '../store/schema.js';
 import { crmUserById, type CrmUser } from '../crm/crm-directory.js';
 import { recordAudit } from '../store/audit-log.js';
+import { requestCards } from './request-cards-store.js';
 
 /**
  * The store side of identity requests: one per Teams user the CRM could not match (or whose sign-in
@@ -23,6 +24,9 @@ export interface IdentityRequest {
   suggestedAddress: string;
   crmUserId: string | null;
   status: IdentityRequestStatus;
+  askedAt: string | null;
+  /** How it was settled, once resolved by an administrator's correction. */
+  resolution: string | null;
 }
 
 const columns = [
@@ -34,6 +38,8 @@ const columns = [
   'suggested_address',
   'crm_user_id',
   'status',
+  'asked_at',
+  'resolution',
 ] as const;
 
 function toRequest(r: Pick<IdentityRequestsTable, (typeof columns)[number]>): IdentityRequest {
@@ -46,6 +52,8 @@ function toRequest(r: Pick<IdentityRequestsTable, (typeof columns)[number]>): Id
     suggestedAddress: r.suggested_address,
     crmUserId: r.crm_user_id,
     status: r.status,
+    askedAt: r.asked_at,
+    resolution: r.resolution,
   };
 }
 
@@ -73,7 +81,10 @@ export async function openIdentityRequestOf(
   return row ? toRequest(row) : undefined;
 }
 
-/** Records (or renews) the Teams user's open request; a new sign-in replaces what was tried before. */
+/**
+ * Records (or renews) the Teams user's open request; a new sign-in replaces what was tried before. A
+ * request already sent stays sent while it still asks for the same thing, so asking twice sends once.
+ */
 export async function recordIdentityRequest(
   db: Db,
   input: {
@@ -93,9 +104,16 @@ export async function recordIdentityRequest(
     crm_user_id: input.crmUserId,
     updated_at: at,
   };
+  const unchanged = sql<boolean>`status = 'asked' and suggested_address = ${values.suggested_address} and crm_user_id is not distinct from ${values.crm_user_id}`;
   const updated = await db
     .updateTable('identity_requests')
-    .set({ ...values, status: 'pending', asked_at: null, resolved_at: null })
+    .set({
+      ...values,
+      status: sql`case when ${unchanged} then 'asked' else 'pending' end`,
+      asked_at: sql`case when ${unchanged} then asked_at else null end`,
+      resolved_at: null,
+      resolution: null,
+    })
     .where('tenant_id', '=', input.tenantId)
     .where('teams_object_id', '=', input.teamsObjectId)
     .executeTakeFirst();
@@ -111,6 +129,7 @@ export async function recordIdentityRequest(
           status: 'pending',
           asked_at: null,
           resolved_at: null,
+          resolution: null,
           created_at: at,
         })
         .execute();
@@ -122,19 +141,55 @@ export async function recordIdentityRequest(
   return (await openIdentityRequestOf(db, input.tenantId, input.teamsObjectId))!;
 }
 
-export async function markAsked(db: Db, id: string): Promise<void> {
+/** When the request was sent to the administrators and which of them it reached; nothing until sent. */
+export async function askedAdmins(
+  db: Db,
+  request: Pick<IdentityRequest, 'id' | 'status' | 'askedAt'>,
+): Promise<{ askedAt: Date; admins: string[] } | undefined> {
+  if (request.status !== 'asked' || !request.askedAt) return undefined;
+  const posted = await requestCards(db, 'identity', request.id);
+  return { askedAt: new Date(request.askedAt), admins: [...new Set(posted.map((p) => p.recipientName))] };
+}
+
+/**
+ * Marks the request sent if nobody has sent it yet (compare-and-set): of two presses at the same moment,
+ * exactly one gets true and sends it.
+ */
+export async function claimAsk(db: Db, id: string, at: Date): Promise<boolean> {
+  const claimed = await db
+    .updateTable('identity_requests')
+    .set({ status: 'asked', asked_at: at.toISOString(), updated_at: at.toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(claimed.numUpdatedRows) === 1;
+}
+
+/** Gives a claim back when the request reached nobody, so a later press can try again. */
+export async function releaseAsk(db: Db, id: string): Promise<void> {
   await db
     .updateTable('identity_requests')
-    .set({ status: 'asked', asked_at: nowIso(), updated_at: nowIso() })
+    .set({ status: 'pending', asked_at: null, updated_at: nowIso() })
     .where('id', '=', id)
-    .where('status', '!=', 'resolved')
+    .where('status', '=', 'asked')
     .execute();
 }
 
-export async function markResolved(db: Db, id: string, crmUserId: string): Promise<boolean> {
+export async function markResolved(
+  db: Db,
+  id: string,
+  crmUserId: string,
+  resolution?: string,
+): Promise<boolean> {
   const done = await db
     .updateTable('identity_requests')
-    .set({ status: 'resolved', crm_user_id: crmUserId, resolved_at: nowIso(), updated_at: nowIso() })
+    .set({
+      status: 'resolved',
+      crm_user_id: crmUserId,
+      resolved_at: nowIso(),
+      updated_at: nowIso(),
+      resolution: resolution ?? null,
+    })
     .where('id', '=', id)
     .where('status', '!=', 'resolved')
     .executeTakeFirst();

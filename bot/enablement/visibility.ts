@@ -11,17 +11,22 @@ import {
 } from '../crm/crm-directory.js';
 import type { EnablementService } from './enablement-service.js';
 import { recordAudit } from '../store/audit-log.js';
+import type { VisibilityRequests } from './visibility-requests.js';
 
 /**
  * CRM administrators grant or revoke a user's Cloud Sync visibility (chat command or the Grant button of
  * a visibility request). The CRM flag and an audit entry change first; then the user's account takes the
- * matching enablement step, which tells the user.
+ * matching enablement step, which tells the user. A grant also answers the user's open request.
  */
 
 export type VisibilityTarget = { email: string } | { crmUserId: string };
 
 export async function changeVisibility(
-  deps: { db: Kysely<Database>; service: EnablementService },
+  deps: {
+    db: Kysely<Database>;
+    service: EnablementService;
+    visibilityRequests: Pick<VisibilityRequests, 'grantedElsewhere'>;
+  },
   admin: CrmUser,
   target: VisibilityTarget,
   grant: boolean,
@@ -35,6 +40,8 @@ export async function changeVisibility(
   if (!user || user.tenantId !== admin.tenantId) {
     return { ok: false, message: `There is no TriSys user with that work e-mail in your organisation.` };
   }
+  // The user's open request is answered by this grant, on every card it was posted as.
+  if (grant) await deps.visibilityRequests.grantedElsewhere(user.id, admin);
   if (user.visible === grant) {
     return {
       ok: false,

@@ -172,10 +172,11 @@ export function createSignInHandlers(deps: SignInHandlerDeps): SignInHandlers {
           auditActor: 'admin_consent_callback',
         },
       );
-      if (!result.ok) {
+      if (!result.ok || result.stale) {
+        const why = result.ok ? 'It was decided before this consent arrived.' : result.error;
         return continueInTeams(
           'This approval request was already answered',
-          `${result.error} Nothing else changed; the IT channel's card for the current request has its own link.`,
+          `${why} Nothing else changed; the IT channel's card for the current request has its own link.`,
           'error',
         );
       }

@@ -368,8 +368,41 @@ export interface IdentityRequestsTable {
   status: IdentityRequestStatus;
   asked_at: IsoTimestamp | null;
   resolved_at: IsoTimestamp | null;
+  /** How it was settled, as every administrator's card shows it (migration 0011). */
+  resolution: string | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
+}
+
+export const VISIBILITY_REQUEST_STATUSES = ['open', 'granted', 'declined'] as const;
+export type VisibilityRequestStatus = (typeof VISIBILITY_REQUEST_STATUSES)[number];
+
+/** A user's "Ask my administrator" (migration 0011): one open per CRM user, then the decision. */
+export interface VisibilityRequestsTable {
+  id: string;
+  tenant_id: string;
+  crm_user_id: string;
+  status: VisibilityRequestStatus;
+  asked_at: IsoTimestamp;
+  /** The deciding administrator's name, as every card for the request shows it. */
+  decided_by: string | null;
+  decided_at: IsoTimestamp | null;
+  updated_at: IsoTimestamp;
+}
+
+export type RequestCardKind = 'visibility' | 'identity';
+
+/** A card posted to a CRM administrator for a request (migration 0011), so a decision redraws it. */
+export interface RequestCardsTable {
+  request_kind: RequestCardKind;
+  request_id: string;
+  /** The stored conversation reference the card went to. */
+  conversation_key: string;
+  activity_id: string;
+  /** The recipient's Teams user id (MRI), for the card's refresh `userIds`. */
+  recipient_id: string | null;
+  recipient_name: string;
+  posted_at: IsoTimestamp;
 }
 
 /** A single-use signed link already used (migration 0006), by its jti. */
@@ -478,6 +511,8 @@ export interface Database {
   sign_in_attempts: SignInAttemptsTable;
   identity_sign_in_attempts: IdentitySignInAttemptsTable;
   identity_requests: IdentityRequestsTable;
+  visibility_requests: VisibilityRequestsTable;
+  request_cards: RequestCardsTable;
   used_link_states: UsedLinkStatesTable;
   crm_service_keys: CrmServiceKeysTable;
   crm_appointments: CrmAppointmentsTable;

@@ -1,19 +1,15 @@
 import { InvokeResponseFactory } from '@microsoft/teamsfx';
 import type { InvokeResponse, TurnContext } from 'botbuilder';
-import { buildVisibilityRequestCard } from '../cards/admin-cards.js';
 import { parseCardAction, type CardAction, type CardVerb } from '../cards/card-actions.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
-import {
-  buildErrorCard,
-  buildIdentityMismatchCard,
-  buildNotVisibleCard,
-  buildWelcomeCard,
-} from '../cards/user-cards.js';
+import { buildErrorCard, buildWelcomeCard } from '../cards/user-cards.js';
+import { withStaleNote } from '../cards/card-freshness.js';
+import { visibilityRequestById, type VisibilityRequest } from '../enablement/visibility-request-store.js';
 import { decideCommand } from '../enablement/core/conversation.js';
 import { addToBlocklist, parseBlocklistText } from '../privacy/personal-blocklist.js';
 import type { EnablementEvent } from '../enablement/core/states.js';
-import { mismatchFromReason, type Owner } from '../cards/card-factory.js';
-import { accountById, accountOfUser, crmUserById } from '../crm/crm-directory.js';
+import type { Owner } from '../cards/card-factory.js';
+import { accountOfUser, crmUserById, type CrmUser } from '../crm/crm-directory.js';
 import { isItChannel } from './it-channel.js';
 import { tenantOf } from './member-lookup.js';
 import type { Notifier } from './notifier.js';
@@ -24,7 +20,8 @@ import { changeVisibility } from '../enablement/visibility.js';
 /**
  * `Action.Execute` from our cards. The payload is validated (zod schema and signed reference) before
  * anything is read; the answer is the card that replaces the clicked one, or an error card when the
- * action is refused — in which case nothing changed.
+ * action is refused — in which case nothing changed. A button pressed on an out-of-date card changes
+ * nothing either, and answers with the current card and a note saying so.
  */
 
 export interface CardActionDeps extends TextCommandDeps {
@@ -35,6 +32,11 @@ export interface CardActionDeps extends TextCommandDeps {
 
 const reply = (card: AdaptiveCardJson): InvokeResponse => InvokeResponseFactory.adaptiveCard(card);
 const refuse = (message: string): InvokeResponse => reply(buildErrorCard({ message }));
+/**
+ * A button of a card whose state has moved on: nothing changes, and the card becomes the one for where
+ * things stand now, with a short note. Refusals (who may, forged or expired cards) stay errors.
+ */
+const catchUp = (card: AdaptiveCardJson): InvokeResponse => reply(withStaleNote(card));
 
 /** Collects the cards a step produces in this turn: the last replaces the clicked card, others are new. */
 function turnOutbox(context: TurnContext) {
@@ -109,7 +111,11 @@ function stepper({ deps, context, speaker }: Turn): OwnerTurn['step'] {
       auditActor: speaker.auditActor,
       deliver: outbox.deliver,
     });
-    if (!result.ok) return refuse(result.error);
+    if (!result.ok) {
+      if (!result.stale && !result.raced) return refuse(result.error);
+      const now = (await deps.service.owner(stored.account.id)) ?? stored;
+      return catchUp(await deps.cards.stateCard(now));
+    }
     const after = (await deps.service.owner(stored.account.id)) ?? stored;
     return outbox.finish(fallback ?? (() => deps.cards.stateCard(after)));
   };
@@ -141,23 +147,37 @@ async function consentDecision(
       auditActor: speaker.auditActor,
     },
   );
-  return result.ok ? reply(result.card) : refuse(result.error);
+  if (!result.ok) return refuse(result.error);
+  return result.stale ? catchUp(result.card) : reply(result.card);
 }
 
 /** What each verb of our cards does; requests are decided by administrators, the rest by the owner. */
 const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
-  grant_visibility: ({ deps, speaker }, action) => visibilityDecision(deps, speaker, action.target.id, true),
+  grant_visibility: ({ deps, speaker }, action) =>
+    visibilityDecision(deps, speaker, action.target.id, 'granted'),
   decline_visibility: ({ deps, speaker }, action) =>
-    visibilityDecision(deps, speaker, action.target.id, false),
+    visibilityDecision(deps, speaker, action.target.id, 'declined'),
+  refresh_visibility_request: async ({ deps, speaker }, action) => {
+    const found = await adminsRequest(deps, speaker, action.target.id);
+    return 'refused' in found ? found.refused : reply(await deps.visibilityRequests.card(found.request));
+  },
+  refresh_identity_request: async ({ deps, speaker }, action) => {
+    const current = await deps.identity.adminCardFor(speaker.crmUser, action.target.id);
+    return current.ok ? reply(current.card) : refuse(current.error);
+  },
   consent_granted: consentDecision,
   consent_declined: consentDecision,
   ask_crm_admin: async ({ deps, speaker }, action) => {
     const asked = await deps.identity.askAdmins(action.target.id, speaker.person.aadObjectId);
-    return asked.ok ? reply(asked.card) : refuse(asked.error);
+    if (asked.ok) return reply(asked.card);
+    if (!asked.settled) return refuse(asked.error);
+    // Sorted out since this card was sent: the speaker is a TriSys user now.
+    return speaker.owner ? catchUp(await deps.cards.stateCard(speaker.owner)) : refuse(asked.error);
   },
   correct_work_email: async ({ deps, speaker }, action) => {
     const corrected = await deps.identity.correct(speaker.crmUser, action.target.id, action.data.crmUserId);
-    return corrected.ok ? reply(corrected.card) : refuse(corrected.error);
+    if (!corrected.ok) return refuse(corrected.error);
+    return corrected.stale ? catchUp(corrected.card) : reply(corrected.card);
   },
   help: stateCard(),
   status: stateCard(),
@@ -172,7 +192,7 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
         isItAdmin: false,
       },
     );
-    if (decision.kind !== 'transition') return reply(await deps.cards.stateCard(owner));
+    if (decision.kind !== 'transition') return catchUp(await deps.cards.stateCard(owner));
     const typed = action.data.blocklist?.trim() ?? '';
     if (typed !== '') {
       // Set before the first import starts, so nothing on the list is ever copied.
@@ -184,33 +204,27 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
     }
     return step(decision.event);
   }),
-  ask_admin: ownersOnly(({ deps, owner, step }) =>
-    step({ type: 'visibility_requested' }, async () =>
-      buildNotVisibleCard({ ref: await deps.cards.accountRef(owner), requested: true }),
-    ),
+  // Asked already: the card says when and who has it, and nothing is sent again.
+  ask_admin: ownersOnly(async ({ deps, owner, step }) =>
+    owner.account.state === 'not_visible' && (await deps.visibilityRequests.waiting(owner.user.id))
+      ? reply(await deps.cards.stateCard(owner))
+      : step({ type: 'visibility_requested' }),
   ),
   submit_justification: ownersOnly(({ step }, action) =>
     step({ type: 'justification_submitted', justification: action.data.justification }),
   ),
-  request_email_correction: ownersOnly(({ deps, owner, step }) =>
-    step({ type: 'correction_requested' }, async () => {
-      const account = (await accountById(deps.db, owner.account.id)) ?? owner.account;
-      const m = mismatchFromReason(account.stateReason);
-      return buildIdentityMismatchCard({
-        ref: await deps.cards.accountRef(owner),
-        mismatch: m?.mismatch ?? 'address_mismatch',
-        signedInAddress: m?.signedIn ?? 'another account',
-        expectedAddress: m?.expected ?? owner.user.workEmail,
-        correctionRequested: true,
-      });
-    }),
+  request_email_correction: ownersOnly(async ({ deps, owner, speaker, step }) =>
+    owner.account.state === 'identity_mismatch' &&
+    (await deps.identity.asked(owner.account.tenantId, speaker.person.aadObjectId))
+      ? reply(await deps.cards.stateCard(owner))
+      : step({ type: 'correction_requested' }),
   ),
   reconnect: ownersOnly(({ step }) => step({ type: 'reconnect_requested' })),
   pause: ownersOnly(({ step }) => step({ type: 'pause' })),
   resume: ownersOnly(({ step }) => step({ type: 'resume' })),
   disable: ownersOnly(async ({ deps, speaker, owner }) => {
     if (!['active', 'paused', 'reconnect_required'].includes(owner.account.state)) {
-      return refuse('Cloud Sync isn’t switched on, so there is nothing to switch off.');
+      return catchUp(await deps.cards.stateCard(owner));
     }
     return reply(await deps.cards.disableConfirmation(owner, speaker.tenant?.purgeOnDisable ?? false));
   }),
@@ -222,31 +236,44 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
   }),
 };
 
+/** The visibility request a card names, for a CRM administrator of its organisation. */
+async function adminsRequest(
+  deps: CardActionDeps,
+  speaker: Speaker,
+  refId: string,
+): Promise<{ admin: CrmUser; request: VisibilityRequest } | { refused: InvokeResponse }> {
+  const admin = speaker.crmUser;
+  if (!admin?.isAdmin) return { refused: refuse('Only a CRM administrator can answer this request.') };
+  const request = await deps.visibilityRequests.forRef(refId, admin.tenantId);
+  if (!request) return { refused: refuse('That request is not from your organisation.') };
+  return { admin, request };
+}
+
+/**
+ * Grant or Decline on a visibility request card. The decision is recorded once, whoever presses first
+ * on whichever card; every card then shows it, and a later press on any card only catches that card up.
+ */
 async function visibilityDecision(
   deps: CardActionDeps,
   speaker: Speaker,
-  crmUserId: string,
-  grant: boolean,
+  refId: string,
+  outcome: 'granted' | 'declined',
 ): Promise<InvokeResponse> {
-  if (!speaker.crmUser?.isAdmin) return refuse('Only a CRM administrator can answer this request.');
-  const admin = speaker.crmUser;
-  const result = grant
-    ? await changeVisibility(deps, admin, { crmUserId }, true)
-    : await declineVisibility(deps, crmUserId, admin.tenantId);
-  if (!result.ok) return refuse(result.message);
-  return reply(
-    buildVisibilityRequestCard({
-      ref: '',
-      userName: result.user.displayName,
-      userEmail: result.user.workEmail,
-      requestedAt: deps.now?.() ?? new Date(),
-      decision: {
-        outcome: grant ? 'granted' : 'declined',
-        by: admin.displayName,
-        at: deps.now?.() ?? new Date(),
-      },
-    }),
-  );
+  const found = await adminsRequest(deps, speaker, refId);
+  if ('refused' in found) return found.refused;
+  const { admin, request } = found;
+  const current = async () =>
+    deps.visibilityRequests.card((await visibilityRequestById(deps.db, request.id)) ?? request);
+  if (request.status !== 'open' || !(await deps.visibilityRequests.decide(request, outcome, admin))) {
+    return catchUp(await current());
+  }
+  if (outcome === 'granted') {
+    const result = await changeVisibility(deps, admin, { crmUserId: request.crmUserId }, true);
+    if (!result.ok) deps.logger.info({ requestId: request.id }, result.message);
+  } else {
+    await declineVisibility(deps, request.crmUserId, admin.tenantId);
+  }
+  return reply(await current());
 }
 
 /** Declining changes nothing in the CRM; the user is told so they stop waiting. */

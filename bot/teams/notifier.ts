@@ -30,15 +30,22 @@ export interface Notifier {
     who: { aadObjectId: string | null; email?: string },
     card: AdaptiveCardJson,
   ): Promise<boolean>;
-  /** As `toUser`, returning where the card went so it can be updated in place. */
+  /** As `toUser`, returning where the card went (and the user's Teams id) so it can be updated in place. */
   toUserTracked(
     tenantId: string,
     who: { aadObjectId: string | null; email?: string },
     card: AdaptiveCardJson,
-  ): Promise<{ referenceKey: string; activityId: string } | undefined>;
+  ): Promise<Delivered | undefined>;
   /** Posts to a stored conversation; returns the new activity's id. */
   post(referenceKey: string, card: AdaptiveCardJson): Promise<string | undefined>;
   update(referenceKey: string, activityId: string, card: AdaptiveCardJson): Promise<void>;
+}
+
+export interface Delivered {
+  referenceKey: string;
+  activityId: string;
+  /** The recipient's Teams user id in that chat, as a card's refresh `userIds` names them. */
+  userId: string | undefined;
 }
 
 export interface NotifierDeps {
@@ -59,7 +66,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     tenantId: string,
     who: { aadObjectId: string | null; email?: string },
     card: AdaptiveCardJson,
-  ): Promise<{ referenceKey: string; activityId: string } | undefined> {
+  ): Promise<Delivered | undefined> {
     const ref =
       (who.aadObjectId ? await personalReference(deps.db, tenantId, who.aadObjectId) : undefined) ??
       (who.email ? await personalReferenceByEmail(deps.db, tenantId, who.email) : undefined);
@@ -68,7 +75,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       return undefined;
     }
     const activityId = await send(ref, card);
-    return { referenceKey: referenceKey(ref), activityId: activityId ?? '' };
+    return { referenceKey: referenceKey(ref), activityId: activityId ?? '', userId: ref.user?.id };
   }
 
   return {

@@ -11,6 +11,7 @@ import type { CardFactory as UserCards, Owner } from '../cards/card-factory.js';
 import { listTenantUsers } from '../crm/crm-directory.js';
 import type { EnablementService } from '../enablement/enablement-service.js';
 import type { IdentityFlow } from '../enablement/identity-flow.js';
+import type { VisibilityRequests } from '../enablement/visibility-requests.js';
 import { registerItChannel } from './it-channel.js';
 import { ensureOwner, resolveSpeaker, type Speaker, type SpeakerDeps } from './speaker.js';
 import { changeVisibility } from '../enablement/visibility.js';
@@ -27,6 +28,7 @@ export interface TextCommandDeps extends SpeakerDeps {
   service: EnablementService;
   cards: UserCards;
   identity: IdentityFlow;
+  visibilityRequests: VisibilityRequests;
   /** Wakes the sync worker when a resource was switched on or off (subscriptions follow at once). */
   requestSync?: (accountId: string) => void;
   now?: () => Date;

@@ -136,9 +136,12 @@ describe('user cards', () => {
     assert.doesNotMatch(cardText(card), /couldn't find/i);
   });
 
-  it('not visible: offers "Ask my administrator" until asked', async () => {
-    const before = buildNotVisibleCard({ ref, requested: false });
-    const after = buildNotVisibleCard({ ref, requested: true });
+  it('not visible: offers "Ask my administrator" until asked, then says when and who has it', async () => {
+    const before = buildNotVisibleCard({ ref });
+    const after = buildNotVisibleCard({
+      ref,
+      requested: { askedAt: new Date('2026-03-02T09:15:00Z'), admins: ['Dan Morgan', 'Grace Hall'] },
+    });
     for (const c of [before, after]) assertValidCard(c);
     await assertActionsParse(before);
     assert.deepEqual(
@@ -147,6 +150,9 @@ describe('user cards', () => {
     );
     assert.deepEqual(verbs(after), []);
     assert.match(cardText(after), /We've asked your administrator/);
+    assert.match(cardText(after), /Asked 2 Mar 2026, 09:15 UTC, waiting for Dan Morgan and Grace Hall\./);
+    const nobody = buildNotVisibleCard({ ref, requested: { askedAt: new Date(0), admins: [] } });
+    assert.match(cardText(nobody), /waiting for your TriSys administrator\./);
   });
 
   it('sign-in: opens the given /auth/start URL and lists the permissions in words', () => {

@@ -6,7 +6,9 @@ import {
   type BrowserStep,
 } from '../support/emulator-browser.js';
 import { DEMO } from '../support/emulator-msal.js';
+import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 import {
+  actionsOf,
   executeAction,
   itChannel,
   openUrlOf,
@@ -162,8 +164,21 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
         .some((a) => a.method === 'PUT' && JSON.stringify(a.activity).includes('Granted by Frank Ortiz')),
     );
 
+    // Pressed again on the old card, or Declined on it: nothing changes; the card shows the grant.
     const again = await stack.invoke(frank, executeAction(request, 'consent_granted'), channel);
-    assert.match(textOf(again.card), /already granted/);
+    assert.match(textOf(again.card), new RegExp(STALE_CARD_NOTE));
+    assert.match(textOf(again.card), /Granted by Frank Ortiz/);
+    const decline = executeAction(request, 'consent_declined');
+    const late = await stack.invoke(
+      frank,
+      { ...decline, data: { ...decline.data, declineReason: 'Changed my mind' } },
+      channel,
+    );
+    assert.match(textOf(late.card), new RegExp(STALE_CARD_NOTE));
+    assert.match(textOf(late.card), /Granted by Frank Ortiz/);
+    assert.equal(actionsOf(late.card).filter((a) => a.type === 'Action.Execute').length, 0);
+    assert.equal(await stateOf(stack, erin), 'signing_in');
+    assert.ok(!stack.cardsIn(personalChat(erin)).some((c) => textOf(c).includes('Changed my mind')));
   });
 
   it('Declined tells the user with IT’s reason', async () => {

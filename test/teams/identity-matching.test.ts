@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { importCrm } from '../../bot/crm/import.js';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
+import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 import {
+  actionsOf,
   executeAction,
   PEOPLE,
   personalChat,
@@ -245,7 +247,14 @@ describe('bot: Teams user → CRM user', function () {
       verb: button.verb,
       data: { ...button.data, crmUserId: grace.id },
     });
-    assert.match(textOf(again.card), /already been dealt with/);
+    // A press on the card after it was settled changes nothing and shows it settled, by whom.
+    assert.match(textOf(again.card), new RegExp(STALE_CARD_NOTE));
+    assert.match(
+      textOf(again.card),
+      /Grace Hall's work e-mail is now grace\.hall@contoso\.com .*set by Dan Morgan/,
+    );
+    assert.equal(actionsOf(again.card).filter((a) => a.type === 'Action.Execute').length, 0);
+    assert.deepEqual(await auditActions(stack, grace.id), ['work_email_corrected']);
   });
 
   it('admin correction of a mismatched sign-in: refused while the address is another CRM user’s, then done and Carol resumes at sign-in', async () => {

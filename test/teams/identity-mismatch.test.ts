@@ -52,4 +52,27 @@ describe('bot journey: identity mismatch (Carol)', function () {
     assert.equal((await accountOf(stack, alice))?.state, 'identity_mismatch');
     assert.equal((await stack.store.db.selectFrom('token_caches').selectAll().execute()).length, 0);
   });
+  it('a double press on "Ask to correct my work e-mail" sends one request; pressing again shows when and who has it', async () => {
+    const { carol, dan } = PEOPLE;
+    await stack.say(dan, 'help');
+    const card = await startEnabling(stack, carol);
+    await stack.signInFromCard(card, { username: carol.email, password: carol.password });
+    const mismatch = stack.cardsIn(personalChat(carol)).at(-1)!;
+    const requests = () =>
+      stack.cardsIn(personalChat(dan)).filter((c) => textOf(c).includes('cwhite@contoso-recruitment.com'));
+
+    const answers = await Promise.all([
+      stack.invoke(carol, executeAction(mismatch, 'request_email_correction')),
+      stack.invoke(carol, executeAction(mismatch, 'request_email_correction')),
+    ]);
+    for (const a of answers) assert.match(textOf(a.card), /asked your TriSys administrator to correct/);
+    await waitFor('the correction request in Dan’s chat', () => requests()[0]);
+    assert.equal(requests().length, 1, 'Dan has one card, not two');
+
+    const again = await stack.invoke(carol, executeAction(mismatch, 'request_email_correction'));
+    assert.match(textOf(again.card), /Asked \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC, waiting for Dan Morgan\./);
+    assert.ok(!textOf(again.card).includes('"verb":"request_email_correction"'), 'no second ask offered');
+    assert.equal(requests().length, 1, 'pressing again sends nothing');
+    assert.equal((await accountOf(stack, carol))?.state, 'identity_mismatch');
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  actionsOf,
   executeAction,
   PEOPLE,
   personalChat,
@@ -7,9 +8,39 @@ import {
   textOf,
   waitFor,
   type BotStack,
+  type DemoPerson,
 } from './support/bot-stack.js';
 import { stateOf } from './support/journeys.js';
 import { colorOfText } from '../cards/card-validation.js';
+import { cardOf } from './support/channel-recorder.js';
+import { importCrm } from '../../bot/crm/import.js';
+import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
+
+const requestsFor = (stack: BotStack, admin: DemoPerson, email: string) =>
+  stack.cardsIn(personalChat(admin)).filter((c) => textOf(c).includes(email));
+
+/** The card's "Asked" fact: when the user asked. */
+const askedFact = (card: unknown): string | undefined =>
+  /"title":"Asked","value":"([^"]+)"/.exec(textOf(card))?.[1];
+
+/** Where a posted card stands now: the last update Teams received for it, else the card as posted. */
+function currentCard(stack: BotStack, admin: DemoPerson, email: string): Record<string, unknown> {
+  const posted = stack
+    .activitiesIn(personalChat(admin))
+    .filter((a) => a.method === 'POST' && JSON.stringify(a.activity).includes(email))
+    .at(-1);
+  assert.ok(posted, `no card about ${email} in ${admin.name}'s chat`);
+  const updated = stack
+    .activitiesIn(personalChat(admin))
+    .filter((a) => a.method === 'PUT' && a.activityId === posted.activityId)
+    .at(-1);
+  return cardOf(updated ?? posted)!;
+}
+
+const executeVerbs = (card: unknown) =>
+  actionsOf(card)
+    .filter((a) => a.type === 'Action.Execute')
+    .map((a) => a.verb);
 
 describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', function () {
   let stack: BotStack;
@@ -132,5 +163,152 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     assert.match(textOf(card), /Sign in to check my addresses/);
     assert.doesNotMatch(textOf(card), /Action\.Execute/);
     assert.equal((await stack.store.db.selectFrom('sync_accounts').selectAll().execute()).length, 0);
+  });
+  /** The CRM names Alice a second administrator (its own data, through the CRM import). */
+  async function aliceIsAlsoAdmin(): Promise<void> {
+    const { alice } = PEOPLE;
+    const report = await importCrm(
+      stack.store,
+      JSON.stringify({
+        tenants: [],
+        users: [
+          {
+            tenant: alice.tenantId,
+            workEmail: alice.email,
+            displayName: alice.name,
+            admin: true,
+            cloudSyncVisible: true,
+          },
+        ],
+        contacts: [],
+      }),
+      { format: 'json' },
+    );
+    assert.deepEqual(report.rejected, []);
+  }
+
+  /** Ben asks; every reachable administrator has his request. Returns his not-visible card. */
+  async function benAsks(): Promise<Record<string, unknown>> {
+    const { ben } = PEOPLE;
+    await stack.say(ben, 'enable sync');
+    const notVisible = stack.cardsIn(personalChat(ben)).at(-1)!;
+    const asked = await stack.invoke(ben, executeAction(notVisible, 'ask_admin'));
+    assert.match(textOf(asked.card), /We've asked your administrator/);
+    return notVisible;
+  }
+
+  it('a double press on "Ask my administrator" sends one request; pressing again shows when it was asked and who has it', async () => {
+    const { ben, dan } = PEOPLE;
+    await stack.say(dan, 'help');
+    await stack.say(ben, 'enable sync');
+    const notVisible = stack.cardsIn(personalChat(ben)).at(-1)!;
+
+    // Two presses at the same moment, as a double click sends them.
+    const answers = await Promise.all([
+      stack.invoke(ben, executeAction(notVisible, 'ask_admin')),
+      stack.invoke(ben, executeAction(notVisible, 'ask_admin')),
+    ]);
+    for (const a of answers) assert.match(textOf(a.card), /We've asked your administrator/);
+    await waitFor('the request in Dan’s chat', () => requestsFor(stack, dan, ben.email)[0]);
+    assert.equal(requestsFor(stack, dan, ben.email).length, 1, 'Dan has one card, not two');
+
+    const again = await stack.invoke(ben, executeAction(notVisible, 'ask_admin'));
+    assert.match(textOf(again.card), /Asked \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC, waiting for Dan Morgan\./);
+    assert.deepEqual(executeVerbs(again.card), [], 'nothing left to press');
+    assert.equal(requestsFor(stack, dan, ben.email).length, 1, 'pressing again sends nothing');
+    // `enable sync` shows the same: the request is still open, with Dan.
+    await stack.say(ben, 'enable sync');
+    assert.match(textOf(stack.cardsIn(personalChat(ben)).at(-1)), /waiting for Dan Morgan/);
+  });
+
+  it('Grant on one administrator’s card, then Decline on another’s: the grant stands on every card and Ben is never told "declined"', async () => {
+    await aliceIsAlsoAdmin();
+    const { ben, dan, alice } = PEOPLE;
+    await stack.say(dan, 'help');
+    await stack.say(alice, 'help');
+    await benAsks();
+    const dans = await waitFor('Dan’s card', () => requestsFor(stack, dan, ben.email)[0]);
+    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    const asked = askedFact(dans);
+    assert.ok(asked);
+    // While open, each card asks Teams to refresh it for both administrators when they view it.
+    const refresh = currentCard(stack, alice, ben.email).refresh as { userIds?: string[] };
+    assert.deepEqual([...(refresh.userIds ?? [])].sort(), ['29:alice', '29:dan']);
+
+    const granted = await stack.invoke(dan, executeAction(dans, 'grant_visibility'));
+    assert.match(textOf(granted.card), /Granted by Dan Morgan/);
+    assert.equal(await stateOf(stack, ben), 'ready');
+
+    // Alice's card, updated in place: the decision and who made it, no buttons, the same "Asked".
+    const alicesNow = currentCard(stack, alice, ben.email);
+    assert.match(textOf(alicesNow), /Granted by Dan Morgan/);
+    assert.deepEqual(executeVerbs(alicesNow), []);
+    assert.equal(askedFact(alicesNow), asked);
+
+    // Alice presses Decline on the card as it was before the update reached her.
+    const declined = await stack.invoke(alice, executeAction(alices, 'decline_visibility'));
+    assert.match(textOf(declined.card), new RegExp(STALE_CARD_NOTE));
+    assert.match(textOf(declined.card), /Granted by Dan Morgan/);
+    assert.deepEqual(executeVerbs(declined.card), []);
+    assert.equal(askedFact(declined.card), asked, 'the "Asked" time never changes');
+    assert.equal(await stateOf(stack, ben), 'ready');
+    assert.ok(
+      !stack.cardsIn(personalChat(ben)).some((c) => textOf(c).includes('declined')),
+      'Ben is never told "declined"',
+    );
+    const rows = await stack.store.db.selectFrom('visibility_requests').selectAll().execute();
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.decided_by]),
+      [['granted', 'Dan Morgan']],
+    );
+  });
+
+  it('Grant and Decline pressed at the same moment on two cards: one decision, the same on both cards, and Ben told only that one', async () => {
+    await aliceIsAlsoAdmin();
+    const { ben, dan, alice } = PEOPLE;
+    await stack.say(dan, 'help');
+    await stack.say(alice, 'help');
+    await benAsks();
+    const dans = await waitFor('Dan’s card', () => requestsFor(stack, dan, ben.email)[0]);
+    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    const [grant, decline] = await Promise.all([
+      stack.invoke(dan, executeAction(dans, 'grant_visibility')),
+      stack.invoke(alice, executeAction(alices, 'decline_visibility')),
+    ]);
+    const row = await stack.store.db.selectFrom('visibility_requests').selectAll().executeTakeFirstOrThrow();
+    const decision = row.status === 'granted' ? /Granted by Dan Morgan/ : /Declined by Alice Smith/;
+    assert.notEqual(row.status, 'open');
+    for (const answer of [grant, decline]) assert.match(textOf(answer.card), decision);
+    for (const admin of [dan, alice]) assert.match(textOf(currentCard(stack, admin, ben.email)), decision);
+    assert.equal(await stateOf(stack, ben), row.status === 'granted' ? 'ready' : 'not_visible');
+    const told = stack.cardsIn(personalChat(ben)).map(textOf);
+    assert.equal(
+      told.some((t) => t.includes('declined your request')),
+      row.status === 'declined',
+    );
+    assert.equal(
+      told.some((t) => t.includes('made Cloud Sync available')),
+      row.status === 'granted',
+    );
+  });
+
+  it('the grant command answers an open request on every card; Teams’ refresh of a card gives it as it stands', async () => {
+    await aliceIsAlsoAdmin();
+    const { ben, dan, alice } = PEOPLE;
+    await stack.say(dan, 'help');
+    await stack.say(alice, 'help');
+    await benAsks();
+    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    await stack.say(dan, 'grant ben.jones@contoso.com');
+    assert.equal(await stateOf(stack, ben), 'ready');
+    assert.match(textOf(currentCard(stack, alice, ben.email)), /Granted by Dan Morgan/);
+
+    const refresh = (alices.refresh as { action: { verb: string; data: Record<string, unknown> } }).action;
+    const refreshed = await stack.invoke(alice, { verb: refresh.verb, data: refresh.data });
+    assert.match(textOf(refreshed.card), /Granted by Dan Morgan/);
+    assert.deepEqual(executeVerbs(refreshed.card), []);
+    // Only an administrator of the organisation sees it.
+    const stranger = await stack.invoke(ben, { verb: refresh.verb, data: refresh.data });
+    assert.match(textOf(stranger.card), /Only a CRM administrator/);
   });
 });

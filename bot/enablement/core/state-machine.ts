@@ -16,8 +16,13 @@ export interface AuditEntry {
   at: string;
 }
 
+/**
+ * A refusal says why: `role` when the actor may never cause the event, `state` when the event does not
+ * apply to where the account now stands (a button on an old card, say).
+ */
 export type TransitionResult =
-  { ok: true; next: EnablementState; audit: AuditEntry; effects: Effect[] } | { ok: false; error: string };
+  | { ok: true; next: EnablementState; audit: AuditEntry; effects: Effect[] }
+  | { ok: false; error: string; cause: 'role' | 'state' };
 
 type Role = 'owner' | 'crm_admin' | 'it_admin' | 'system';
 type EventOf<T extends EnablementEventType> = Extract<EnablementEvent, { type: T }>;
@@ -275,6 +280,7 @@ export function transition(
   if (!rolesOf(actor, current).some((r) => allowed.includes(r))) {
     return {
       ok: false,
+      cause: 'role',
       error: `Only ${allowed.map((r) => roleLabels[r]).join(' or ')} can ${eventLabels[event.type]}.`,
     };
   }
@@ -282,6 +288,7 @@ export function transition(
   if (!rule) {
     return {
       ok: false,
+      cause: 'state',
       error: `Cannot ${eventLabels[event.type]} now: Cloud Sync is ${stateLabels[current.state]}.`,
     };
   }

@@ -8,6 +8,7 @@ import * as usedLinkStates from './0006-used-link-states.js';
 import * as unfilteredMailBaselines from './0007-unfiltered-mail-baselines.js';
 import * as crmDiary from './0008-crm-diary.js';
 import * as crmAppointmentOutlookState from './0009-crm-appointment-outlook-state.js';
+import * as crmAdminRequests from './0011-crm-admin-requests.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0007-unfiltered-mail-baselines': unfilteredMailBaselines,
   '0008-crm-diary': crmDiary,
   '0009-crm-appointment-outlook-state': crmAppointmentOutlookState,
+  '0011-crm-admin-requests': crmAdminRequests,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -151,6 +151,8 @@ describe('enablement state machine', () => {
               !result.ok && /^Cannot .+ now: Cloud Sync is .+\.$/.test(result.error),
               JSON.stringify(result),
             );
+            // Refused for the state, not the actor: a button on an old card is caught up, not an error.
+            assert.equal(!result.ok && result.cause, 'state');
             assert.equal('effects' in result, false);
           } else {
             assert.ok(result.ok, result.ok ? '' : result.error);
@@ -182,6 +184,7 @@ describe('enablement state machine', () => {
           const result = run(stateWhereLegal, sample[type], actors[name]);
           assert.equal(result.ok, allowed, JSON.stringify(result));
           if (!result.ok) assert.match(result.error, /^Only .+ can .+\.$/);
+          if (!result.ok) assert.equal(result.cause, 'role');
         });
       }
     }
@@ -190,6 +193,7 @@ describe('enablement state machine', () => {
       const result = run('ready', sample.start_requested, actors.crmAdmin);
       assert.deepEqual(result, {
         ok: false,
+        cause: 'role',
         error: 'Only the account owner can start signing in.',
       });
     });
