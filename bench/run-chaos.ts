@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const name = process.env.CHAOS_RESULTS_FILE ?? 'reliability.json';
   const ran = SECTIONS.filter((s) => only(s));
   const file = await writeResults(name, toWrite(name, results, ran));
-  console.log(table(results));
+  console.log(table(Object.fromEntries(Object.entries(results).filter(([, v]) => v !== undefined))));
   console.log(`\nwritten to ${file}`);
 }
 

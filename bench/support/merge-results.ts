@@ -9,7 +9,11 @@ export function mergeSections(
   run: Record<string, unknown>,
   sections: readonly string[],
 ): Record<string, unknown> {
-  const merged = { ...previous };
-  for (const name of sections) if (run[name] !== undefined) merged[name] = run[name];
+  const merged: Record<string, unknown> = {};
+  // In the run's key order, so a section measured alone sits where a full run puts it.
+  for (const key of new Set([...Object.keys(run), ...Object.keys(previous)])) {
+    const value = sections.includes(key) && run[key] !== undefined ? run[key] : previous[key];
+    if (value !== undefined) merged[key] = value;
+  }
   return merged;
 }

@@ -19,7 +19,8 @@ describe('merging a partial bench run into the committed results', function () {
       faults: { lost: 3, measuredAt: '2026-12-06T06:42:00.000Z' },
       durationSeconds: 60,
     };
-    assert.deepEqual(mergeSections(previous, run, ['crash', 'faults', 'crmWrites']), {
+    const merged = mergeSections(previous, run, ['crash', 'faults', 'crmWrites']);
+    assert.deepEqual(merged, {
       machine: { cores: 2 },
       startedAt: '2026-11-26T02:14:24.859Z',
       crash: { lost: 0, measuredAt: '2026-11-26T02:16:00.000Z' },
@@ -27,6 +28,11 @@ describe('merging a partial bench run into the committed results', function () {
       durationSeconds: 194,
       crmWrites: { missing: 0, measuredAt: '2026-12-06T06:41:00.000Z' },
     });
+    assert.deepEqual(
+      Object.keys(merged),
+      ['machine', 'startedAt', 'crash', 'crmWrites', 'faults', 'durationSeconds'],
+      'in the order a run writes its sections',
+    );
   });
 
   it('records a section that failed as its error, not as the old figure', function () {
