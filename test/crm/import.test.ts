@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { CrmInputError } from '../../bot/crm/crm-rows.js';
+import { createStoreCrmDiary } from '../../bot/crm/diary/store-crm-diary.js';
 import { importCrm } from '../../bot/crm/import.js';
 import { fromFlag } from '../../bot/store/columns.js';
 import type { Store } from '../../bot/store/store.js';
@@ -472,6 +473,19 @@ forEachDialect('CRM import', (suite) => {
         ],
       );
       assert.deepEqual((await appointmentsOf(suite.store))[0], before[0]);
+    });
+
+    it('brings back an appointment the CRM API removed, as a PUT of it would', async function () {
+      await importCrm(suite.store, json([internal]), { format: 'json' });
+      assert.equal(await createStoreCrmDiary(suite.store.db).remove(CONTOSO, 'APT-2'), 'removed');
+      const again = await importCrm(suite.store, json([internal]), { format: 'json' });
+      assert.deepEqual(again.appointments, { created: 0, updated: 1, unchanged: 0, rejected: 0 });
+      const row = await suite.store.db
+        .selectFrom('crm_appointments')
+        .select(['removed_at', 'version'])
+        .where('crm_id', '=', 'APT-2')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { removed_at: null, version: 3 });
     });
 
     it('rejects both rows that give the same appointment id in one tenant', async function () {
