@@ -24,6 +24,7 @@ const tokens: TokenProvider = {
   accessToken: async () => 'fuzz-access-token',
   resume: () => undefined,
   forget: () => undefined,
+  refresh: () => undefined,
 };
 
 interface Hostile {

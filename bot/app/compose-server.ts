@@ -9,7 +9,7 @@ import { loadTrustedCa, trustedFetch } from '../net/tls-trust.js';
 import { tokenCipherFromConfig } from '../vault/token-cipher.js';
 import { mountTabSurface } from './mount-tab.js';
 import { mountBot } from './mount-bot.js';
-import { createSyncWorkerFromConfig } from '../sync/worker-setup.js';
+import { createSyncWorkerFromConfig, notificationHealthFromConfig } from '../sync/worker-setup.js';
 import { syncWorkerShutdownStep, type SyncWorker } from '../sync/worker.js';
 import { registerNotificationRoutes } from '../sync/notification-routes.js';
 import { createSyncRequester } from '../sync/sync-requests.js';
@@ -79,7 +79,12 @@ export async function composeServer(
       onError: (err) =>
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync request not recorded'),
     });
-  registerNotificationRoutes(http.server, { db: store.db, logger, requests });
+  registerNotificationRoutes(http.server, {
+    db: store.db,
+    logger,
+    requests,
+    health: notificationHealthFromConfig(config),
+  });
   // A CRM change asks for a run of its owner's account, so it reaches Outlook within seconds.
   registerCrmDiaryRoutes(http.server, {
     db: store.db,

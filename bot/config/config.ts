@@ -210,6 +210,11 @@ const variables = z.object({
   DIARY_DAYS_BACK: int(90, 0, 3650),
   DIARY_DAYS_AHEAD: int(365, 1, 3650),
   POLL_INTERVAL_SECONDS: int(300, 5, 86400),
+  // While an account's change notifications are live it is read only this often (a safety delta);
+  // with no word from Graph on one of its subscriptions for NOTIFICATION_SILENCE_SECONDS it goes
+  // back to POLL_INTERVAL_SECONDS until Graph is heard from again.
+  NOTIFIED_POLL_INTERVAL_SECONDS: int(7200, 5, 86400),
+  NOTIFICATION_SILENCE_SECONDS: int(3600, 5, 86400),
   // The sync worker: mailboxes synced at once per worker process, how long an account lease lasts
   // without a heartbeat (a crashed worker's accounts are taken over after it), the delta page size
   // asked of Graph (Prefer: odata.maxpagesize), and whether Graph change notifications are

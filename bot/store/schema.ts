@@ -128,6 +128,10 @@ export interface SyncAccountsTable {
   throttled_until: IsoTimestamp | null;
   last_synced_at: IsoTimestamp | null;
   consecutive_failures: Generated<number>;
+  /** When the next mailbox read is due; next_run_at may be sooner for subscription upkeep. */
+  delta_due_at: IsoTimestamp | null;
+  /** A change notification (or "sync now") asked for a mailbox read. */
+  delta_requested: Generated<Flag>;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }
@@ -196,6 +200,12 @@ export interface GraphSubscriptionsTable {
   /** SHA-256 (hex) of the clientState sent to Graph; notifications are checked against it. */
   client_state_hash: string;
   expires_at: IsoTimestamp;
+  /** Created or last renewed: Graph's reauthorization challenges count from here. */
+  authorized_at: IsoTimestamp | null;
+  /** The last notification of any kind Graph delivered for it. */
+  last_heard_at: IsoTimestamp | null;
+  /** Graph sent reauthorizationRequired and the next run should renew it. */
+  reauthorize_requested: Generated<Flag>;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }

@@ -5,7 +5,14 @@ import { toIso } from '../store/columns.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import type { WindowSettings } from './core/calendar-window.js';
 import type { MailboxLimiter } from './core/mailbox-limiter.js';
-import { onRunFinished, type RunOutcome, type ScheduleSettings } from './core/scheduling.js';
+import {
+  DEFAULT_NOTIFICATION_HEALTH,
+  deltaNeeded,
+  nextRun,
+  notificationsLive,
+  type SubscriptionHealth,
+} from './core/notification-health.js';
+import type { RunOutcome, ScheduleSettings } from './core/scheduling.js';
 import type { SyncResource } from './core/store-ops.js';
 import { runDeltaRound, type RoundDeps, type RoundOutcome, type RoundSpec } from './delta-round.js';
 import { DIARY_RESOURCE, diaryRound } from './diary-round.js';
@@ -17,7 +24,7 @@ import { newRequestStats, type RequestStats } from './mailbox-gate.js';
 import { mailResource, mailRound } from './mail-round.js';
 import { releaseLease } from './lease.js';
 import { loadCursor } from './page-commit.js';
-import { ensureSubscriptions, type SubscriptionSettings } from './subscriptions.js';
+import { ensureSubscriptions, loadSubscriptionHealth, type SubscriptionSettings } from './subscriptions.js';
 import type { Database } from '../store/schema.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -26,6 +33,10 @@ import type { TokenProvider } from './token-provider.js';
  * in flight per mailbox means a Retry-After can never catch a request already on its way, and the
  * worker's parallelism comes from running many mailboxes), then its subscriptions, then the next
  * run's time and the lease's release in one transaction.
+ *
+ * While the account's change notifications are live and nothing asked for a read, a run only looks
+ * after its subscriptions (core/notification-health.ts): an idle account then costs a safety delta
+ * at a long interval plus its subscriptions' renewals.
  */
 
 export interface SyncSettings {
@@ -59,6 +70,8 @@ export interface AccountRunResult {
     'completed' | 'throttled' | 'failed' | 'stopped' | 'reconnect_required' | 'lease_lost' | 'not_active';
   resources: Partial<Record<SyncResource, RoundOutcome['kind']>>;
   requests: number;
+  /** False when the run only looked after subscriptions. */
+  readMailbox: boolean;
 }
 
 export async function syncAccount(
@@ -69,7 +82,7 @@ export async function syncAccount(
   const account = await loadAccount(deps.db, accountId);
   if (!account || account.state !== 'active') {
     await releaseLease(deps.db, deps.owner, accountId);
-    return { outcome: 'not_active', resources: {}, requests: 0 };
+    return { outcome: 'not_active', resources: {}, requests: 0, readMailbox: false };
   }
 
   deps.tokens.resume(accountId);
@@ -79,7 +92,28 @@ export async function syncAccount(
     ...(account.mail_enabled ? deps.settings.mailFolders.map(mailResource) : []),
     ...(account.diary_enabled ? [DIARY_RESOURCE] : []),
   ];
-  const result = await runRounds(deps, client, account.id, resources, stats, shouldStop);
+  const health = deps.subscriptions ? (deps.subscriptions.health ?? DEFAULT_NOTIFICATION_HEALTH) : null;
+  const readMailbox = deltaNeeded(
+    {
+      requested: account.delta_requested === 1,
+      deltaDueAt: account.delta_due_at === null ? null : Date.parse(account.delta_due_at),
+      live:
+        health !== null &&
+        notificationsLive(await loadSubscriptionHealth(deps.db, accountId), resources, deps.now(), health),
+    },
+    deps.now(),
+  );
+  if (readMailbox && account.delta_requested === 1) {
+    // Cleared before reading, so a notification arriving during the read asks again.
+    await deps.db
+      .updateTable('sync_accounts')
+      .set({ delta_requested: 0 })
+      .where('id', '=', accountId)
+      .execute();
+  }
+  const result: AccountRunResult = readMailbox
+    ? await runRounds(deps, client, account.id, resources, stats, shouldStop)
+    : { outcome: 'completed', resources: {}, requests: 0, readMailbox: false };
   if (
     (result.outcome === 'completed' || result.outcome === 'failed') &&
     deps.subscriptions &&
@@ -92,6 +126,7 @@ export async function syncAccount(
       resources,
       deps.subscriptions,
       deps.now,
+      () => deps.tokens.refresh(accountId),
     );
     if (report.failures.length > 0)
       deps.logger.warn({ accountId, failures: report.failures }, 'subscription upkeep failed');
@@ -101,7 +136,8 @@ export async function syncAccount(
   // A failed run may be a token Graph no longer accepts (401): the next run acquires a fresh one.
   if (result.outcome === 'failed' || result.outcome === 'lease_lost') deps.tokens.forget(accountId);
   if (result.outcome === 'lease_lost') return result;
-  await finish(deps, account, result, stats.throttledUntil);
+  const subscriptions = deps.subscriptions ? await loadSubscriptionHealth(deps.db, accountId) : [];
+  await finish(deps, account, result, stats.throttledUntil, { subscriptions, resources, health });
   return result;
 }
 
@@ -120,6 +156,8 @@ function loadAccount(db: Kysely<Database>, accountId: string) {
       'next_run_at',
       'throttled_until',
       'consecutive_failures',
+      'delta_due_at',
+      'delta_requested',
     ])
     .where('id', '=', accountId)
     .executeTakeFirst();
@@ -169,7 +207,7 @@ async function runRounds(
     shouldStop,
     now: deps.now,
   };
-  const result: AccountRunResult = { outcome: 'completed', resources: {}, requests: 0 };
+  const result: AccountRunResult = { outcome: 'completed', resources: {}, requests: 0, readMailbox: true };
   // CRM appointments go to Outlook first: an event created just before a crash is then adopted (and
   // its id stored) before the diary's reader meets it.
   if (resources.includes(DIARY_RESOURCE)) result.outcome = await writeOutbound(deps, client, accountId);
@@ -244,8 +282,15 @@ async function roundSpec(
       }) as RoundSpec<unknown>);
 }
 
+interface NotificationState {
+  subscriptions: readonly SubscriptionHealth[];
+  resources: readonly SyncResource[];
+  health: SubscriptionSettings['health'] | null;
+}
+
 /**
- * Writes the next run's time (core scheduling) and releases the lease in one transaction. A request
+ * Writes the next run's and the next read's times (core scheduling) and releases the lease in one
+ * transaction. A request
  * that arrived during the run (a notification moved next_run_at) is detected by comparing with the
  * value read at the start, and turns into a prompt rerun; the conditional update retries if another
  * request lands between reading and writing.
@@ -255,6 +300,7 @@ async function finish(
   account: AccountRow,
   result: AccountRunResult,
   throttledUntil: number,
+  notifications: NotificationState,
 ): Promise<void> {
   const now = deps.now();
   const failures =
@@ -291,16 +337,30 @@ async function finish(
         running: true,
         rerunRequested,
       };
-      const schedule = onRunFinished(running, now, outcome, deps.settings.schedule, deps.random);
+      const schedule = nextRun(
+        {
+          schedule: running,
+          outcome,
+          ranDelta: result.readMailbox,
+          deltaDueAt: account.delta_due_at === null ? null : Date.parse(account.delta_due_at),
+          subscriptions: notifications.subscriptions,
+          wanted: notifications.resources,
+          health: notifications.health ?? null,
+        },
+        now,
+        deps.settings.schedule,
+        deps.random,
+      );
       const seen = current.next_run_at;
       const updated = await trx
         .updateTable('sync_accounts')
         .set({
           next_run_at: schedule.dueAt === null ? null : toIso(schedule.dueAt),
+          delta_due_at: schedule.deltaDueAt === null ? null : toIso(schedule.deltaDueAt),
           throttled_until: schedule.notBefore > now ? toIso(schedule.notBefore) : null,
           consecutive_failures: failures,
           updated_at: toIso(now),
-          ...(result.outcome === 'completed' ? { last_synced_at: toIso(now) } : {}),
+          ...(result.outcome === 'completed' && result.readMailbox ? { last_synced_at: toIso(now) } : {}),
         })
         .where('id', '=', account.id)
         .where((eb) => (seen === null ? eb('next_run_at', 'is', null) : eb('next_run_at', '=', seen)))

@@ -8,6 +8,11 @@ import {
 } from './notification-budget.js';
 import { toIso } from '../store/columns.js';
 import { clientStateMatches } from './client-state.js';
+import {
+  answersChallenge,
+  DEFAULT_NOTIFICATION_HEALTH,
+  type NotificationHealthSettings,
+} from './core/notification-health.js';
 import type { SyncRequester } from './sync-requests.js';
 import type { Database } from '../store/schema.js';
 import type { Kysely } from 'kysely';
@@ -22,9 +27,12 @@ import type { Kysely } from 'kysely';
  * that is not a notification collection is refused with 400 and changes nothing. Otherwise the
  * answer is 202 straight away (Graph wants it within seconds and retries slow endpoints) and the
  * items are handled after: each one's clientState must match the hash stored for its subscription,
- * or the item is ignored and counted. A notification only asks for a sync of its account (coalesced,
- * see sync-requests.ts): the delta round that follows finds what changed, so a forged or replayed
- * notification can at worst cause a harmless extra round.
+ * or the item is ignored and counted. A genuine item records that Graph reached us for that
+ * subscription (the account's notifications are live while it keeps doing so). A change, `missed` or
+ * `subscriptionRemoved` asks for a sync of its account (coalesced, see sync-requests.ts): the delta
+ * round that follows finds what changed, so a forged or replayed notification can at worst cause a
+ * harmless extra round. A reauthorizationRequired only asks for the subscription's renewal, and only
+ * once its authorization is old enough to be worth a request (core/notification-health.ts).
  *
  * Work per request is bounded: bodies larger than MAX_BODY_BYTES are refused with 413 (by their
  * Content-Length before reading, or as soon as the stream passes it); requests over the
@@ -53,6 +61,7 @@ export interface NotificationRouteDeps {
   now?: () => number;
   /** Defaults to DEFAULT_NOTIFICATION_LIMITS on the given clock. */
   budget?: NotificationBudget;
+  health?: NotificationHealthSettings;
 }
 
 export function newNotificationCounters(): NotificationCounters {
@@ -82,6 +91,7 @@ export function registerNotificationRoutes(
   const counters = deps.counters ?? newNotificationCounters();
   const now = deps.now ?? Date.now;
   const budget = deps.budget ?? createNotificationBudget(DEFAULT_NOTIFICATION_LIMITS, now);
+  const health = deps.health ?? DEFAULT_NOTIFICATION_HEALTH;
 
   const handler = (kind: 'change' | 'lifecycle') => async (req: Request, res: Response) => {
     const validationToken = req.query?.validationToken as unknown;
@@ -156,7 +166,7 @@ export function registerNotificationRoutes(
     const rows = await deps.db
       .selectFrom('graph_subscriptions as s')
       .innerJoin('sync_accounts as a', 'a.id', 's.account_id')
-      .select(['s.id', 's.account_id', 's.client_state_hash', 'a.state'])
+      .select(['s.id', 's.account_id', 's.client_state_hash', 's.authorized_at', 'a.state'])
       .where('s.id', 'in', ids)
       .execute();
     if (rows.length === 0) {
@@ -165,6 +175,7 @@ export function registerNotificationRoutes(
       return;
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
+    const heard = new Set<string>();
     for (const item of items) {
       const row = byId.get(item.subscriptionId);
       const genuine =
@@ -175,30 +186,47 @@ export function registerNotificationRoutes(
         counters.rejected += 1;
         continue;
       }
+      heard.add(row.id);
       if (kind === 'lifecycle') {
         counters.lifecycle += 1;
-        await onLifecycle(row.id, item.lifecycleEvent);
+        await onLifecycle(row, item.lifecycleEvent);
       } else {
         counters.accepted += 1;
+        deps.requests.request(row.account_id, 'delta');
       }
-      deps.requests.request(row.account_id);
+    }
+    if (heard.size > 0) {
+      await deps.db
+        .updateTable('graph_subscriptions')
+        .set({ last_heard_at: toIso(now()) })
+        .where('id', 'in', [...heard])
+        .execute();
     }
   }
 
-  async function onLifecycle(subscriptionId: string, event: string | undefined): Promise<void> {
+  async function onLifecycle(
+    row: { id: string; account_id: string; authorized_at: string | null },
+    event: string | undefined,
+  ): Promise<void> {
     if (event === 'reauthorizationRequired') {
-      // Due for renewal now: the account's next run renews it (PATCH) with a fresh token.
+      const authorizedAt = row.authorized_at === null ? null : Date.parse(row.authorized_at);
+      // Graph may challenge every few minutes; a young authorization is left for a later challenge.
+      if (!answersChallenge(authorizedAt, now(), health)) return;
       await deps.db
         .updateTable('graph_subscriptions')
-        .set({ expires_at: toIso(now()), updated_at: toIso(now()) })
-        .where('id', '=', subscriptionId)
+        .set({ reauthorize_requested: 1, updated_at: toIso(now()) })
+        .where('id', '=', row.id)
         .execute();
-    } else if (event === 'subscriptionRemoved') {
+      deps.requests.request(row.account_id, 'upkeep');
+      return;
+    }
+    if (event === 'subscriptionRemoved') {
       // Gone at Graph's end: forgetting it makes the next run create a new one; its delta round
       // catches up on whatever changed while no notifications came.
-      await deps.db.deleteFrom('graph_subscriptions').where('id', '=', subscriptionId).execute();
+      await deps.db.deleteFrom('graph_subscriptions').where('id', '=', row.id).execute();
     }
-    // `missed` (and any event Graph adds later) needs only the delta round that the request starts.
+    // `missed` (and any event Graph adds later) needs the delta round that the request starts.
+    deps.requests.request(row.account_id, 'delta');
   }
 
   server.post('/api/notifications', handler('change'));

@@ -3,6 +3,12 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { toIso } from '../store/columns.js';
 import { hashClientState, newClientState } from './client-state.js';
+import {
+  DEFAULT_NOTIFICATION_HEALTH,
+  needsReauthorization,
+  type NotificationHealthSettings,
+  type SubscriptionHealth,
+} from './core/notification-health.js';
 import type { SyncResource } from './core/store-ops.js';
 import { graphFailure } from './graph-client.js';
 import type { Database } from '../store/schema.js';
@@ -13,8 +19,10 @@ import type { Database } from '../store/schema.js';
  *
  * - missing (new account, or forgotten after a subscriptionRemoved lifecycle event) → created, with a
  *   fresh random clientState whose hash is stored;
- * - expiring within `renewBeforeMs` (or marked due by a reauthorizationRequired event) → renewed by
- *   PATCH; a subscription Graph no longer knows (404) is recreated;
+ * - expiring within `renewBeforeMs`, marked by a reauthorizationRequired event, or silent with an old
+ *   authorization (core/notification-health.ts) → renewed by PATCH, which also reauthorizes it, with
+ *   a freshly acquired token so that the authorization lasts as long as a token can; a subscription
+ *   Graph no longer knows (404) is recreated;
  * - for a resource no longer synced → deleted.
  *
  * Notifications only make the account due; polling still runs, so a failure here is reported and
@@ -28,6 +36,8 @@ export interface SubscriptionSettings {
   lifecycleNotificationUrl: string;
   lifetimeMs: number;
   renewBeforeMs: number;
+  /** Defaults to DEFAULT_NOTIFICATION_HEALTH. */
+  health?: NotificationHealthSettings;
 }
 
 export const DEFAULT_SUBSCRIPTION_TIMING = {
@@ -58,7 +68,11 @@ export async function ensureSubscriptions(
   wanted: readonly SyncResource[],
   settings: SubscriptionSettings,
   now: () => number,
+  /** Called once before the first reauthorizing renewal, to get a token with its full lifetime. */
+  freshToken: () => void = () => {},
 ): Promise<SubscriptionReport> {
+  const health = settings.health ?? DEFAULT_NOTIFICATION_HEALTH;
+  let refreshed = false;
   const report: SubscriptionReport = { created: 0, renewed: 0, deleted: 0, failures: [] };
   const rows = await db
     .selectFrom('graph_subscriptions')
@@ -81,7 +95,18 @@ export async function ensureSubscriptions(
       await attempt(report, `create ${resource}`, () =>
         create(db, client, accountId, resource, settings, now).then(() => void report.created++),
       );
-    } else if (Date.parse(row.expires_at) - now() < settings.renewBeforeMs) {
+    } else {
+      const expiring = Date.parse(row.expires_at) - now() < settings.renewBeforeMs;
+      const reauthorize = needsReauthorization(
+        { ...subscriptionHealth(row), reauthorizeRequested: row.reauthorize_requested === 1 },
+        now(),
+        health,
+      );
+      if (!expiring && !reauthorize) continue;
+      if (reauthorize && !refreshed) {
+        refreshed = true;
+        freshToken();
+      }
       await attempt(report, `renew ${resource}`, async () => {
         if (await renew(db, client, row.id, settings, now)) report.renewed++;
         else {
@@ -92,6 +117,35 @@ export async function ensureSubscriptions(
     }
   }
   return report;
+}
+
+type SubscriptionRow = Pick<
+  Database['graph_subscriptions'],
+  'resource' | 'expires_at' | 'authorized_at' | 'created_at' | 'last_heard_at'
+>;
+
+export function subscriptionHealth(row: SubscriptionRow): SubscriptionHealth {
+  const createdAt = Date.parse(row.created_at);
+  return {
+    resource: row.resource,
+    expiresAt: Date.parse(row.expires_at),
+    authorizedAt: row.authorized_at === null ? createdAt : Date.parse(row.authorized_at),
+    createdAt,
+    lastHeardAt: row.last_heard_at === null ? null : Date.parse(row.last_heard_at),
+  };
+}
+
+/** The account's subscriptions as the scheduling logic sees them. */
+export async function loadSubscriptionHealth(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<SubscriptionHealth[]> {
+  const rows = await db
+    .selectFrom('graph_subscriptions')
+    .select(['resource', 'expires_at', 'authorized_at', 'created_at', 'last_heard_at'])
+    .where('account_id', '=', accountId)
+    .execute();
+  return rows.map(subscriptionHealth);
 }
 
 async function create(
@@ -122,6 +176,7 @@ async function create(
       resource,
       client_state_hash: hashClientState(clientState),
       expires_at: toIso(Date.parse(answer.expirationDateTime)),
+      authorized_at: at,
       created_at: at,
       updated_at: at,
     })
@@ -150,7 +205,12 @@ async function renew(
   }
   await db
     .updateTable('graph_subscriptions')
-    .set({ expires_at: toIso(Date.parse(answer.expirationDateTime)), updated_at: toIso(now()) })
+    .set({
+      expires_at: toIso(Date.parse(answer.expirationDateTime)),
+      authorized_at: toIso(now()),
+      reauthorize_requested: 0,
+      updated_at: toIso(now()),
+    })
     .where('id', '=', id)
     .execute();
   return true;

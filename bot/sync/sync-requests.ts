@@ -4,13 +4,16 @@ import type { Database } from '../store/schema.js';
 
 /**
  * "Sync this account soon", from change notifications, lifecycle events or the tab. Requests are
- * coalesced: ids gathered over a short window become one UPDATE that makes the accounts due now
- * (never before a Retry-After deadline). The database is the hand-off, so a worker in another
+ * coalesced: ids gathered over a short window become one UPDATE per kind that makes the accounts due
+ * now (never before a Retry-After deadline). A `delta` request also marks the mailbox to be read; an
+ * `upkeep` request (a subscription to reauthorize) only wakes the account for its subscriptions. The database is the hand-off, so a worker in another
  * process picks the account up on its next claim; a worker in this process is also nudged at once.
  */
 
+export type SyncRequestKind = 'delta' | 'upkeep';
+
 export interface SyncRequester {
-  request(accountId: string): void;
+  request(accountId: string, kind?: SyncRequestKind): void;
   /** Writes what is pending now (shutdown, tests). */
   flush(): Promise<void>;
 }
@@ -26,36 +29,40 @@ export interface SyncRequesterOptions {
 
 export function createSyncRequester(options: SyncRequesterOptions): SyncRequester {
   const now = options.now ?? Date.now;
-  const pending = new Set<string>();
+  const pending = new Map<string, SyncRequestKind>();
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
-  async function write(ids: string[]): Promise<void> {
+  async function write(requests: [string, SyncRequestKind][]): Promise<void> {
     const at = toIso(now());
-    await options.db
-      .updateTable('sync_accounts')
-      .set({
-        next_run_at: sql<string>`case when throttled_until is not null and throttled_until > ${at} then throttled_until else ${at} end`,
-      })
-      .where('id', 'in', ids)
-      .where('state', '=', 'active')
-      .execute();
-    options.onRequested?.(ids);
+    const dueNow = sql<string>`case when throttled_until is not null and throttled_until > ${at} then throttled_until else ${at} end`;
+    for (const kind of ['delta', 'upkeep'] as const) {
+      const ids = requests.filter(([, k]) => k === kind).map(([id]) => id);
+      if (ids.length === 0) continue;
+      await options.db
+        .updateTable('sync_accounts')
+        .set(kind === 'delta' ? { next_run_at: dueNow, delta_requested: 1 } : { next_run_at: dueNow })
+        .where('id', 'in', ids)
+        .where('state', '=', 'active')
+        .execute();
+    }
+    options.onRequested?.(requests.map(([id]) => id));
   }
 
   function flush(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (pending.size === 0) return writing;
-    const ids = [...pending];
+    const requests = [...pending];
     pending.clear();
-    writing = writing.then(() => write(ids)).catch((err) => options.onError?.(err));
+    writing = writing.then(() => write(requests)).catch((err) => options.onError?.(err));
     return writing;
   }
 
   return {
-    request(accountId) {
-      pending.add(accountId);
+    request(accountId, kind = 'delta') {
+      // A delta request wins over an upkeep one for the same account.
+      if (pending.get(accountId) !== 'delta') pending.set(accountId, kind);
       timer ??= setTimeout(() => void flush(), options.coalesceMs ?? 50);
     },
     flush,

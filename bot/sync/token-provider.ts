@@ -58,6 +58,11 @@ export interface TokenProvider {
   resume(accountId: string): void;
   /** Drops the remembered access token (Graph refused it, or the lease moved elsewhere). */
   forget(accountId: string): void;
+  /**
+   * The next token is redeemed anew rather than taken from any cache, so it has its full lifetime
+   * (a subscription reauthorized with it stays authorized that long).
+   */
+  refresh(accountId: string): void;
 }
 
 /** Refresh this long before expiry, so a token never lapses in the middle of a page request. */
@@ -69,6 +74,7 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const cached = new Map<string, { token: string; expiresAt: number }>();
   const pending = new Map<string, Promise<string>>();
   const dead = new Map<string, ReconnectRequiredError>();
+  const forceRefresh = new Set<string>();
   const scopes = graphPermissions(deps.scopes);
 
   async function acquire(account: TokenAccount): Promise<string> {
@@ -100,7 +106,12 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
     if (!msAccount)
       throw await giveUp(account.id, 'invalid_grant', 'no stored sign-in for this account; sign in again');
     try {
-      const result = await client.acquireTokenSilent({ account: msAccount, scopes: [...scopes] });
+      const fresh = forceRefresh.delete(account.id);
+      const result = await client.acquireTokenSilent({
+        account: msAccount,
+        scopes: [...scopes],
+        ...(fresh ? { forceRefresh: true } : {}),
+      });
       const expiresAt = result.expiresOn?.getTime() ?? now() + 60 * 60_000;
       cached.set(account.id, { token: result.accessToken, expiresAt });
       return result.accessToken;
@@ -142,6 +153,10 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
     },
     forget(accountId) {
       cached.delete(accountId);
+    },
+    refresh(accountId) {
+      cached.delete(accountId);
+      forceRefresh.add(accountId);
     },
   };
 }

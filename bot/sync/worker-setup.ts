@@ -7,6 +7,7 @@ import type { TokenCipher } from '../vault/token-cipher.js';
 import { createAttentionEvents, type AttentionEvents } from './account-attention.js';
 import { DEFAULT_WINDOW_SETTINGS } from './core/calendar-window.js';
 import { DEFAULT_SCHEDULE_SETTINGS } from './core/scheduling.js';
+import { DEFAULT_NOTIFICATION_HEALTH, type NotificationHealthSettings } from './core/notification-health.js';
 import { DEFAULT_SUBSCRIPTION_TIMING } from './subscriptions.js';
 import { createTokenProvider } from './token-provider.js';
 import { createSyncWorker, type SyncWorker } from './worker.js';
@@ -67,10 +68,20 @@ export function createSyncWorkerFromConfig(
           notificationUrl: `${config.PUBLIC_URL}/api/notifications`,
           lifecycleNotificationUrl: `${config.PUBLIC_URL}/api/notifications/lifecycle`,
           ...DEFAULT_SUBSCRIPTION_TIMING,
+          health: notificationHealthFromConfig(config),
         }
       : null,
     maxMailboxes: config.SYNC_MAX_MAILBOXES,
     leaseMs: config.SYNC_LEASE_SECONDS * 1000,
   });
   return { worker, attention };
+}
+
+/** The notification health settings the worker and the notification routes share. */
+export function notificationHealthFromConfig(config: Config): NotificationHealthSettings {
+  return {
+    ...DEFAULT_NOTIFICATION_HEALTH,
+    safetyIntervalMs: config.NOTIFIED_POLL_INTERVAL_SECONDS * 1000,
+    silenceLimitMs: config.NOTIFICATION_SILENCE_SECONDS * 1000,
+  };
 }

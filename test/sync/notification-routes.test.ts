@@ -78,10 +78,13 @@ forEachDialect('notification routes', (suite) => {
     requestedBatches = [];
     logged = '';
     await db().deleteFrom('graph_subscriptions').execute();
-    await db().updateTable('sync_accounts').set({ next_run_at: FAR_FUTURE, state: 'active' }).execute();
+    await db()
+      .updateTable('sync_accounts')
+      .set({ next_run_at: FAR_FUTURE, state: 'active', delta_requested: 0 })
+      .execute();
   });
 
-  async function subscription(resource = 'mail:inbox'): Promise<string> {
+  async function subscription(resource = 'mail:inbox', authorizedAt: string | null = null): Promise<string> {
     const id = newId();
     await db()
       .insertInto('graph_subscriptions')
@@ -91,12 +94,29 @@ forEachDialect('notification routes', (suite) => {
         resource,
         client_state_hash: hashClientState(SECRET),
         expires_at: FAR_FUTURE,
+        authorized_at: authorizedAt,
         created_at: nowIso(),
         updated_at: nowIso(),
       })
       .execute();
     return id;
   }
+
+  const subscriptionRow = (id: string) =>
+    db()
+      .selectFrom('graph_subscriptions')
+      .select(['expires_at', 'reauthorize_requested', 'last_heard_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+
+  const deltaRequested = async () =>
+    (
+      await db()
+        .selectFrom('sync_accounts')
+        .select('delta_requested')
+        .where('id', '=', accountId)
+        .executeTakeFirstOrThrow()
+    ).delta_requested;
 
   const post = (path: string, body: unknown, raw = false) =>
     fetch(`${base}${path}`, {
@@ -204,25 +224,46 @@ forEachDialect('notification routes', (suite) => {
     });
   }
 
-  it('reauthorizationRequired makes the subscription due for renewal and the account due', async function () {
-    const id = await subscription();
-    const before = Date.now();
+  it('reauthorizationRequired on an old authorization asks for its renewal only: the account is woken, its mailbox not read', async function () {
+    // Graph asks before the authorization ends (learn.microsoft.com/graph/change-notifications-lifecycle-events).
+    const id = await subscription('mail:inbox', new Date(Date.now() - 3_600_000).toISOString());
     const res = await post('/api/notifications/lifecycle', {
       value: [{ subscriptionId: id, clientState: SECRET, lifecycleEvent: 'reauthorizationRequired' }],
     });
     assert.equal(res.status, 202);
     await waitFor(() => requestedBatches.length === 1, 5_000);
-    const row = await db()
-      .selectFrom('graph_subscriptions')
-      .select('expires_at')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    assert.ok(Date.parse(row.expires_at) >= before - 5 && Date.parse(row.expires_at) <= Date.now());
-    assert.notEqual(await nextRunAt(), FAR_FUTURE);
+    const row = await subscriptionRow(id);
+    assert.equal(row.reauthorize_requested, 1);
+    assert.equal(row.expires_at, FAR_FUTURE, 'the subscription itself is unchanged until renewed');
+    assert.ok(row.last_heard_at !== null, 'Graph was heard from');
+    assert.ok(Date.parse((await nextRunAt()) ?? FAR_FUTURE) <= Date.now());
+    assert.equal(await deltaRequested(), 0);
     assert.equal(counters.lifecycle, 1);
   });
 
-  it('subscriptionRemoved forgets the subscription so the next run recreates it; missed only schedules', async function () {
+  it('reauthorizationRequired on a young authorization is only noted as contact: no renewal, nothing scheduled', async function () {
+    const id = await subscription('mail:inbox', nowIso());
+    await post('/api/notifications/lifecycle', {
+      value: [{ subscriptionId: id, clientState: SECRET, lifecycleEvent: 'reauthorizationRequired' }],
+    });
+    await waitFor(() => handled === 1, 5_000);
+    await requests.flush();
+    const row = await subscriptionRow(id);
+    assert.equal(row.reauthorize_requested, 0);
+    assert.ok(row.last_heard_at !== null);
+    assert.equal(await nextRunAt(), FAR_FUTURE);
+    assert.deepEqual(requestedBatches, []);
+  });
+
+  it('a change notification asks for a mailbox read and records the contact', async function () {
+    const id = await subscription();
+    await post('/api/notifications', { value: [{ subscriptionId: id, clientState: SECRET }] });
+    await waitFor(() => requestedBatches.length === 1, 5_000);
+    assert.equal(await deltaRequested(), 1);
+    assert.ok((await subscriptionRow(id)).last_heard_at !== null);
+  });
+
+  it('subscriptionRemoved forgets the subscription so the next run recreates it; missed asks for a read', async function () {
     const removed = await subscription('mail:inbox');
     const missed = await subscription('diary');
     const res = await post('/api/notifications/lifecycle', {
@@ -236,6 +277,7 @@ forEachDialect('notification routes', (suite) => {
     const left = await db().selectFrom('graph_subscriptions').select(['id', 'expires_at']).execute();
     assert.deepEqual(left, [{ id: missed, expires_at: FAR_FUTURE }]);
     assert.deepEqual(requestedBatches, [[accountId]], 'two events for one account coalesce into one request');
+    assert.equal(await deltaRequested(), 1);
   });
 
   it('a forged lifecycle event removes nothing', async function () {

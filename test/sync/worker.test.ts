@@ -34,6 +34,9 @@ describe('sync worker with change notifications [sqlite]', function () {
   let publicUrl: string;
   const runs: string[] = [];
   const alice = DEMO.alice;
+  // The product's clock, moved on together with the emulator's when a test lets time pass.
+  let offsetMs = 0;
+  const now = () => Date.now() + offsetMs;
 
   before(async function () {
     env = await startSyncEnv('sqlite');
@@ -65,9 +68,15 @@ describe('sync worker with change notifications [sqlite]', function () {
       },
       claimIntervalMs: 200,
       leaseMs: 10_000,
+      now,
       onRun: (id, result) => runs.push(`${id}:${result.outcome}`),
     });
-    registerNotificationRoutes(http.server, { db: env.db, logger: env.logger, requests: worker.requests });
+    registerNotificationRoutes(http.server, {
+      db: env.db,
+      logger: env.logger,
+      requests: worker.requests,
+      now,
+    });
     worker.start();
   });
 
@@ -153,9 +162,13 @@ describe('sync worker with change notifications [sqlite]', function () {
     );
     assert.ok((await emulatorSubscriptions()).some((s) => s.resource === "me/mailFolders('inbox')/messages"));
 
+    // Near its end and last authorized an hour ago: the challenge is worth answering.
     await env.db
       .updateTable('graph_subscriptions')
-      .set({ expires_at: new Date(Date.now() + 3_600_000).toISOString() })
+      .set({
+        expires_at: new Date(now() + 3_600_000).toISOString(),
+        authorized_at: new Date(now() - 3_600_000).toISOString(),
+      })
       .where('id', '=', diary.id)
       .execute();
     const reauth = await env.control('POST', `/subscriptions/${diary.id}/lifecycle`, {
@@ -172,9 +185,11 @@ describe('sync worker with change notifications [sqlite]', function () {
     );
   });
 
-  it("keeps its subscriptions through Graph's unprompted, repeated reauthorizationRequired, and mail still arrives within seconds", async function () {
+  it("answers Graph's unprompted reauthorizationRequired once the authorization is 40 minutes old, not at every challenge, and mail still arrives within seconds", async function () {
     // Graph sends these on its own before the subscription's token expires, every 15 minutes in the
     // last hour, until the app renews (https://learn.microsoft.com/graph/change-notifications-lifecycle-events).
+    // Each answer is a Graph request, so the product answers the one that comes 40 minutes or more
+    // after the subscription was last authorized, still before the token's hour is over.
     type Listed = EmulatorSubscription & {
       expirationDateTime: string;
       nextReauthorizationDateTime: string | null;
@@ -185,27 +200,48 @@ describe('sync worker with change notifications [sqlite]', function () {
       const value = ((await res.json()) as { value: { kind: string; delivered: boolean }[] }).value;
       return value.filter((d) => d.kind === 'lifecycle' && d.delivered).length;
     };
-    for (let round = 1; round <= 2; round++) {
+    const renewedSince = (before: Listed[], after: Listed[]) =>
+      after.filter((s) => {
+        const old = before.find((b) => b.id === s.id);
+        return old !== undefined && Date.parse(s.expirationDateTime) > Date.parse(old.expirationDateTime);
+      }).length;
+    // Renew everything once so that every subscription's authorization starts now, with a fresh token.
+    const renewedNow = new Date(now()).toISOString();
+    await env.db.updateTable('graph_subscriptions').set({ authorized_at: renewedNow }).execute();
+    const start = await listed();
+    for (let round = 1; round <= 3; round++) {
       const before = await listed();
       const seen = await challenges();
       const advanced = await env.control('POST', '/clock/advance', { seconds: 15 * 60 });
       assert.equal(advanced.status, 200);
+      offsetMs += 15 * 60_000;
+      const due = before.filter(
+        (s) => s.nextReauthorizationDateTime !== null && Date.parse(s.nextReauthorizationDateTime) <= now(),
+      );
       await waitFor(
-        async () => (await challenges()) === seen + before.length,
+        async () => (await challenges()) === seen + due.length,
         10_000,
         `challenges of round ${round}`,
       );
-      // Each one renewed by the product (PATCH): a later expiry and the countdown started again.
-      await waitFor(
-        async () =>
-          (await listed()).every((s) => {
-            const old = before.find((b) => b.id === s.id)!;
-            return Date.parse(s.expirationDateTime) > Date.parse(old.expirationDateTime);
-          }),
-        10_000,
-        `every subscription renewed in round ${round}`,
-      );
-      assert.deepEqual((await listed()).map((s) => s.id).sort(), before.map((s) => s.id).sort());
+      if (round < 3) {
+        // Heard, not answered: a young authorization costs no request.
+        await waitFor(
+          async () =>
+            (await env.db.selectFrom('graph_subscriptions').select('last_heard_at').execute()).every(
+              (r) => r.last_heard_at !== null && Date.parse(r.last_heard_at) >= now() - 5_000,
+            ) || due.length === 0,
+          10_000,
+          `challenges of round ${round} noted`,
+        );
+        assert.equal(renewedSince(start, await listed()), 0, `nothing renewed in round ${round}`);
+      } else {
+        await waitFor(
+          async () => renewedSince(start, await listed()) === start.length,
+          10_000,
+          'every subscription renewed at the challenge 45 minutes on',
+        );
+      }
+      assert.deepEqual((await listed()).map((s) => s.id).sort(), start.map((s) => s.id).sort());
     }
 
     const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
@@ -234,5 +270,174 @@ describe('sync worker with change notifications [sqlite]', function () {
     await syncWorkerShutdownStep(worker).run();
     assert.deepEqual(worker.running(), []);
     assert.deepEqual(await env.db.selectFrom('job_leases').selectAll().execute(), []);
+  });
+});
+
+describe('sync worker: an account whose notifications stop falls back to polling, and returns [sqlite]', function () {
+  this.timeout(90_000);
+  const HOUR = 3_600_000;
+  const POLL_MS = 1_000;
+  let env: SyncEnv;
+  let http: HttpServer;
+  let worker: SyncWorker;
+  let accountId: string;
+  let reachable = true;
+  let offsetMs = 0;
+  const now = () => Date.now() + offsetMs;
+  const alice = DEMO.alice;
+
+  before(async function () {
+    env = await startSyncEnv('sqlite');
+    await seedContosoCrm(env.store);
+    accountId = await connectAccount(env, alice);
+    http = createHttpServer({ logger: env.logger, healthChecks: [] });
+    // The endpoint "unreachable": whatever sits in front of the app answers for it.
+    http.server.pre((req, res, next) => {
+      if (reachable || !req.url?.startsWith('/api/notifications')) return next();
+      res.send(502);
+      return next(false);
+    });
+    const port = await http.listen(0, '127.0.0.1');
+    const publicUrl = `http://127.0.0.1:${port}`;
+    worker = createSyncWorker({
+      db: env.db,
+      dialect: env.dialect,
+      logger: env.logger,
+      graphBaseUrl: env.emu.origin,
+      fetch: env.fetch,
+      tokens: env.tokens,
+      settings: testSettings({
+        schedule: {
+          pollIntervalMs: POLL_MS,
+          pollJitter: 0,
+          notificationDelayMs: 100,
+          failureBaseDelayMs: 500,
+        },
+      }),
+      subscriptions: {
+        notificationUrl: `${publicUrl}/api/notifications`,
+        lifecycleNotificationUrl: `${publicUrl}/api/notifications/lifecycle`,
+        lifetimeMs: 2 * 86_400_000,
+        renewBeforeMs: 86_400_000,
+        health: { safetyIntervalMs: 2 * HOUR, silenceLimitMs: HOUR, reauthorizeAfterMs: 40 * 60_000 },
+      },
+      claimIntervalMs: 100,
+      leaseMs: 10_000,
+      now,
+    });
+    registerNotificationRoutes(http.server, {
+      db: env.db,
+      logger: env.logger,
+      requests: worker.requests,
+      now,
+    });
+    worker.start();
+  });
+
+  after(async function () {
+    await worker?.stop();
+    if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    await env?.close();
+  });
+
+  const account = () =>
+    env.db
+      .selectFrom('sync_accounts')
+      .select(['next_run_at', 'delta_due_at', 'last_synced_at'])
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+
+  async function send(subject: string): Promise<string> {
+    const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
+      folder: 'inbox',
+      subject,
+      from: 'tom.becker@northwind.example',
+      to: [alice.username],
+    });
+    return ((await res.json()) as { internetMessageId: string }).internetMessageId;
+  }
+
+  const inCrm = async (internetMessageId: string) =>
+    (await env.db
+      .selectFrom('mail_items')
+      .select('id')
+      .where('internet_message_id', '=', internetMessageId)
+      .executeTakeFirst()) !== undefined;
+
+  const deliveries = async () => {
+    const res = await env.control('GET', '/subscriptions/deliveries');
+    return ((await res.json()) as { value: { kind: string; delivered: boolean; status: number }[] }).value;
+  };
+
+  it('with notifications live, reads the mailbox only at the long safety interval', async function () {
+    await waitFor(
+      async () => (await env.db.selectFrom('graph_subscriptions').select('id').execute()).length === 3,
+      30_000,
+      'three subscriptions',
+    );
+    await waitFor(async () => (await account()).delta_due_at !== null, 10_000, 'the first read scheduled');
+    const { delta_due_at, next_run_at } = await account();
+    assert.ok(Date.parse(delta_due_at!) - now() > HOUR, 'the next read is about two hours away, not a poll');
+    assert.ok(Date.parse(next_run_at!) - now() > 30 * 60_000, 'nothing else due soon');
+  });
+
+  it('when the endpoint stops answering, a message still reaches the CRM: once Graph has been silent an hour the account polls', async function () {
+    reachable = false;
+    const lost = await send('Sent while the endpoint is down');
+    await waitFor(
+      async () => (await deliveries()).some((d) => d.kind === 'change' && !d.delivered && d.status === 502),
+      15_000,
+      'a change notification Graph could not deliver',
+    );
+    assert.equal(await inCrm(lost), false, 'no notification, no read yet');
+
+    // An hour without word from Graph.
+    offsetMs += HOUR + 60_000;
+    await waitFor(() => inCrm(lost), 15_000, 'the message read by the fallback poll');
+    // The run that read it then renews the silent subscriptions and writes its schedule.
+    await waitFor(
+      async () => {
+        const { delta_due_at, next_run_at } = await account();
+        return Date.parse(delta_due_at!) - now() <= POLL_MS && Date.parse(next_run_at!) - now() <= POLL_MS;
+      },
+      15_000,
+      'the next read a poll interval away',
+    );
+
+    const polled = await send('Also sent while the endpoint is down');
+    await waitFor(() => inCrm(polled), 15_000, 'the second message, polled');
+  });
+
+  it('once Graph reaches the endpoint again, the account returns to the long interval', async function () {
+    reachable = true;
+    // The fallback renewed the silent subscriptions (a fresh authorization), so Graph challenges
+    // them again within its last hour; the first delivered challenge is the sign of life.
+    await waitFor(
+      async () =>
+        (await env.db.selectFrom('graph_subscriptions').select('authorized_at').execute()).every(
+          (r) => r.authorized_at !== null && Date.parse(r.authorized_at) > now() - 10 * 60_000,
+        ),
+      15_000,
+      'the silent subscriptions reauthorized by the fallback',
+    );
+    const advanced = await env.control('POST', '/clock/advance', { seconds: 15 * 60 });
+    assert.equal(advanced.status, 200);
+    offsetMs += 15 * 60_000;
+    await waitFor(
+      async () => (await deliveries()).some((d) => d.kind === 'lifecycle' && d.delivered),
+      15_000,
+      'a challenge delivered',
+    );
+    await waitFor(
+      async () => Date.parse((await account()).delta_due_at!) - now() > HOUR,
+      15_000,
+      'the next read two hours away again',
+    );
+    const fresh = await send('After the endpoint came back');
+    await waitFor(() => inCrm(fresh), 15_000, 'the message brought in by its notification');
+    assert.ok(
+      (await deliveries()).some((d) => d.kind === 'change' && d.delivered),
+      'a change notification was delivered',
+    );
   });
 });

@@ -9,6 +9,7 @@ import * as unfilteredMailBaselines from './0007-unfiltered-mail-baselines.js';
 import * as crmDiary from './0008-crm-diary.js';
 import * as crmAppointmentOutlookState from './0009-crm-appointment-outlook-state.js';
 import * as crmAdminRequests from './0011-crm-admin-requests.js';
+import * as notificationHealth from './0012-notification-health.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008-crm-diary': crmDiary,
   '0009-crm-appointment-outlook-state': crmAppointmentOutlookState,
   '0011-crm-admin-requests': crmAdminRequests,
+  '0012-notification-health': notificationHealth,
 };
 
 export const migrationProvider: MigrationProvider = {
