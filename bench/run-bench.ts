@@ -7,6 +7,7 @@ import type { BotOptions, BotResult } from './scenarios/bot.js';
 import { runBusyMailbox } from './scenarios/busy-mailbox.js';
 import { runCrmFreshness } from './scenarios/crm-freshness.js';
 import { runFreshness } from './scenarios/freshness.js';
+import { runFreshnessLoad } from './scenarios/freshness-load.js';
 import { runInitialSync } from './scenarios/initial-sync.js';
 import { runScale } from './scenarios/scale.js';
 import { runScaleOut } from './scenarios/scale-out.js';
@@ -45,13 +46,21 @@ async function main(): Promise<void> {
         pollIntervalSeconds: option('BENCH_POLL_INTERVAL_SECONDS', 30, 600),
       }),
     );
+    results.freshnessUnderLoad = await section('freshnessUnderLoad', selected('freshnessUnderLoad'), () =>
+      runFreshnessLoad({
+        accounts: option('BENCH_LOAD_ACCOUNTS', 1000, 5000),
+        messagesPerSecond: option('BENCH_LOAD_RATE', 100, 1000),
+        seconds: option('BENCH_LOAD_SECONDS', 30, 300),
+        maxMailboxes: option('BENCH_LOAD_MAX_MAILBOXES', 64, 1000),
+      }),
+    );
     results.crmFreshness = await section('crmFreshness', selected('crmFreshness'), () =>
       runCrmFreshness({ samples: option('BENCH_CRM_FRESHNESS_SAMPLES', 50, 500) }),
     );
     results.scale = await section('scale', selected('scale'), () =>
       runScale({
         accounts: option('BENCH_IDLE_ACCOUNTS', 10_000, 50_000),
-        maxMailboxes: option('BENCH_MAX_MAILBOXES', 64, 1000),
+        setupMailboxes: option('BENCH_SETUP_MAILBOXES', 64, 1000),
       }),
     );
     results.scaleOut = await section('scaleOut', selected('scaleOut'), () =>

@@ -213,7 +213,7 @@ const variables = z.object({
   // While an account's change notifications are live it is read only this often (a safety delta);
   // with no word from Graph on one of its subscriptions for NOTIFICATION_SILENCE_SECONDS it goes
   // back to POLL_INTERVAL_SECONDS until Graph is heard from again.
-  NOTIFIED_POLL_INTERVAL_SECONDS: int(7200, 5, 86400),
+  NOTIFIED_POLL_INTERVAL_SECONDS: int(10800, 5, 86400),
   NOTIFICATION_SILENCE_SECONDS: int(3600, 5, 86400),
   // The sync worker: mailboxes synced at once per worker process, how long an account lease lasts
   // without a heartbeat (a crashed worker's accounts are taken over after it), the delta page size

@@ -17,7 +17,16 @@ export interface NotificationLimits {
   perSecond: number;
 }
 
-export const DEFAULT_NOTIFICATION_LIMITS: NotificationLimits = { maxInFlight: 32, burst: 200, perSecond: 50 };
+/**
+ * Graph posts one request per change (or a small batch) for every synced mailbox: a thousand active
+ * mailboxes make a few hundred a second, each costing one indexed lookup and one update. The
+ * in-flight bound is what protects the database pool; the rate bound stops a flood well above that.
+ */
+export const DEFAULT_NOTIFICATION_LIMITS: NotificationLimits = {
+  maxInFlight: 32,
+  burst: 1000,
+  perSecond: 500,
+};
 
 export type Admission =
   { admitted: true; release: () => void } | { admitted: false; status: 429 | 503; retryAfterSeconds: number };

@@ -27,7 +27,7 @@ export interface NotificationHealthSettings {
 }
 
 export const DEFAULT_NOTIFICATION_HEALTH: NotificationHealthSettings = {
-  safetyIntervalMs: 2 * 3_600_000,
+  safetyIntervalMs: 3 * 3_600_000,
   silenceLimitMs: 3_600_000,
   // Delegated access tokens last about an hour and Graph challenges in that hour's last stretch.
   reauthorizeAfterMs: 40 * 60_000,
