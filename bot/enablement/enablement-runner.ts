@@ -97,7 +97,7 @@ export async function applyStep(
         // a mismatch); the step itself is in the audit log.
         state_reason: result.next === account.state ? account.stateReason : result.audit.reason,
         updated_at: nowIso(),
-        ...(types.has('start_sync') ? { next_run_at: at.toISOString() } : {}),
+        ...(types.has('start_sync') ? { next_run_at: at.toISOString(), delta_requested: 1 as const } : {}),
         ...(types.has('stop_sync') ? { next_run_at: null } : {}),
       })
       .where('id', '=', account.id)

@@ -155,7 +155,8 @@ export function createAccountCommands(deps: AccountCommandsDeps): AccountCommand
       await db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('sync_accounts')
-          .set({ next_run_at: at, updated_at: nowIso() })
+          // Read the mailbox now, even while notifications would let an idle account wait.
+          .set({ next_run_at: at, delta_requested: 1, updated_at: nowIso() })
           .where('id', '=', account.id)
           .where('state', '=', 'active')
           .executeTakeFirst();
