@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { buildUserListCard } from '../../bot/cards/admin-cards.js';
+import { buildUserListCard, buildVisibilityRequestCard } from '../../bot/cards/admin-cards.js';
+import { STALE_CARD_NOTE, withStaleNote } from '../../bot/cards/card-freshness.js';
 import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
-import { buildSignInCard, buildWelcomeCard, consentGrantedNotice } from '../../bot/cards/user-cards.js';
+import {
+  buildNotVisibleCard,
+  buildSignInCard,
+  buildWelcomeCard,
+  consentGrantedNotice,
+} from '../../bot/cards/user-cards.js';
 import { recordAttempt } from '../../bot/enablement/core/approval-requests.js';
 import { launchChromium } from '../support/chromium.js';
 
@@ -208,6 +214,54 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
       const buttons = await page.locator('.ac-pushButton').allTextContents();
       assert.equal(buttons[0], 'Open admin consent');
       await page.close();
+    });
+    it(`visibility request (${theme}): once decided, who and when in the decision's colour, and no buttons`, async function () {
+      const request = (outcome: 'granted' | 'declined') =>
+        buildVisibilityRequestCard({
+          ref: 'r',
+          userName: 'Ben Jones',
+          userEmail: 'ben.jones@contoso.com',
+          requestedAt: new Date('2026-12-05T09:15:00Z'),
+          decision: { outcome, by: 'Dan Morgan', at: new Date('2026-12-05T09:40:00Z') },
+        });
+      const granted = await render(request('granted'), theme, 'card-visibility-granted');
+      assert.equal(await textColour(granted, 'Granted by Dan Morgan'), rgb(THEMES[theme].good));
+      assert.equal(await granted.locator('.ac-pushButton').count(), 0);
+      await granted.close();
+      const declined = await render(request('declined'), theme, 'card-visibility-declined');
+      assert.equal(await textColour(declined, 'Declined by Dan Morgan'), rgb(THEMES[theme].warning));
+      assert.equal(await declined.locator('.ac-pushButton').count(), 0);
+      await declined.close();
+    });
+
+    it(`asked, and out of date (${theme}): when and who for the asking user; the note first on an old card`, async function () {
+      const asked = await render(
+        buildNotVisibleCard({
+          ref: 'r',
+          requested: { askedAt: new Date('2026-12-05T09:15:00Z'), admins: ['Dan Morgan', 'Alice Smith'] },
+        }),
+        theme,
+        'card-not-visible-asked',
+      );
+      await asked.getByText('Asked 5 Dec 2026, 09:15 UTC, waiting for Dan Morgan and Alice Smith.').waitFor();
+      assert.equal(await asked.locator('.ac-pushButton').count(), 0, 'nothing to send twice');
+      await asked.close();
+      const old = await render(
+        withStaleNote(
+          buildVisibilityRequestCard({
+            ref: 'r',
+            userName: 'Ben Jones',
+            userEmail: 'ben.jones@contoso.com',
+            requestedAt: new Date('2026-12-05T09:15:00Z'),
+            decision: { outcome: 'granted', by: 'Dan Morgan', at: new Date('2026-12-05T09:40:00Z') },
+          }),
+        ),
+        theme,
+        'card-out-of-date',
+      );
+      const texts = await old.locator('.ac-textBlock').allTextContents();
+      assert.equal(texts[0], STALE_CARD_NOTE);
+      await old.close();
     });
   }
 });

@@ -74,5 +74,12 @@ describe('bot journey: identity mismatch (Carol)', function () {
     assert.ok(!textOf(again.card).includes('"verb":"request_email_correction"'), 'no second ask offered');
     assert.equal(requests().length, 1, 'pressing again sends nothing');
     assert.equal((await accountOf(stack, carol))?.state, 'identity_mismatch');
+
+    // Teams refreshes Dan's card when he views it: the request as it stands, still his to answer.
+    const refresh = requests()[0]!.refresh as { action: { verb: string; data: Record<string, unknown> } };
+    const refreshed = await stack.invoke(dan, { verb: refresh.action.verb, data: refresh.action.data });
+    assert.match(textOf(refreshed.card), /Set work e-mail to carol\.white@contoso\.com/);
+    const byCarol = await stack.invoke(carol, { verb: refresh.action.verb, data: refresh.action.data });
+    assert.match(textOf(byCarol.card), /Only a TriSys administrator/);
   });
 });
