@@ -9,6 +9,9 @@ import {
   type BotStack,
 } from './support/bot-stack.js';
 import { accountOf, startEnabling } from './support/journeys.js';
+import { cardOf } from './support/channel-recorder.js';
+import { importCrm } from '../../bot/crm/import.js';
+import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 
 describe('bot journey: identity mismatch (Carol)', function () {
   let stack: BotStack;
@@ -81,5 +84,55 @@ describe('bot journey: identity mismatch (Carol)', function () {
     assert.match(textOf(refreshed.card), /Set work e-mail to carol\.white@contoso\.com/);
     const byCarol = await stack.invoke(carol, { verb: refresh.action.verb, data: refresh.action.data });
     assert.match(textOf(byCarol.card), /Only a TriSys administrator/);
+  });
+  it('with two CRM administrators, Dan’s correction shows on Alice’s card without its button; her press on the old card changes nothing', async () => {
+    const { carol, dan, alice } = PEOPLE;
+    const report = await importCrm(
+      stack.store,
+      JSON.stringify({
+        users: [
+          {
+            tenant: alice.tenantId,
+            workEmail: alice.email,
+            displayName: alice.name,
+            admin: true,
+            cloudSyncVisible: true,
+          },
+        ],
+      }),
+      { format: 'json' },
+    );
+    assert.deepEqual(report.rejected, []);
+    await stack.say(dan, 'help');
+    await stack.say(alice, 'help');
+    const card = await startEnabling(stack, carol);
+    await stack.signInFromCard(card, { username: carol.email, password: carol.password });
+    await stack.invoke(
+      carol,
+      executeAction(stack.cardsIn(personalChat(carol)).at(-1)!, 'request_email_correction'),
+    );
+    const about = (c: unknown) => textOf(c).includes('Set work e-mail to carol.white@contoso.com');
+    const dans = await waitFor('Dan’s card', () => stack.cardsIn(personalChat(dan)).find(about));
+    const alices = await waitFor('Alice’s card', () => stack.cardsIn(personalChat(alice)).find(about));
+
+    const corrected = await stack.invoke(dan, executeAction(dans, 'correct_work_email'));
+    assert.match(textOf(corrected.card), /work e-mail is now carol\.white@contoso\.com .*set by Dan Morgan/);
+    const posted = stack
+      .activitiesIn(personalChat(alice))
+      .find((a) => a.method === 'POST' && about(cardOf(a)))!;
+    const alicesNow = cardOf(
+      stack
+        .activitiesIn(personalChat(alice))
+        .filter((a) => a.method === 'PUT' && a.activityId === posted.activityId)
+        .at(-1)!,
+    );
+    assert.match(textOf(alicesNow), /set by Dan Morgan/);
+    assert.ok(!textOf(alicesNow).includes('"verb":"correct_work_email"'), 'no button left on Alice’s card');
+
+    const told = stack.cardsIn(personalChat(carol)).length;
+    const late = await stack.invoke(alice, executeAction(alices, 'correct_work_email'));
+    assert.match(textOf(late.card), new RegExp(STALE_CARD_NOTE));
+    assert.match(textOf(late.card), /set by Dan Morgan/);
+    assert.equal(stack.cardsIn(personalChat(carol)).length, told, 'Carol is told once');
   });
 });
