@@ -30,7 +30,7 @@ async function main(): Promise<void> {
       runInitialSync({ messages, events, latency: true, pageSize }),
     );
     const withoutLatency = await section('initialSync (latency off)', selected('initialSync'), () =>
-      runInitialSync({ messages, events, latency: false, pageSize }),
+      runInitialSync({ messages, events, latency: false, pageSize, profile: true }),
     );
     if (withLatency) results.initialSync = { ...withLatency, withoutLatency };
     results.busyMailbox = await section('busyMailbox', selected('busyMailbox'), () =>
@@ -66,9 +66,10 @@ async function main(): Promise<void> {
     results.scaleOut = await section('scaleOut', selected('scaleOut'), () =>
       runScaleOut({
         accounts: option('BENCH_SCALEOUT_ACCOUNTS', 24, 200),
-        messagesPerAccount: option('BENCH_SCALEOUT_MESSAGES', 2_000, 20_000),
+        messagesPerAccount: option('BENCH_SCALEOUT_MESSAGES', 1_000, 20_000),
         workers: [1, 2, 3],
-        maxMailboxesPerWorker: 8,
+        maxMailboxesPerWorker: option('BENCH_SCALEOUT_MAILBOXES', 2, 8),
+        pageSize: option('BENCH_SCALEOUT_PAGE_SIZE', 100, 1000),
       }),
     );
     const botOptions: BotOptions = {

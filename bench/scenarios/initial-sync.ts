@@ -4,6 +4,7 @@ import { nextDiaryRequest, nextMailRequest } from '../../bot/sync/core/delta-cur
 import { waitFor } from '../../test/sync/support/wait.js';
 import { killAll, spawnWorker, workerEnvironment } from '../../test/sync/support/worker-process.js';
 import {
+  clearRequestCounters,
   connectFast,
   createUsers,
   generateMailbox,
@@ -12,21 +13,31 @@ import {
   setLatency,
   startBenchEnv,
 } from '../support/bench-env.js';
-import { rssSampler } from '../support/process-stats.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { summariseProfileDir, type CpuBreakdown } from '../support/cpu-profile.js';
+import { cpuMs, rssSampler } from '../support/process-stats.js';
 import { round } from '../support/report.js';
 import { roundsComplete, runEntry, runSpanSeconds } from '../support/worker-runs.js';
 
 /**
  * Initial sync of one large mailbox by the worker process (`bot/worker-main.ts`, SQLite store), and
  * in the same run a bare client paging the same delta queries (bench/support/raw-client.ts) against
- * the same emulator: the ceiling the worker is measured against.
+ * the same emulator: the ceiling the worker is measured against. Both page the two folders and the
+ * calendar side by side, within Graph's four concurrent requests per mailbox.
  */
+
+/** The worker's initial import in the last run that paged one request at a time (latency on). */
+export const ONE_AT_A_TIME_ITEMS_PER_SECOND = 1151;
 
 export interface InitialSyncOptions {
   messages: number;
   events: number;
   latency: boolean;
   pageSize: number;
+  /** Run the worker under `node --cpu-prof` and report where its CPU went. */
+  profile?: boolean;
 }
 
 export interface InitialSyncResult {
@@ -43,6 +54,15 @@ export interface InitialSyncResult {
   rawGraphRequests: number;
   requestsPer1000Items: number;
   workerPeakRssMb: number;
+  /** The worker process's CPU time (user + system) per item imported. */
+  workerCpuMicrosPerItem: number;
+  /** itemsPerSecond ÷ the last one-at-a-time run's figure (meaningful with latency on). */
+  speedupVsOneAtATime: number;
+  /** Most requests the emulator saw in flight to the mailbox at once, and its MailboxConcurrency 429s. */
+  maxInFlight: number;
+  concurrencyThrottled: number;
+  /** With `profile`: the worker's sampled CPU by concern (start-up included, as its own line). */
+  cpuProfile?: CpuBreakdown;
   settings: { latency: string; pageSize: number; store: string; concurrencyPerMailbox: number };
 }
 
@@ -92,22 +112,50 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
       },
     );
     const afterRaw = requestCounters(env, user!.id).requests;
+    // The worker's own counters (requests, most in flight, 429s) start here.
+    clearRequestCounters(env, user!.id);
 
+    const profileDir = options.profile ? mkdtempSync(path.join(os.tmpdir(), 'worker-prof-')) : null;
+    // Not due until the worker is up, so its CPU is counted from its first run, not its start-up.
+    await env.db
+      .updateTable('sync_accounts')
+      .set({ next_run_at: '2999-01-01T00:00:00.000Z' })
+      .where('id', '=', accountId)
+      .execute();
     const worker = spawnWorker(
-      workerEnvironment(env, { SYNC_PAGE_SIZE: String(options.pageSize), GRAPH_NOTIFICATIONS: 'false' }),
+      workerEnvironment(env, {
+        SYNC_PAGE_SIZE: String(options.pageSize),
+        SYNC_ROUNDS_PER_MAILBOX: '3',
+        GRAPH_NOTIFICATIONS: 'false',
+        LOG_LEVEL: 'info',
+        // The worker's default: the tests' short lease is for quick takeovers after a kill.
+        SYNC_LEASE_SECONDS: '60',
+      }),
+      profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
     workers.push(worker);
+    await waitFor(() => worker.output().includes('sync worker started'), 60_000, 'the worker to start', 50);
     const rss = rssSampler(worker.child.pid!);
+    const cpuBefore = cpuMs(worker.child.pid!);
+    await env.db
+      .updateTable('sync_accounts')
+      .set({ next_run_at: null })
+      .where('id', '=', accountId)
+      .execute();
     await waitFor(() => roundsComplete(env.db, accountId, 3), 30 * 60_000, 'the initial sync', 100).catch(
       (err: Error) => {
         throw new Error(`${err.message}; the worker said:\n${worker.output()}`);
       },
     );
     const memory = rss.stop();
+    const workerCpu = cpuMs(worker.child.pid!) - cpuBefore;
+    const counters = requestCounters(env, user!.id);
     worker.child.kill('SIGTERM');
     await worker.exited;
+    const cpuProfile = profileDir ? summariseProfileDir(profileDir) : undefined;
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
     const seconds = await runSpanSeconds(env.db, [accountId]);
-    const graphRequests = requestCounters(env, user!.id).requests - afterRaw;
+    const graphRequests = counters.requests;
     const rawSeconds = raw.ms / 1000;
     const itemsPerSecond = raw.items / seconds;
     const rawItemsPerSecond = raw.items / rawSeconds;
@@ -124,11 +172,16 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
       rawGraphRequests: afterRaw - before,
       requestsPer1000Items: round((graphRequests * 1000) / raw.items, 2),
       workerPeakRssMb: round(memory.peakMb),
+      workerCpuMicrosPerItem: round((workerCpu * 1000) / raw.items, 1),
+      speedupVsOneAtATime: round(itemsPerSecond / ONE_AT_A_TIME_ITEMS_PER_SECOND, 2),
+      maxInFlight: counters.maxInFlight,
+      concurrencyThrottled: counters.throttled,
+      ...(cpuProfile ? { cpuProfile } : {}),
       settings: {
         latency: options.latency ? 'graph preset (120 ms/request + 0.6 ms/item, ±25 %)' : 'off',
         pageSize: options.pageSize,
         store: 'sqlite',
-        concurrencyPerMailbox: 1,
+        concurrencyPerMailbox: 4,
       },
     };
   } finally {

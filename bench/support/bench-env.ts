@@ -12,6 +12,7 @@ import {
   seedContact,
   seedTenant,
 } from '../../test/sync/support/accounts.js';
+import { startEmulatorProcess } from './emulator-process.js';
 import { SCOPES, startSyncEnv, type DemoUser, type SyncEnv } from '../../test/sync/support/sync-env.js';
 
 /**
@@ -39,9 +40,13 @@ export async function stopPostgres(): Promise<void> {
   postgresStarted = false;
 }
 
-export async function startBenchEnv(dialect: StoreDialect): Promise<SyncEnv> {
+/** `emulatorProcess`: the emulator runs in a process of its own (bench/support/emulator-process.ts). */
+export async function startBenchEnv(
+  dialect: StoreDialect,
+  options: { emulatorProcess?: boolean } = {},
+): Promise<SyncEnv> {
   if (dialect === 'postgres') await ensurePostgres();
-  const env = await startSyncEnv(dialect);
+  const env = await startSyncEnv(dialect, options.emulatorProcess ? { emulator: startEmulatorProcess } : {});
   await seedTenant(env.store);
   await grantTenantConsent(env);
   return env;
@@ -70,6 +75,24 @@ export function createUsers(env: SyncEnv, count: number, prefix: string): DemoUs
       displayName: `${prefix} ${i}`,
       password: user.password,
     });
+    users.push(user);
+  }
+  return users;
+}
+
+/** Users in the emulator's directory through its control API, for an emulator in another process. */
+export async function addUsers(env: SyncEnv, count: number, prefix: string): Promise<DemoUser[]> {
+  const users: DemoUser[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const user = { id: randomUUID(), username: `${prefix}${i}@${CONTOSO.domain}`, password: 'demo' };
+    const res = await env.control('POST', '/users', {
+      id: user.id,
+      tenantId: CONTOSO.id,
+      userPrincipalName: user.username,
+      displayName: `${prefix} ${i}`,
+      password: user.password,
+    });
+    if (res.status !== 201) throw new Error(`adding ${user.username} failed: ${await res.text()}`);
     users.push(user);
   }
   return users;
@@ -170,4 +193,9 @@ export async function setLatency(env: SyncEnv, on: boolean): Promise<void> {
 /** The emulator's request counters of one mailbox (read in-process: the HTTP log is capped). */
 export function requestCounters(env: SyncEnv, userId: string): ThrottleCounters {
   return graphRuntime(env.emu.ctx).throttle.counters(userId);
+}
+
+/** Starts the mailbox's request counters afresh, so the next client's figures are its own. */
+export function clearRequestCounters(env: SyncEnv, userId: string): void {
+  graphRuntime(env.emu.ctx).throttle.clearLog(userId);
 }

@@ -1,8 +1,8 @@
 /**
  * The bare client of the initial-sync comparison, run as its own process (as the worker is) so the
  * two are measured alike: it pages the same delta queries with the same page size and the same
- * concurrency (one request at a time per mailbox, resources one after another), parses each page to
- * find the next link, and stores nothing. What the worker achieves relative to this is the cost of
+ * concurrency (the resources side by side, each one page request at a time, as Graph's delta links
+ * follow one another), parses each page to find the next link, and stores nothing. What the worker achieves relative to this is the cost of
  * doing the work (filtering, filing, committing) instead of throwing the items away.
  *
  * Input: RAW_CLIENT_INPUT (JSON: caPem, token, resources: [{url, headers}]). Output: one JSON line.
@@ -26,10 +26,8 @@ async function main(): Promise<void> {
   const fetch = trustedFetch(input.caPem);
   let items = 0;
   let requests = 0;
-  const started = performance.now();
-  for (const resource of input.resources) {
-    let link: string | undefined = resource.url;
-    while (link) {
+  const page = async (resource: Input['resources'][number], link: string): Promise<Page> => {
+    for (;;) {
       requests += 1;
       const res = await fetch(link, {
         headers: { ...resource.headers, authorization: `Bearer ${input.token}` },
@@ -42,11 +40,19 @@ async function main(): Promise<void> {
         continue;
       }
       if (!res.ok) throw new Error(`raw client: HTTP ${res.status} ${await res.text()}`);
-      const page = (await res.json()) as Page;
-      items += page.value?.length ?? 0;
-      link = page['@odata.nextLink'];
+      return (await res.json()) as Page;
     }
-  }
+  };
+  const started = performance.now();
+  await Promise.all(
+    input.resources.map(async (resource) => {
+      for (let link: string | undefined = resource.url; link;) {
+        const body = await page(resource, link);
+        items += body.value?.length ?? 0;
+        link = body['@odata.nextLink'];
+      }
+    }),
+  );
   const ms = performance.now() - started;
   process.stdout.write(`${JSON.stringify({ items, requests, ms })}\n`);
 }

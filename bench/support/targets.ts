@@ -25,6 +25,9 @@ export function targets(results: Results): TargetCheck[] {
   return [
     check('initialSync.ratioToRaw', '>= 0.8', (v) => v >= 0.8),
     check('initialSync.requestsPer1000Items', '<= 2', (v) => v <= 2),
+    check('initialSync.speedupVsOneAtATime', '>= 2.5 (x 1151 items/s)', (v) => v >= 2.5),
+    check('initialSync.maxInFlight', '<= 4 (per mailbox)', (v) => v <= 4),
+    check('initialSync.withoutLatency.workerCpuMicrosPerItem', '<= 40', (v) => v <= 40),
     check('freshness.p95Ms', '<= 2000', (v) => v <= 2000),
     check('freshnessUnderLoad.messagesPerSecond', '>= 100', (v) => v >= 100),
     check('freshnessUnderLoad.p95Ms', '<= 2000', (v) => v <= 2000),
@@ -33,6 +36,7 @@ export function targets(results: Results): TargetCheck[] {
     check('scale.cycleSeconds', '<= 10800 (the safety interval, default settings)', (v) => v <= 10800),
     check('scale.workerRssMb', '<= 512', (v) => v <= 512),
     check('scale.graphRequestsPerAccountHour', '<= 6', (v) => v <= 6),
+    check('scaleOut.efficiency.workers3', '>= 0.85', (v) => v >= 0.85),
     check('scaleOut.doubleLeases', '= 0', (v) => v === 0),
     check('bot.cpuMsPerTurn.help', '<= 1 (bot process CPU)', (v) => v <= 1),
     check('bot.cpuMsPerTurn.status', '<= 1 (bot process CPU)', (v) => v <= 1),

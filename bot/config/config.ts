@@ -217,11 +217,13 @@ const variables = z.object({
   NOTIFICATION_SILENCE_SECONDS: int(3600, 5, 86400),
   // The sync worker: mailboxes synced at once per worker process, how long an account lease lasts
   // without a heartbeat (a crashed worker's accounts are taken over after it), the delta page size
-  // asked of Graph (Prefer: odata.maxpagesize), and whether Graph change notifications are
-  // subscribed to (polling alone when false).
+  // asked of Graph (Prefer: odata.maxpagesize), how many of a mailbox's resources (folders,
+  // calendar) page at once (Graph allows four concurrent requests per app and mailbox), and whether
+  // Graph change notifications are subscribed to (polling alone when false).
   SYNC_MAX_MAILBOXES: int(8, 1, 1000),
   SYNC_LEASE_SECONDS: int(60, 2, 3600),
   SYNC_PAGE_SIZE: int(1000, 1, 1000),
+  SYNC_ROUNDS_PER_MAILBOX: int(1, 1, 4),
   GRAPH_NOTIFICATIONS: bool(true),
   STORE_MAIL_WITHOUT_CONTACT: bool(false),
   RUN_WORKER_IN_SERVER: bool(true),

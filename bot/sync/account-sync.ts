@@ -29,10 +29,18 @@ import type { Database } from '../store/schema.js';
 import type { TokenProvider } from './token-provider.js';
 
 /**
- * One run of one leased account: its resources' delta rounds one after another (a single request
- * in flight per mailbox means a Retry-After can never catch a request already on its way, and the
- * worker's parallelism comes from running many mailboxes), then its subscriptions, then the next
- * run's time and the lease's release in one transaction.
+ * One run of one leased account: its resources' delta rounds, one after another or side by side
+ * (`roundsPerMailbox`; Graph allows four concurrent requests per app and mailbox, each round has one
+ * page request out at a time, and the mailbox gate holds any follow-up request that would exceed
+ * four), then its subscriptions, then the next run's time and the lease's release in one transaction.
+ *
+ * One at a time is the default because a Retry-After then can never catch a request already on its
+ * way; side by side, requests in flight when Graph answers 429 arrive inside its Retry-After (none
+ * is sent after it is received: the gate holds them).
+ *
+ * Each round commits its own pages with its own cursor. The commits of one account never interleave:
+ * SQLite has one connection, and on PostgreSQL every page transaction starts by fencing the lease row,
+ * which it holds locked until commit, so the pages of the account's resources commit one at a time.
  *
  * While the account's change notifications are live and nothing asked for a read, a run only looks
  * after its subscriptions (core/notification-health.ts): an idle account then costs a safety delta
@@ -46,6 +54,8 @@ export interface SyncSettings {
   fileWithoutContact: boolean;
   schedule: ScheduleSettings;
   pageSize?: number;
+  /** How many of the mailbox's resources page at once (1, one after another, when absent). */
+  roundsPerMailbox?: number;
   maxRetries?: number;
   retryDelaySeconds?: number;
 }
@@ -112,7 +122,7 @@ export async function syncAccount(
       .execute();
   }
   const result: AccountRunResult = readMailbox
-    ? await runRounds(deps, client, account.id, resources, stats, shouldStop)
+    ? await runRounds(deps, account, client, resources, stats, shouldStop)
     : { outcome: 'completed', resources: {}, requests: 0, readMailbox: false };
   if (
     (result.outcome === 'completed' || result.outcome === 'failed') &&
@@ -183,57 +193,88 @@ function accountGraphClient(deps: AccountSyncDeps, account: AccountRow, stats: R
   });
 }
 
-/** The resources' delta rounds in turn, until one ends the run (stop, throttling, no token, no lease). */
+/**
+ * The resources' delta rounds, `roundsPerMailbox` at a time, until each ends. A round that ends the
+ * run (throttling, no token, no lease, shutdown) stops the others after the page each has in hand and
+ * starts no more: a throttled mailbox would only give them the same answer.
+ */
 async function runRounds(
   deps: AccountSyncDeps,
+  account: AccountRow,
   client: Client,
-  accountId: string,
   resources: readonly SyncResource[],
   stats: RequestStats,
   shouldStop: () => boolean,
 ): Promise<AccountRunResult> {
   const { db } = deps;
+  const accountId = account.id;
   let filing: Promise<AccountFilingContext> | undefined;
-  const roundDeps: RoundDeps = {
-    db,
-    client,
-    graphBaseUrl: graphApiRoot(deps.graphBaseUrl),
-    owner: deps.owner,
-    accountId,
-    // Loaded only when a page has items: idle polls never read the contact directory.
-    filing: () =>
-      (filing ??= loadFilingContext(db, accountId, { fileWithoutContact: deps.settings.fileWithoutContact })),
-    stats,
-    shouldStop,
-    now: deps.now,
+  let runEnded = false;
+  // Each round gets its own client and counters, so its run record counts its own requests; the
+  // mailbox's limiter (concurrency, Retry-After) is shared by all of them.
+  const roundDeps = (): RoundDeps => {
+    const roundStats = newRequestStats();
+    return {
+      db,
+      client: accountGraphClient(deps, account, roundStats),
+      graphBaseUrl: graphApiRoot(deps.graphBaseUrl),
+      owner: deps.owner,
+      accountId,
+      // Loaded only when a page has items: idle polls never read the contact directory.
+      filing: () =>
+        (filing ??= loadFilingContext(db, accountId, {
+          fileWithoutContact: deps.settings.fileWithoutContact,
+        })),
+      stats: roundStats,
+      shouldStop: () => runEnded || shouldStop(),
+      now: deps.now,
+    };
   };
   const result: AccountRunResult = { outcome: 'completed', resources: {}, requests: 0, readMailbox: true };
   // CRM appointments go to Outlook first: an event created just before a crash is then adopted (and
   // its id stored) before the diary's reader meets it.
   if (resources.includes(DIARY_RESOURCE)) result.outcome = await writeOutbound(deps, client, accountId);
-  for (const resource of result.outcome === 'completed' ? resources : []) {
-    const spec = await roundSpec(deps, roundDeps, resource);
-    const outcome = await runDeltaRound(spec, roundDeps);
+  if (result.outcome !== 'completed') return result;
+  const runResource = async (resource: SyncResource): Promise<RoundOutcome> => {
+    const round = roundDeps();
+    const spec = await roundSpec(deps, round, resource);
+    const outcome = await runDeltaRound(spec, round).finally(() => {
+      stats.requests += round.stats.requests;
+      stats.throttledMs = Math.max(stats.throttledMs, round.stats.throttledMs);
+      stats.throttledUntil = Math.max(stats.throttledUntil, round.stats.throttledUntil);
+    });
     result.resources[resource] = outcome.kind;
-    if (outcome.kind === 'aborted') {
-      result.outcome = outcome.reason;
-      break;
-    }
-    if (outcome.kind === 'stopped') {
-      result.outcome = 'stopped';
-      break;
-    }
-    if (outcome.kind === 'throttled') {
-      // The whole mailbox is throttled; its other resources would only meet the same answer.
-      result.outcome = 'throttled';
-      break;
-    }
-    if (outcome.kind === 'failed') {
-      result.outcome = 'failed';
+    if (outcome.kind === 'aborted' || outcome.kind === 'throttled' || outcome.kind === 'stopped')
+      runEnded = true;
+    if (outcome.kind === 'failed')
       deps.logger.warn({ accountId, resource, errorCode: outcome.code }, 'sync round failed');
-    }
-  }
+    return outcome;
+  };
+  // Lanes take the next resource until none is left or a round ended the run.
+  const outcomes: RoundOutcome[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < resources.length && !runEnded && !shouldStop())
+      outcomes.push(await runResource(resources[next++]!));
+  };
+  const lanes = Math.min(Math.max(1, deps.settings.roundsPerMailbox ?? 1), resources.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
+  result.outcome = runOutcome(outcomes, shouldStop());
   return result;
+}
+
+/**
+ * What the rounds make of the run, the most final first: an aborted round (no token, no lease) ends
+ * the account's work; throttling sets when it may resume; a shutdown hands it on; a failed round
+ * counts as a failure. Rounds stopped only because another round ended the run do not count as a stop.
+ */
+function runOutcome(outcomes: readonly RoundOutcome[], stopping: boolean): AccountRunResult['outcome'] {
+  const aborted = outcomes.find((o) => o.kind === 'aborted');
+  if (aborted) return aborted.reason;
+  if (outcomes.some((o) => o.kind === 'throttled')) return 'throttled';
+  if (stopping && outcomes.some((o) => o.kind === 'stopped')) return 'stopped';
+  if (outcomes.some((o) => o.kind === 'failed')) return 'failed';
+  return 'completed';
 }
 
 /** The CRM's appointments written to the owner's calendar; what it ends as ends the run too. */

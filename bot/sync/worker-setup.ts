@@ -62,6 +62,7 @@ export function createSyncWorkerFromConfig(
       fileWithoutContact: config.STORE_MAIL_WITHOUT_CONTACT,
       schedule: { ...DEFAULT_SCHEDULE_SETTINGS, pollIntervalMs: config.POLL_INTERVAL_SECONDS * 1000 },
       pageSize: config.SYNC_PAGE_SIZE,
+      roundsPerMailbox: config.SYNC_ROUNDS_PER_MAILBOX,
     },
     subscriptions: config.GRAPH_NOTIFICATIONS
       ? {

@@ -101,7 +101,13 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     const free = maxMailboxes - active.size;
     if (free <= 0) return;
     const ids = await claimDueAccounts(deps.db, deps.dialect, { owner, limit: free, leaseMs, now: now() });
-    for (const id of ids) run(id);
+    for (const id of ids) {
+      // The lease of an account still running here lapsed (a stalled process) and came back to this
+      // worker: the run in hand holds it again, and a second run of the same account must not start.
+      const running = active.get(id);
+      if (running) running.lost = false;
+      else run(id);
+    }
     limiter.forgetIdle(now());
   }
 

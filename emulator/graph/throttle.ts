@@ -2,7 +2,8 @@ import { graphError, type EmuResponse } from '../http.js';
 
 /**
  * Outlook's per-mailbox limits: at most 4 concurrent requests (the 5th gets 429 with Retry-After) and an
- * optional request budget per window. It also keeps the per-mailbox request log that benchmarks and
+ * optional request budget per window, per app and mailbox as Microsoft Graph's throttling-limits page
+ * states them ("Outlook service limits"). It also keeps the per-mailbox request log that benchmarks and
  * tests read, flagging requests that came back before a Retry-After they were given had elapsed.
  */
 export const MAX_CONCURRENT_PER_MAILBOX = 4;

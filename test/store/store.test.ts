@@ -131,6 +131,22 @@ describe('store [postgres] concurrency', function () {
       .executeTakeFirstOrThrow();
     assert.equal(typeof n, 'number');
   });
+
+  it('tells onStatement of every statement its connections send, transaction control included', async function () {
+    let statements = 0;
+    const counted = createStore({ ...fixture.database.options, onStatement: () => (statements += 1) });
+    try {
+      await counted.db.selectFrom('tenants').select('id').execute();
+      assert.equal(statements, 1);
+      await counted.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('tenants').select('id').execute();
+        await trx.selectFrom('sync_accounts').select('id').execute();
+      });
+      assert.equal(statements, 1 + 4, 'begin, two selects, commit');
+    } finally {
+      await counted.close();
+    }
+  });
 });
 
 describe('store [sqlite] file', function () {
@@ -142,7 +158,7 @@ describe('store [sqlite] file', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('creates the folder of SQLITE_PATH and opens in WAL mode with foreign keys on', async function () {
+  it('creates the folder of SQLITE_PATH and opens in WAL mode (synchronous NORMAL) with foreign keys on', async function () {
     const file = path.join(dir, 'nested', 'deeper', 'store.db');
     const store = createStore({ sqlitePath: file });
     try {
@@ -154,6 +170,9 @@ describe('store [sqlite] file', function () {
       assert.equal(fk.rows[0]?.foreign_keys, 1);
       const busy = await sql<{ timeout: number }>`pragma busy_timeout`.execute(store.db);
       assert.ok((busy.rows[0]?.timeout ?? 0) > 0);
+      // NORMAL (1): commits sync at WAL checkpoints, not one fsync each.
+      const synchronous = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
+      assert.equal(synchronous.rows[0]?.synchronous, 1);
     } finally {
       await store.close();
     }

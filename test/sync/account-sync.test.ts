@@ -14,7 +14,9 @@ import {
   type MailRules,
 } from './support/expectation.js';
 import {
+  clearMailImport,
   connectAccount,
+  mailboxControl,
   seedContosoCrm,
   startSyncEnv,
   testSettings,
@@ -266,6 +268,89 @@ for (const dialect of DIALECTS) {
       const known = new Set(rules.contacts.keys());
       const diary = expectedDiaryKeys(env.emu, alice.id, ideal, (people) => people.some((p) => known.has(p)));
       assert.deepEqual(await actualDiaryKeys(env.db, accountId), diary);
+    });
+
+    // Microsoft Graph throttling limits, "Outlook service limits": four concurrent requests per app ID
+    // and mailbox combination (learn.microsoft.com/graph/throttling-limits#outlook-service-limits).
+    it('re-imports five folders and the calendar side by side, never more than four requests in flight to the mailbox', async function () {
+      const control = mailboxControl(() => env, alice.id);
+      await control('PUT', '/faults', { latencyMs: 30 });
+      await control('DELETE', '/requests');
+      await env.db.deleteFrom('sync_cursors').where('account_id', '=', accountId).execute();
+      const folders = ['inbox', 'sentitems', 'drafts', 'archive', 'deleteditems'];
+      assert.equal(
+        await claimAccount(env.db, accountId, { owner: OWNER, leaseMs: 60_000, now: Date.now() }),
+        true,
+      );
+      const result = await syncAccount(
+        { ...deps(), settings: testSettings({ pageSize: 3, mailFolders: folders, roundsPerMailbox: 4 }) },
+        accountId,
+        () => false,
+      );
+      await control('PUT', '/faults', { latencyMs: 0 });
+      assert.equal(result.outcome, 'completed', JSON.stringify(result));
+
+      const seen = (await (await control('GET', '/requests')).json()) as {
+        maxInFlight: number;
+        throttled: number;
+      };
+      assert.ok(seen.maxInFlight >= 2, `the rounds overlapped: at most ${seen.maxInFlight} in flight`);
+      assert.ok(seen.maxInFlight <= 4, `${seen.maxInFlight} requests were in flight at once`);
+      assert.equal(seen.throttled, 0, 'no MailboxConcurrency 429');
+      assert.deepEqual(
+        mailDifferences(
+          await actualMail(env.db, accountId),
+          expectedMail(env.emu, alice.id, { ...rules, folders }),
+        ),
+        [],
+      );
+    });
+
+    it('a run that loses its lease while its rounds page side by side commits nothing more; the next run ends exactly once', async function () {
+      await clearMailImport(env);
+      assert.equal(
+        await claimAccount(env.db, accountId, { owner: OWNER, leaseMs: 60_000, now: Date.now() }),
+        true,
+      );
+      // Another worker takes the account over while pages are on their way: every round's next
+      // commit is refused, as if this worker had died just before it.
+      const cursors = () =>
+        env.db
+          .selectFrom('sync_cursors')
+          .select(['resource', 'delta_link'])
+          .where('account_id', '=', accountId)
+          .orderBy('resource')
+          .execute();
+      let requests = 0;
+      let atTakeover: Awaited<ReturnType<typeof cursors>> | undefined;
+      const takeover: AccountSyncDeps['fetch'] = async (url, init) => {
+        requests += 1;
+        if (requests === 6) {
+          await env.db.updateTable('job_leases').set({ owner: 'other-worker' }).execute();
+          atTakeover = await cursors();
+        }
+        return env.fetch(url, init);
+      };
+      const lost = await syncAccount(
+        { ...deps(), fetch: takeover, settings: testSettings({ pageSize: 3, roundsPerMailbox: 3 }) },
+        accountId,
+        () => false,
+      );
+      assert.equal(lost.outcome, 'lease_lost', JSON.stringify(lost));
+      assert.deepEqual(await cursors(), atTakeover, 'no page committed after the lease was taken');
+
+      await env.db.deleteFrom('job_leases').execute();
+      const resumed = await syncOnce();
+      assert.equal(resumed.outcome, 'completed', JSON.stringify(resumed));
+      const expected = expectedMail(env.emu, alice.id, rules);
+      assert.deepEqual(mailDifferences(await actualMail(env.db, accountId), expected), []);
+      const owners = await env.db
+        .selectFrom('mail_item_owners')
+        .select('graph_message_id')
+        .where('account_id', '=', accountId)
+        .where('left_at', 'is', null)
+        .execute();
+      assert.equal(owners.length, Object.keys(expected.filed).length, 'one owner link per filed message');
     });
 
     it('an idle poll changes nothing and records no run', async function () {

@@ -217,13 +217,20 @@ describe('Graph routes (real Graph client against the emulator)', function () {
     assert.equal((await requestLog(emu, ALICE)).retryAfterViolations, 1);
   });
 
-  it('allows 4 concurrent requests per mailbox and throttles the 5th', async () => {
+  // Microsoft Graph throttling limits, "Outlook service limits": four concurrent requests per app ID and
+  // mailbox combination (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits).
+  it('allows 4 concurrent requests per mailbox and throttles the 5th with 429 MailboxConcurrency', async () => {
     await control(emu, 'PUT', `/_emulator/mailboxes/${ALICE}/faults`, { latencyMs: 400 });
     const headers = { authorization: `Bearer ${await graphToken(emu, ALICE)}` };
-    const statuses = await Promise.all(
-      Array.from({ length: 5 }, () => rawGraph(emu, '/me/mailFolders', { headers }).then((r) => r.status)),
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => rawGraph(emu, '/me/mailFolders', { headers })),
     );
-    assert.deepEqual([...statuses].sort(), [200, 200, 200, 200, 429]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [200, 200, 200, 200, 429]);
+    const refused = answers.find((r) => r.status === 429)!;
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'ApplicationThrottled');
+    assert.match(error.message, /MailboxConcurrency/);
     // Another mailbox is not affected by Alice's limit.
     const dan = await rawGraph(emu, '/me/mailFolders', {
       headers: { authorization: `Bearer ${await graphToken(emu, DAN)}` },

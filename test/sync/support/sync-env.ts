@@ -62,9 +62,13 @@ export async function startSyncEnv(
     store?: (emu: TestEmulator) => Promise<TestStore>;
     /** Managed identities of an emulated App Service app (the emulator then runs its token service). */
     appServiceIdentities?: TestEmulatorOptions['appServiceIdentities'];
+    /** Another emulator than an in-process one (benchmarks run it as a process of its own). */
+    emulator?: () => Promise<TestEmulator>;
   } = {},
 ): Promise<SyncEnv> {
-  const emu = await startTestEmulator({ appServiceIdentities: options.appServiceIdentities });
+  const emu = options.emulator
+    ? await options.emulator()
+    : await startTestEmulator({ appServiceIdentities: options.appServiceIdentities });
   const fixture = options.store ? await options.store(emu) : await openTestStore(dialect);
   await fixture.store.migrate();
   const cipherKey = randomBytes(32).toString('base64');

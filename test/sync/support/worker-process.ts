@@ -39,12 +39,20 @@ export function workerEnvironment(env: SyncEnv, extra: Record<string, string> = 
   };
 }
 
-export function spawnWorker(environment: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bot', 'worker-main.ts')], {
-    cwd: REPO_ROOT,
-    env: environment,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `nodeArgs`: options for node itself that NODE_OPTIONS does not take (such as --cpu-prof). */
+export function spawnWorker(
+  environment: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join('bot', 'worker-main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: environment,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
