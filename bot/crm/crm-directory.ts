@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { newId, nowIso } from '../store/columns.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { Database, SyncAccountState } from '../store/schema.js';
 import {
   matchSignedInAccount,
@@ -71,12 +72,16 @@ function toUser(r: {
   };
 }
 
-export async function findTenant(db: Db, tenantId: string): Promise<Tenant | undefined> {
-  const row = await db
+// Read on every chat turn: compiled once (store/prepared-query.ts).
+const tenantById = preparedQuery(1, (db, tenantId: string) =>
+  db
     .selectFrom('tenants')
     .select(['id', 'name', 'it_channel_ref_key', 'purge_on_disable'])
-    .where('id', '=', tenantId)
-    .executeTakeFirst();
+    .where('id', '=', tenantId),
+);
+
+export async function findTenant(db: Db, tenantId: string): Promise<Tenant | undefined> {
+  const row = (await tenantById(db, tenantId)).rows[0];
   return row
     ? {
         id: row.id,
@@ -87,6 +92,22 @@ export async function findTenant(db: Db, tenantId: string): Promise<Tenant | und
     : undefined;
 }
 
+/** The candidates for a Teams user, for each number of addresses Teams gave (none, e-mail and/or UPN). */
+const crmUsersForTeams = [0, 1, 2].map((count) =>
+  preparedQuery(2 + count, (db, tenantId: string, aadObjectId: string, ...addresses: string[]) =>
+    db
+      .selectFrom('crm_users')
+      .select(userColumns)
+      .where('tenant_id', '=', tenantId)
+      .where((eb) =>
+        eb.or([
+          eb('teams_user_aad_id', '=', aadObjectId),
+          ...(addresses.length ? [eb('work_email', 'in', addresses)] : []),
+        ]),
+      ),
+  ),
+);
+
 /**
  * The CRM user of a Teams user, by the stored link, the Teams e-mail, then the UPN (user-matching.ts).
  * Reading does not bind; `bindTeamsUser` does, when the user first changes something.
@@ -96,17 +117,12 @@ export async function findCrmUserForTeams(
   teams: { tenantId: string; aadObjectId: string; email?: string; upn?: string },
 ): Promise<(CrmUser & { matchedBy: MatchedBy }) | undefined> {
   const addresses = [teams.email, teams.upn].filter((a): a is string => !!a).map(normaliseAddress);
-  const rows = await db
-    .selectFrom('crm_users')
-    .select(userColumns)
-    .where('tenant_id', '=', teams.tenantId)
-    .where((eb) =>
-      eb.or([
-        eb('teams_user_aad_id', '=', teams.aadObjectId),
-        ...(addresses.length ? [eb('work_email', 'in', addresses)] : []),
-      ]),
-    )
-    .execute();
+  const { rows } = await crmUsersForTeams[addresses.length]!(
+    db,
+    teams.tenantId,
+    teams.aadObjectId,
+    ...addresses,
+  );
   const match = matchTeamsUser(rows.map(toUser), teams);
   return match ? { ...match.user, matchedBy: match.by } : undefined;
 }
@@ -207,13 +223,16 @@ export async function accountById(db: Db, id: string): Promise<SyncAccount | und
   return row ? toAccount(row) : undefined;
 }
 
-export async function accountOfUser(db: Db, user: CrmUser): Promise<SyncAccount | undefined> {
-  const row = await db
+const accountByUser = preparedQuery(2, (db, tenantId: string, crmUserId: string) =>
+  db
     .selectFrom('sync_accounts')
     .select(accountColumns)
-    .where('tenant_id', '=', user.tenantId)
-    .where('crm_user_id', '=', user.id)
-    .executeTakeFirst();
+    .where('tenant_id', '=', tenantId)
+    .where('crm_user_id', '=', crmUserId),
+);
+
+export async function accountOfUser(db: Db, user: CrmUser): Promise<SyncAccount | undefined> {
+  const row = (await accountByUser(db, user.tenantId, user.id)).rows[0];
   return row ? toAccount(row) : undefined;
 }
 

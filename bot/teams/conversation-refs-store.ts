@@ -6,7 +6,8 @@ import type {
 import type { ConversationReference } from 'botbuilder';
 import type { Kysely } from 'kysely';
 import { fromJsonText, nowIso, toJsonText } from '../store/columns.js';
-import type { ConversationKind, Database } from '../store/schema.js';
+import { preparedQuery } from '../store/prepared-query.js';
+import type { ConversationKind, Database, JsonText } from '../store/schema.js';
 
 /**
  * Conversation references in our store (table conversation_refs) behind teamsfx's
@@ -25,6 +26,45 @@ function kindOf(ref: Reference): ConversationKind | undefined {
   return kinds.find((k) => k === t);
 }
 
+type ReferenceArgs = [
+  string,
+  string,
+  ConversationKind,
+  string | null,
+  JsonText<Record<string, unknown>>,
+  ReturnType<typeof nowIso>,
+];
+const rowOf = ([key, tenant_id, kind, aad_object_id, reference, updated_at]: ReferenceArgs) => ({
+  key,
+  tenant_id,
+  kind,
+  aad_object_id,
+  reference,
+  updated_at,
+});
+
+// Written on every chat turn (once by teamsfx, once with the user's address): compiled once.
+const insertReference = preparedQuery(6, (db, ...row: ReferenceArgs) =>
+  db
+    .insertInto('conversation_refs')
+    .values(rowOf(row))
+    .onConflict((oc) => oc.column('key').doNothing()),
+);
+const upsertReference = preparedQuery(6, (db, ...row: ReferenceArgs) =>
+  db
+    .insertInto('conversation_refs')
+    .values(rowOf(row))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        tenant_id: row[1],
+        kind: row[2],
+        aad_object_id: row[3],
+        reference: row[4],
+        updated_at: row[5],
+      }),
+    ),
+);
+
 export async function saveReference(
   db: Db,
   key: string,
@@ -34,29 +74,16 @@ export async function saveReference(
   const tenantId = ref.conversation?.tenantId;
   const kind = options.kind ?? kindOf(ref);
   if (!tenantId || !kind) return false;
-  const row = {
+  const res = await (options.overwrite ? upsertReference : insertReference)(
+    db,
     key,
-    tenant_id: tenantId,
+    tenantId,
     kind,
-    aad_object_id: kind === 'personal' ? (ref.user?.aadObjectId ?? null) : null,
-    reference: toJsonText(ref as Record<string, unknown>),
-    updated_at: nowIso(),
-  };
-  const insert = db.insertInto('conversation_refs').values(row);
-  const res = await (
-    options.overwrite
-      ? insert.onConflict((oc) =>
-          oc.column('key').doUpdateSet({
-            tenant_id: row.tenant_id,
-            kind: row.kind,
-            aad_object_id: row.aad_object_id,
-            reference: row.reference,
-            updated_at: row.updated_at,
-          }),
-        )
-      : insert.onConflict((oc) => oc.column('key').doNothing())
-  ).executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    kind === 'personal' ? (ref.user?.aadObjectId ?? null) : null,
+    toJsonText(ref as Record<string, unknown>),
+    nowIso(),
+  );
+  return Number(res.numAffectedRows ?? 0) > 0;
 }
 
 export async function referenceByKey(db: Db, key: string): Promise<Reference | undefined> {
