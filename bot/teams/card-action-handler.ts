@@ -113,8 +113,9 @@ function stepper({ deps, context, speaker }: Turn): OwnerTurn['step'] {
     });
     if (!result.ok) {
       if (!result.stale && !result.raced) return refuse(result.error);
-      const now = (await deps.service.owner(stored.account.id)) ?? stored;
-      return catchUp(await deps.cards.stateCard(now));
+      // The account moved on since the card was drawn (or while this step ran): show where it is.
+      const current = (await deps.service.owner(stored.account.id)) ?? stored;
+      return catchUp(await deps.cards.stateCard(current));
     }
     const after = (await deps.service.owner(stored.account.id)) ?? stored;
     return outbox.finish(fallback ?? (() => deps.cards.stateCard(after)));
