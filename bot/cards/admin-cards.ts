@@ -2,7 +2,9 @@ import { describeState } from '../enablement/core/describe-state.js';
 import type { EnablementState } from '../enablement/core/states.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
 import { formatWhen } from './format.js';
+import { noticeColor, type NoticeTone } from './user-cards.js';
 import emailCorrectionTemplate from './templates/email-correction-request.json' with { type: 'json' };
+import revokeConfirmationTemplate from './templates/revoke-confirmation.json' with { type: 'json' };
 import userListTemplate from './templates/user-list.json' with { type: 'json' };
 import visibilityRequestTemplate from './templates/visibility-request.json' with { type: 'json' };
 
@@ -66,14 +68,43 @@ export function buildEmailCorrectionRequestCard(input: {
   });
 }
 
+/** `list users`: everyone with their state in words and a Grant or Revoke button; `notice` says what just changed. */
 export function buildUserListCard(input: {
-  users: ReadonlyArray<{ name: string; email: string; state: EnablementState }>;
+  users: ReadonlyArray<{
+    name: string;
+    email: string;
+    state: EnablementState;
+    visible: boolean;
+    /** Signed `crm_user` reference for the user's button. */
+    ref: string;
+  }>;
+  notice?: string;
+  noticeTone?: NoticeTone;
 }): AdaptiveCardJson {
   return expandCard(userListTemplate, {
+    notice: input.notice ?? '',
+    noticeColor: noticeColor(input.noticeTone),
     users: input.users.map((u) => ({
       name: u.name,
       email: u.email,
+      visible: u.visible,
+      ref: u.ref,
       stateTitle: describeState(u.state, { viewer: 'crm_admin' }).title,
     })),
+  });
+}
+
+/** Asked before revoking a user whose sync is on, because revoking stops it. */
+export function buildRevokeConfirmationCard(input: {
+  ref: string;
+  userName: string;
+  userEmail: string;
+  state: EnablementState;
+}): AdaptiveCardJson {
+  return expandCard(revokeConfirmationTemplate, {
+    ref: input.ref,
+    userName: input.userName,
+    userEmail: input.userEmail,
+    stateTitle: describeState(input.state, { viewer: 'crm_admin' }).title,
   });
 }

@@ -201,6 +201,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
           state: o.account.state,
           ref: await accountRef(o),
           notice,
+          crmAdmin: o.user.isAdmin,
         });
     }
   }
@@ -212,13 +213,19 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
         state: o.account.state,
         ref: await accountRef(o),
         notice: text,
+        crmAdmin: o.user.isAdmin,
         noticeTone,
       });
     switch (notice.kind) {
       case 'visibility_granted':
         return welcome('Your TriSys administrator has made Cloud Sync available to you.', 'good');
       case 'visibility_revoked':
-        return welcome('Your TriSys administrator has withdrawn Cloud Sync for you.', 'warning');
+        return welcome(
+          notice.syncStopped
+            ? 'Your TriSys administrator has withdrawn Cloud Sync for you, which stopped your sync: nothing new is copied into TriSys, and what was already copied stays there. If you still need it, press "Ask my administrator".'
+            : 'Your TriSys administrator has withdrawn Cloud Sync for you.',
+          'warning',
+        );
       case 'sign_in':
         return signInCard(o);
       case 'work_email_corrected':

@@ -18,12 +18,16 @@ export const cardRefKindSchema = z.enum([
   'visibility_request',
   'approval_request',
   'identity_request',
+  'crm_user',
 ]);
 export type CardRefKind = z.infer<typeof cardRefKindSchema>;
 
 const refPayloadSchema = z.object({
   k: cardRefKindSchema,
-  /** The account owner's Teams object id, the CRM user asking for visibility, or the request id. */
+  /**
+   * The account owner's Teams object id, the CRM user asking for visibility or named on an
+   * administrator's card, or the request id.
+   */
   id: z.string().min(1),
   tid: z.string().min(1),
   exp: z.number().int(),
@@ -36,6 +40,7 @@ export const refLifetimeSeconds: Record<CardRefKind, number> = {
   visibility_request: 30 * 24 * 3600,
   approval_request: 30 * 24 * 3600,
   identity_request: 30 * 24 * 3600,
+  crm_user: 7 * 24 * 3600,
 };
 
 export interface RefKey {

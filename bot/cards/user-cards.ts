@@ -1,4 +1,5 @@
 import type { ResourceHealth } from '#shared/contract.js';
+import { commandsFor, shortCommandList } from '../enablement/core/command-help.js';
 import { describeState, type NextAction } from '../enablement/core/describe-state.js';
 import type { ImportPhase, KindProgress } from '../sync-health/first-import.js';
 import type { EnablementState } from '../enablement/core/states.js';
@@ -62,10 +63,18 @@ export function buildWelcomeCard(input: {
   ref: string;
   notice?: string;
   noticeTone?: NoticeTone;
+  /** A CRM administrator's list of commands names the admin commands too. */
+  crmAdmin?: boolean;
+  /** `help`: every command with a sentence on what it does, instead of the one-line list. */
+  explainCommands?: boolean;
 }): AdaptiveCardJson {
   const described = describeState(input.state, { viewer: 'owner' });
+  const explained = input.explainCommands ? commandsFor(input.crmAdmin ?? false) : { user: [], admin: [] };
   return expandCard(welcomeTemplate, {
+    userCommands: [...explained.user],
+    adminCommands: [...explained.admin],
     greeting: `Hello ${input.displayName}`,
+    commands: `${shortCommandList(input.crmAdmin ?? false, 'card')} Type **help** to see what each one does.`,
     notice: input.notice ?? '',
     noticeColor: noticeColor(input.noticeTone),
     stateTitle: described.title,

@@ -282,17 +282,19 @@ export async function ensureAccount(db: Db, user: CrmUser): Promise<SyncAccount>
 export async function listTenantUsers(
   db: Db,
   tenantId: string,
-): Promise<Array<{ name: string; email: string; state: SyncAccountState }>> {
+): Promise<Array<{ id: string; name: string; email: string; visible: boolean; state: SyncAccountState }>> {
   const rows = await db
     .selectFrom('crm_users as u')
     .leftJoin('sync_accounts as a', (j) =>
       j.onRef('a.crm_user_id', '=', 'u.id').onRef('a.tenant_id', '=', 'u.tenant_id'),
     )
-    .select(['u.display_name', 'u.work_email', 'u.cloud_sync_visible', 'a.state'])
+    .select(['u.id', 'u.display_name', 'u.work_email', 'u.cloud_sync_visible', 'a.state'])
     .where('u.tenant_id', '=', tenantId)
     .orderBy('u.display_name')
     .execute();
   return rows.map((r) => ({
+    id: r.id,
+    visible: r.cloud_sync_visible === 1,
     name: r.display_name,
     email: r.work_email,
     state: r.state ?? (r.cloud_sync_visible === 1 ? 'ready' : 'not_visible'),

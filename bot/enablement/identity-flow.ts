@@ -214,6 +214,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
         displayName: user.displayName,
         state: account.state,
         ref: await deps.cards.accountRef(owner),
+        crmAdmin: user.isAdmin,
         notice,
         noticeTone: 'good',
       }),

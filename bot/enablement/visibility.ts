@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { Actor } from './core/states.js';
+import { revokeStopsSync } from './core/state-machine.js';
+import type { Actor, EnablementState } from './core/states.js';
 import { nowIso } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import {
+  accountOfUser,
   crmUserByEmail,
   crmUserById,
   ensureAccount,
@@ -21,6 +23,12 @@ import type { VisibilityRequests } from './visibility-requests.js';
 
 export type VisibilityTarget = { email: string } | { crmUserId: string };
 
+export type VisibilityChange =
+  | { ok: true; user: CrmUser; message: string }
+  | { ok: false; message: string }
+  /** Revoking would stop the user's sync: nothing changed until the administrator confirms. */
+  | { ok: false; confirm: { user: CrmUser; state: EnablementState }; message: string };
+
 export async function changeVisibility(
   deps: {
     db: Kysely<Database>;
@@ -30,7 +38,8 @@ export async function changeVisibility(
   admin: CrmUser,
   target: VisibilityTarget,
   grant: boolean,
-): Promise<{ ok: true; user: CrmUser; message: string } | { ok: false; message: string }> {
+  options: { confirmed?: boolean } = {},
+): Promise<VisibilityChange> {
   if (!admin.isAdmin)
     return { ok: false, message: 'Only a CRM administrator can change who sees Cloud Sync.' };
   const user =
@@ -48,9 +57,18 @@ export async function changeVisibility(
       message: `${user.displayName} ${grant ? 'already has' : 'does not have'} Cloud Sync visibility.`,
     };
   }
+  const existing = await accountOfUser(deps.db, user);
+  if (!grant && existing && revokeStopsSync(existing.state) && !options.confirmed) {
+    return {
+      ok: false,
+      confirm: { user, state: existing.state },
+      message: `${user.displayName}'s sync is on: revoking Cloud Sync stops it. Confirm on the card to go ahead.`,
+    };
+  }
   // The account is made (in the state the old flag implies) before the flag flips, so the step below
   // is a real transition with its audit entry and its notice to the user.
-  const account = await ensureAccount(deps.db, user);
+  const account = existing ?? (await ensureAccount(deps.db, user));
+  const stopsSync = !grant && revokeStopsSync(account.state);
   const at = nowIso();
   await setVisibility(deps.db, user.id, grant);
   await recordAudit(deps.db, {
@@ -83,6 +101,8 @@ export async function changeVisibility(
     user: { ...user, visible: grant },
     message: grant
       ? `${user.displayName} can now switch on Cloud Sync; they have been told in Teams.`
-      : `${user.displayName} no longer sees Cloud Sync.`,
+      : stopsSync
+        ? `${user.displayName} no longer sees Cloud Sync: their sync has been stopped and they have been told in Teams.`
+        : `${user.displayName} no longer sees Cloud Sync; they have been told in Teams.`,
   };
 }

@@ -16,6 +16,7 @@ import type { Notifier } from './notifier.js';
 import { ensureOwner, resolveSpeaker, type Speaker } from './speaker.js';
 import { cardActivity, type TextCommandDeps } from './text-commands.js';
 import { changeVisibility } from '../enablement/visibility.js';
+import { changeUserVisibility, userListCard } from './user-admin.js';
 
 /**
  * `Action.Execute` from our cards. The payload is validated (zod schema and signed reference) before
@@ -180,6 +181,10 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
     if (!corrected.ok) return refuse(corrected.error);
     return corrected.stale ? catchUp(corrected.card) : reply(corrected.card);
   },
+  grant_user: (turn, action) => userButton(turn, action.target.id, 'grant'),
+  revoke_user: (turn, action) => userButton(turn, action.target.id, 'revoke'),
+  confirm_revoke: (turn, action) => userButton(turn, action.target.id, 'confirmed_revoke'),
+  cancel_revoke: (turn, action) => userButton(turn, action.target.id, 'cancel'),
   help: stateCard(),
   status: stateCard(),
   cancel_disable: stateCard(),
@@ -237,6 +242,35 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
   }),
 };
 
+/**
+ * The buttons of `list users` and of the revoke confirmation: the answer is the list again with what
+ * happened on top, or the confirmation when revoking would stop the user's sync.
+ */
+async function userButton(
+  { deps, speaker }: Turn,
+  crmUserId: string,
+  press: 'grant' | 'revoke' | 'confirmed_revoke' | 'cancel',
+): Promise<InvokeResponse> {
+  const admin = speaker.crmUser;
+  if (!admin?.isAdmin) return refuse('Only a CRM administrator can change who sees Cloud Sync.');
+  if (press === 'cancel') {
+    const user = await crmUserById(deps.db, crmUserId);
+    const who = user?.tenantId === admin.tenantId ? user.displayName : 'The user';
+    return reply(await userListCard(deps, admin, { text: `Nothing changed: ${who} keeps Cloud Sync.` }));
+  }
+  const result = await changeUserVisibility(
+    deps,
+    admin,
+    { crmUserId },
+    press === 'grant',
+    press === 'confirmed_revoke',
+  );
+  if (result.confirmation) return reply(result.confirmation);
+  return reply(
+    await userListCard(deps, admin, { text: result.message, tone: result.done ? 'good' : 'warning' }),
+  );
+}
+
 /** The visibility request a card names, for a CRM administrator of its organisation. */
 async function adminsRequest(
   deps: CardActionDeps,
@@ -289,6 +323,7 @@ async function declineVisibility(deps: CardActionDeps, crmUserId: string, tenant
       displayName: user.displayName,
       state: reached.account.state,
       ref: await deps.cards.accountRef(reached),
+      crmAdmin: user.isAdmin,
       notice:
         'Your TriSys administrator declined your request for Cloud Sync. Ask them if you think you need it.',
       noticeTone: 'warning',

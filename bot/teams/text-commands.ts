@@ -1,6 +1,5 @@
 import type { TeamsFxBotCommandHandler } from '@microsoft/teamsfx';
 import { CardFactory, type TurnContext } from 'botbuilder';
-import { buildUserListCard } from '../cards/admin-cards.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import { buildErrorCard, buildWelcomeCard } from '../cards/user-cards.js';
 import { parseCommand, type Command } from '../enablement/core/commands.js';
@@ -8,13 +7,12 @@ import { decideCommand, type UserCard } from '../enablement/core/conversation.js
 import type { Store } from '../store/store.js';
 import type { ApprovalFlow } from '../enablement/approval-flow.js';
 import type { CardFactory as UserCards, Owner } from '../cards/card-factory.js';
-import { listTenantUsers } from '../crm/crm-directory.js';
 import type { EnablementService } from '../enablement/enablement-service.js';
 import type { IdentityFlow } from '../enablement/identity-flow.js';
 import type { VisibilityRequests } from '../enablement/visibility-requests.js';
 import { registerItChannel } from './it-channel.js';
 import { ensureOwner, resolveSpeaker, type Speaker, type SpeakerDeps } from './speaker.js';
-import { changeVisibility } from '../enablement/visibility.js';
+import { changeUserVisibility, userListCard } from './user-admin.js';
 import { switchResource } from '../sync/resource-switches.js';
 
 /**
@@ -29,6 +27,8 @@ export interface TextCommandDeps extends SpeakerDeps {
   cards: UserCards;
   identity: IdentityFlow;
   visibilityRequests: VisibilityRequests;
+  /** Signs the references on cards' buttons. */
+  cardKey: Buffer;
   /** Wakes the sync worker when a resource was switched on or off (subscriptions follow at once). */
   requestSync?: (accountId: string) => void;
   now?: () => Date;
@@ -44,10 +44,13 @@ async function showCard(
 ): Promise<AdaptiveCardJson> {
   switch (card) {
     case 'welcome':
+    case 'help':
       return buildWelcomeCard({
         displayName: owner.user.displayName,
         state: owner.account.state,
         ref: await deps.cards.accountRef(owner),
+        crmAdmin: owner.user.isAdmin,
+        explainCommands: card === 'help',
       });
     case 'not_mapped':
       return deps.identity.unmappedCard(speaker);
@@ -182,14 +185,19 @@ async function handleCommand(deps: TextCommandDeps, context: TurnContext, comman
       return;
     }
     case 'list_users': {
-      const users = await listTenantUsers(deps.db, speaker.person.tenantId);
-      await context.sendActivity(cardActivity(buildUserListCard({ users })));
+      if (!speaker.crmUser) return;
+      await context.sendActivity(cardActivity(await userListCard(deps, speaker.crmUser)));
       return;
     }
     case 'set_visibility': {
       if (!speaker.crmUser) return;
-      const result = await changeVisibility(deps, speaker.crmUser, { email: decision.email }, decision.grant);
-      await context.sendActivity(result.message);
+      const result = await changeUserVisibility(
+        deps,
+        speaker.crmUser,
+        { email: decision.email },
+        decision.grant,
+      );
+      await context.sendActivity(result.confirmation ? cardActivity(result.confirmation) : result.message);
       return;
     }
   }

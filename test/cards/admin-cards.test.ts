@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Browser } from 'playwright-core';
 import {
   buildEmailCorrectionRequestCard,
+  buildRevokeConfirmationCard,
   buildUserListCard,
   buildVisibilityRequestCard,
 } from '../../bot/cards/admin-cards.js';
 import { parseCardAction } from '../../bot/cards/card-actions.js';
 import { signCardRef } from '../../bot/cards/card-refs.js';
 import { assertValidCard, cardText, executeActions } from './card-validation.js';
+import { launchChromium } from '../support/chromium.js';
+import { renderCard, rgb, textColour, THEMES } from '../support/card-screenshots.js';
 
 const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
@@ -98,8 +102,14 @@ describe('admin cards', () => {
   it('user list: each user with their state in words, and an empty list explained', () => {
     const card = buildUserListCard({
       users: [
-        { name: 'Alice Smith', email: 'alice.smith@contoso.com', state: 'active' },
-        { name: 'Ben Jones', email: 'ben.jones@contoso.com', state: 'not_visible' },
+        { name: 'Alice Smith', email: 'alice.smith@contoso.com', state: 'active', visible: true, ref: 'r1' },
+        {
+          name: 'Ben Jones',
+          email: 'ben.jones@contoso.com',
+          state: 'not_visible',
+          visible: false,
+          ref: 'r2',
+        },
       ],
     });
     assertValidCard(card);
@@ -113,8 +123,83 @@ describe('admin cards', () => {
         ),
       );
     assert.doesNotMatch(JSON.stringify(card), /FactSet/);
+    // One button per person, as they stand: Alice sees Cloud Sync (Revoke), Ben does not (Grant).
+    assert.deepEqual(
+      executeActions(card).map((a) => [a.title, a.verb, a.data.ref]),
+      [
+        ['Revoke', 'revoke_user', 'r1'],
+        ['Grant', 'grant_user', 'r2'],
+      ],
+    );
     const empty = buildUserListCard({ users: [] });
     assertValidCard(empty);
     assert.match(cardText(empty), /No one in your organisation/);
   });
+});
+
+describe('admin cards rendered in Chromium, light and dark (screenshots in .test-output/screenshots)', function () {
+  let browser: Browser;
+  before(async function () {
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`list users (${theme}): a Grant or Revoke button under each person, the address whole`, async function () {
+      const page = await renderCard(
+        browser,
+        buildUserListCard({
+          users: [
+            {
+              name: 'Alexandra Richardson-Smythe',
+              email: 'alexandra.richardson-smythe@contoso-recruitment.com',
+              state: 'active',
+              visible: true,
+              ref: 'r1',
+            },
+            {
+              name: 'Ben Jones',
+              email: 'ben.jones@contoso.com',
+              state: 'not_visible',
+              visible: false,
+              ref: 'r2',
+            },
+          ],
+          notice: 'Ben Jones can now switch on Cloud Sync; they have been told in Teams.',
+          noticeTone: 'good',
+        }),
+        theme,
+        'card-user-list-buttons',
+      );
+      assert.deepEqual(await page.locator('.ac-pushButton').allTextContents(), ['Revoke', 'Grant']);
+      const address = page.getByText('alexandra.richardson-smythe@contoso-recruitment.com', { exact: true });
+      const box = await address.evaluate((el) => ({
+        height: el.getBoundingClientRect().height,
+        line: parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.4,
+      }));
+      assert.ok(box.height < box.line * 1.5, 'the address did not wrap');
+      assert.equal(await textColour(page, 'can now switch on'), rgb(THEMES[theme].good));
+      await page.close();
+    });
+
+    it(`revoke confirmation (${theme}): says it stops their sync, with the stop button first`, async function () {
+      const page = await renderCard(
+        browser,
+        buildRevokeConfirmationCard({
+          ref: 'r',
+          userName: 'Alice Smith',
+          userEmail: 'alice.smith@contoso.com',
+          state: 'active',
+        }),
+        theme,
+        'card-revoke-confirmation',
+      );
+      await page.getByText('Revoking Cloud Sync stops their sync at once', { exact: false }).waitFor();
+      assert.deepEqual(await page.locator('.ac-pushButton').allTextContents(), [
+        'Revoke and stop their sync',
+        'Keep it',
+      ]);
+      await page.close();
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buildUserListCard, buildVisibilityRequestCard } from '../../bot/cards/admin-cards.js';
 import { STALE_CARD_NOTE, withStaleNote } from '../../bot/cards/card-freshness.js';
 import { buildApprovalRequestCard } from '../../bot/cards/approval-card.js';
@@ -13,6 +13,7 @@ import {
 } from '../../bot/cards/user-cards.js';
 import { recordAttempt } from '../../bot/enablement/core/approval-requests.js';
 import { launchChromium } from '../support/chromium.js';
+import { renderCard, rgb, textColour, THEMES, type Theme } from '../support/card-screenshots.js';
 
 /**
  * Every card template, read as Teams would render it: a screen reader announces an input by its label
@@ -55,85 +56,14 @@ describe('card templates are accessible (bot/cards/templates)', function () {
   });
 });
 
-/** Teams-like light and dark host configs: the colours a person sees the card's text in. */
-const THEMES = {
-  light: {
-    background: '#ffffff',
-    default: '#242424',
-    good: '#0e700e',
-    warning: '#835b00',
-    attention: '#c50f1f',
-  },
-  dark: {
-    background: '#292929',
-    default: '#ffffff',
-    good: '#54b054',
-    warning: '#f2c661',
-    attention: '#f1707b',
-  },
-} as const;
-
-function hostConfig(t: (typeof THEMES)[keyof typeof THEMES]) {
-  const colour = (c: string) => ({ default: c, subtle: c });
-  return {
-    fontFamily: 'sans-serif',
-    containerStyles: {
-      default: {
-        backgroundColor: t.background,
-        foregroundColors: {
-          default: colour(t.default),
-          accent: colour('#5b5fc7'),
-          good: colour(t.good),
-          warning: colour(t.warning),
-          attention: colour(t.attention),
-        },
-      },
-      emphasis: {
-        backgroundColor: t.background,
-        foregroundColors: { default: colour(t.default) },
-      },
-    },
-  };
-}
-
 describe('changed cards rendered in Chromium (bot/cards/templates)', function () {
-  const SHOTS = path.resolve('.test-output/screenshots');
   let browser: Browser;
   before(async function () {
     browser = await launchChromium();
-    await mkdir(SHOTS, { recursive: true });
   });
   after(() => browser?.close());
 
-  /** Renders a card with the adaptivecards library at a Teams chat's narrow width; returns the page. */
-  async function render(card: object, theme: keyof typeof THEMES, name: string): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
-    await page.setContent(
-      `<body style="margin:0;background:${THEMES[theme].background}"><div id="card"></div></body>`,
-    );
-    await page.addScriptTag({ path: 'node_modules/adaptivecards/dist/adaptivecards.min.js' });
-    await page.evaluate(
-      ({ json, config }) => {
-        const AC = (window as unknown as { AdaptiveCards: typeof import('adaptivecards') }).AdaptiveCards;
-        const ac = new AC.AdaptiveCard();
-        ac.hostConfig = new AC.HostConfig(config);
-        ac.parse(json);
-        document.getElementById('card')!.appendChild(ac.render()!);
-      },
-      { json: card, config: hostConfig(THEMES[theme]) },
-    );
-    const file = path.join(SHOTS, `${name}-${theme}.png`);
-    await page.locator('#card').screenshot({ path: file });
-    console.log(`      screenshot: ${file}`);
-    return page;
-  }
-
-  const textColour = (page: Page, text: string) =>
-    page
-      .getByText(text, { exact: false })
-      .first()
-      .evaluate((el) => getComputedStyle(el).color);
-  const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  const render = (card: object, theme: Theme, name: string) => renderCard(browser, card, theme, name);
 
   for (const theme of ['light', 'dark'] as const) {
     it(`list users (${theme}): every address reads whole on one line in a narrow chat`, async function () {
@@ -141,8 +71,14 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
       const page = await render(
         buildUserListCard({
           users: [
-            { name: 'Alexandra Richardson-Smythe', email: emails[0]!, state: 'active' },
-            { name: 'Ben Jones', email: emails[1]!, state: 'not_visible' },
+            {
+              name: 'Alexandra Richardson-Smythe',
+              email: emails[0]!,
+              state: 'active',
+              visible: true,
+              ref: 'r1',
+            },
+            { name: 'Ben Jones', email: emails[1]!, state: 'not_visible', visible: false, ref: 'r2' },
           ],
         }),
         theme,

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Browser } from 'playwright-core';
 import type { ResourceHealth } from '#shared/contract.js';
 import { parseCardAction } from '../../bot/cards/card-actions.js';
+import { launchChromium } from '../support/chromium.js';
+import { renderCard } from '../support/card-screenshots.js';
 import { signCardRef } from '../../bot/cards/card-refs.js';
 import type { AdaptiveCardJson } from '../../bot/cards/expand.js';
 import {
@@ -343,4 +346,44 @@ describe('user cards', () => {
     await assertActionsParse(card);
     assert.match(cardText(card), /This card has expired\.\nNothing has been changed\./);
   });
+});
+
+describe('help and welcome rendered in Chromium, light and dark (screenshots in .test-output/screenshots)', function () {
+  let browser: Browser;
+  before(async function () {
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`help for a CRM administrator (${theme}): a sentence per command, the admin commands apart`, async function () {
+      const page = await renderCard(
+        browser,
+        buildWelcomeCard({
+          displayName: 'Dan Morgan',
+          state: 'active',
+          ref,
+          crmAdmin: true,
+          explainCommands: true,
+        }),
+        theme,
+        'card-help-admin',
+      );
+      await page.getByText('As a CRM administrator', { exact: true }).waitFor();
+      await page.getByText('Withdraws Cloud Sync from that user', { exact: false }).waitFor();
+      assert.equal(await page.getByText(/^You can type/).count(), 0, 'no short list too');
+      await page.close();
+    });
+
+    it(`welcome for a CRM administrator (${theme}): the short list names the admin commands`, async function () {
+      const page = await renderCard(
+        browser,
+        buildWelcomeCard({ displayName: 'Dan Morgan', state: 'ready', ref, crmAdmin: true }),
+        theme,
+        'card-welcome-admin',
+      );
+      await page.getByText('As a CRM administrator also **list users**', { exact: false }).waitFor();
+      await page.close();
+    });
+  }
 });

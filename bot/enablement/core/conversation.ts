@@ -1,3 +1,4 @@
+import { notUnderstood } from './command-help.js';
 import type { Command } from './commands.js';
 import type { SwitchableResource } from './resource-switches.js';
 import type { EnablementEvent, EnablementState } from './states.js';
@@ -12,7 +13,7 @@ export interface ConversationContext {
   isItAdmin: boolean;
 }
 
-export type UserCard = 'welcome' | 'not_mapped' | 'not_visible' | 'status' | 'disable_confirmation';
+export type UserCard = 'welcome' | 'help' | 'not_mapped' | 'not_visible' | 'status' | 'disable_confirmation';
 
 export type ConversationDecision =
   | { kind: 'show_card'; card: UserCard; recognised: boolean }
@@ -103,7 +104,8 @@ export function decideCommand(command: Command, ctx: ConversationContext): Conve
   const { state } = ctx.crmUser;
   switch (command.kind) {
     case 'help':
-      return show('welcome', command.recognised);
+      // Text that is no command gets a short answer, not a whole card to read again.
+      return command.recognised ? show('help') : { kind: 'message', text: notUnderstood(ctx.isCrmAdmin) };
     case 'status':
       return show('status');
     case 'enable_sync':

@@ -5,7 +5,8 @@ type EventOf<T extends EnablementEvent['type']> = Extract<EnablementEvent, { typ
 /** What the user should be shown after a transition; the binding picks the card and the channel. */
 export type UserNotice =
   | { kind: 'visibility_granted' }
-  | { kind: 'visibility_revoked' }
+  /** `syncStopped`: the user's sync was on (or being switched on) and revoking stopped it. */
+  | { kind: 'visibility_revoked'; syncStopped: boolean }
   | { kind: 'sign_in' }
   | { kind: 'work_email_corrected'; address: string }
   | { kind: 'sign_in_failed'; cancelled: boolean; reason: string }

@@ -108,8 +108,35 @@ const signIn = (): Outcome => ({ next: 'signing_in', effects: [notify({ kind: 's
 /** Losing visibility ends everything in flight; what must be undone depends on how far the user got. */
 const loseVisibility = (undo: Effect[]) => (): Outcome => ({
   next: 'not_visible',
-  effects: [...undo, notify({ kind: 'visibility_revoked' })],
+  effects: [
+    ...undo,
+    notify({
+      kind: 'visibility_revoked',
+      syncStopped: undo.some((e) => e.type === 'stop_sync' || e.type === 'delete_tokens'),
+    }),
+  ],
 });
+
+const revokingAdmin: Actor = { kind: 'person', aadObjectId: 'crm-admin', crmAdmin: true, itAdmin: false };
+
+/**
+ * Whether revoking the user's visibility now would stop their sync (or one being switched on): an
+ * administrator is asked to confirm that first. Read from the rules above, so the two cannot disagree.
+ */
+export function revokeStopsSync(state: EnablementState): boolean {
+  const result = transition(
+    { state, ownerAadObjectId: 'owner' },
+    { type: 'visibility_revoked' },
+    revokingAdmin,
+    new Date(0),
+  );
+  return (
+    result.ok &&
+    result.effects.some(
+      (e) => e.type === 'notify_user' && e.notice.kind === 'visibility_revoked' && e.notice.syncStopped,
+    )
+  );
+}
 
 const disable = (event: EventOf<'disable'>): Outcome => ({
   next: 'disabled',

@@ -65,12 +65,28 @@ describe('decideCommand', () => {
     assert.equal(decide('disable sync', personal('ready')).kind, 'message');
   });
 
-  it('answers unknown text with help, flagged as not understood', () => {
-    assert.deepEqual(decide('make coffee', personal('ready')), {
-      kind: 'show_card',
-      card: 'welcome',
-      recognised: false,
-    });
+  it('answers unknown text with "I didn\'t catch that" and the short list, not a whole card', () => {
+    const user = decide('make coffee', personal('ready'));
+    assert.equal(user.kind, 'message');
+    const text = user.kind === 'message' ? user.text : '';
+    assert.match(text, /^I didn't catch that\. You can type "enable sync", "status", /);
+    assert.match(text, /"mail off" \/ "mail on"/);
+    assert.doesNotMatch(text, /list users/);
+    const admin = decide('make coffee', personal('active', true));
+    assert.match(
+      admin.kind === 'message' ? admin.text : '',
+      /CRM administrator also "list users", and "grant"/,
+    );
+  });
+
+  it('answers "help" (and hello) with the help card', () => {
+    for (const text of ['help', 'Hello!']) {
+      assert.deepEqual(decide(text, personal('active')), {
+        kind: 'show_card',
+        card: 'help',
+        recognised: true,
+      });
+    }
   });
 
   it('keeps administration to CRM administrators', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { transition } from '../../../bot/enablement/core/state-machine.js';
+import { revokeStopsSync, transition } from '../../../bot/enablement/core/state-machine.js';
 import {
   type Actor,
   type EnablementEvent,
@@ -272,6 +272,29 @@ describe('enablement state machine', () => {
         'delete_tokens',
         'notify_user',
       ]);
+    });
+
+    it('revoking tells the user whether it stopped their sync; only then is an administrator asked first', () => {
+      // Sync runs, or is being switched on, in these states: revoking stops it (the rest have nothing to stop).
+      const syncOn = ['activating', 'active', 'paused', 'reconnect_required'];
+      for (const state of enablementStates) {
+        const result = run(state, sample.visibility_revoked, actors.crmAdmin);
+        if (!result.ok) {
+          assert.equal(state, 'not_visible');
+          assert.equal(revokeStopsSync(state), false);
+          continue;
+        }
+        const notice = result.effects.find((e) => e.type === 'notify_user');
+        assert.deepEqual(
+          notice,
+          {
+            type: 'notify_user',
+            notice: { kind: 'visibility_revoked', syncStopped: syncOn.includes(state) },
+          },
+          state,
+        );
+        assert.equal(revokeStopsSync(state), syncOn.includes(state), state);
+      }
     });
 
     it('a justification updates the approval request with the text', () => {
