@@ -441,3 +441,78 @@ describe('sync worker: an account whose notifications stop falls back to polling
     );
   });
 });
+
+describe('sync worker whose lease lapses mid-run [sqlite]', function () {
+  this.timeout(60_000);
+  let env: SyncEnv;
+  let worker: SyncWorker | undefined;
+
+  before(async function () {
+    env = await startSyncEnv('sqlite');
+    await seedContosoCrm(env.store);
+  });
+  after(async function () {
+    if (worker) await syncWorkerShutdownStep(worker).run();
+    await env?.close();
+  });
+
+  it('takes the lapsed lease back for the run in hand and starts no second run of the account', async function () {
+    const accountId = await connectAccount(env, DEMO.alice);
+    // The first Graph request waits until the test lets it go: the run stalls, as a busy process would.
+    let stalled: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (stalled = resolve));
+    let requests = 0;
+    let first: Promise<void> | undefined;
+    // Delta requests that start a round (no state token): one per resource unless a second run starts.
+    const roundStarts: string[] = [];
+    const fetch: typeof env.fetch = async (url, init) => {
+      requests += 1;
+      const href = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
+      const path = new URL(href).pathname;
+      if (path.endsWith('/delta') && !/token=/i.test(href)) roundStarts.push(path);
+      if (requests === 1) {
+        first = released;
+        await released;
+      }
+      return env.fetch(url, init);
+    };
+    const runs: string[] = [];
+    worker = createSyncWorker({
+      db: env.db,
+      dialect: env.dialect,
+      logger: env.logger,
+      graphBaseUrl: env.emu.origin,
+      fetch,
+      tokens: env.tokens,
+      settings: testSettings(),
+      subscriptions: null,
+      claimIntervalMs: 50,
+      leaseMs: 10_000,
+      onRun: (id, result) => runs.push(`${id}:${result.outcome}`),
+    });
+    worker.start();
+    await waitFor(() => first !== undefined, 10_000, 'the run to stall on its first request');
+
+    // The lease lapses while the run is stalled; the account is still due, so the worker claims it again.
+    const lapsed = new Date(Date.now() - 1000).toISOString();
+    await env.db.updateTable('job_leases').set({ lease_until: lapsed }).execute();
+    await waitFor(
+      async () => {
+        const lease = await env.db.selectFrom('job_leases').select('lease_until').executeTakeFirst();
+        return lease !== undefined && lease.lease_until > new Date().toISOString();
+      },
+      10_000,
+      'the worker to claim the lapsed lease',
+    );
+    stalled();
+    await waitFor(() => runs.length > 0, 20_000, 'the run to finish');
+    await syncWorkerShutdownStep(worker).run();
+    worker = undefined;
+    assert.deepEqual(runs, [`${accountId}:completed`]);
+    assert.equal(
+      roundStarts.length,
+      new Set(roundStarts).size,
+      `rounds started twice: ${roundStarts.join(', ')}`,
+    );
+  });
+});
