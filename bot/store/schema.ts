@@ -206,6 +206,8 @@ export interface GraphSubscriptionsTable {
   last_heard_at: IsoTimestamp | null;
   /** Graph sent reauthorizationRequired and the next run should renew it. */
   reauthorize_requested: Generated<Flag>;
+  /** A change notification came for it since its resource was last read. */
+  change_pending: Generated<Flag>;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
 }

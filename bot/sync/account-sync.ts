@@ -42,9 +42,10 @@ import type { TokenProvider } from './token-provider.js';
  * SQLite has one connection, and on PostgreSQL every page transaction starts by fencing the lease row,
  * which it holds locked until commit, so the pages of the account's resources commit one at a time.
  *
- * While the account's change notifications are live and nothing asked for a read, a run only looks
- * after its subscriptions (core/notification-health.ts): an idle account then costs a safety delta
- * at a long interval plus its subscriptions' renewals.
+ * While the account's change notifications are live and nothing asked for a whole read, a run reads
+ * only the resources a change notification named, and otherwise only looks after its subscriptions
+ * (core/notification-health.ts): an idle account then costs a safety delta at a long interval plus
+ * its subscriptions' renewals, and a new message one delta request of its folder.
  */
 
 export interface SyncSettings {
@@ -80,7 +81,7 @@ export interface AccountRunResult {
     'completed' | 'throttled' | 'failed' | 'stopped' | 'reconnect_required' | 'lease_lost' | 'not_active';
   resources: Partial<Record<SyncResource, RoundOutcome['kind']>>;
   requests: number;
-  /** False when the run only looked after subscriptions. */
+  /** True when the run read every resource; false when it read only those a notification named, or none. */
   readMailbox: boolean;
 }
 
@@ -121,9 +122,13 @@ export async function syncAccount(
       .where('id', '=', accountId)
       .execute();
   }
-  const result: AccountRunResult = readMailbox
-    ? await runRounds(deps, account, client, resources, stats, shouldStop)
-    : { outcome: 'completed', resources: {}, requests: 0, readMailbox: false };
+  // Resources a change notification named; taken (and cleared) before reading, like the request flag.
+  const changed = health ? await takeChangedResources(deps.db, accountId) : [];
+  const toRead = readMailbox ? resources : resources.filter((r) => changed.includes(r));
+  const result: AccountRunResult =
+    toRead.length > 0
+      ? { ...(await runRounds(deps, account, client, toRead, stats, shouldStop)), readMailbox }
+      : { outcome: 'completed', resources: {}, requests: 0, readMailbox: false };
   if (
     (result.outcome === 'completed' || result.outcome === 'failed') &&
     deps.subscriptions &&
@@ -152,6 +157,17 @@ export async function syncAccount(
 }
 
 type AccountRow = NonNullable<Awaited<ReturnType<typeof loadAccount>>>;
+
+async function takeChangedResources(db: Kysely<Database>, accountId: string): Promise<string[]> {
+  const rows = await db
+    .updateTable('graph_subscriptions')
+    .set({ change_pending: 0 })
+    .where('account_id', '=', accountId)
+    .where('change_pending', '=', 1)
+    .returning('resource')
+    .execute();
+  return rows.map((r) => r.resource);
+}
 
 function loadAccount(db: Kysely<Database>, accountId: string) {
   return db

@@ -28,9 +28,10 @@ import type { Kysely } from 'kysely';
  * answer is 202 straight away (Graph wants it within seconds and retries slow endpoints) and the
  * items are handled after: each one's clientState must match the hash stored for its subscription,
  * or the item is ignored and counted. A genuine item records that Graph reached us for that
- * subscription (the account's notifications are live while it keeps doing so). A change, `missed` or
- * `subscriptionRemoved` asks for a sync of its account (coalesced, see sync-requests.ts): the delta
- * round that follows finds what changed, so a forged or replayed notification can at worst cause a
+ * subscription (the account's notifications are live while it keeps doing so). A change marks its
+ * subscription's resource and wakes the account (coalesced, see sync-requests.ts) to read that
+ * resource; `missed` or `subscriptionRemoved` asks for a read of the whole mailbox. The delta round
+ * that follows finds what changed, so a forged or replayed notification can at worst cause a
  * harmless extra round. A reauthorizationRequired only asks for the subscription's renewal, and only
  * once its authorization is old enough to be worth a request (core/notification-health.ts).
  *
@@ -176,6 +177,7 @@ export function registerNotificationRoutes(
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
     const heard = new Set<string>();
+    const changed = new Set<string>();
     for (const item of items) {
       const row = byId.get(item.subscriptionId);
       const genuine =
@@ -192,9 +194,18 @@ export function registerNotificationRoutes(
         await onLifecycle(row, item.lifecycleEvent);
       } else {
         counters.accepted += 1;
-        deps.requests.request(row.account_id, 'delta');
+        changed.add(row.id);
       }
     }
+    if (changed.size > 0) {
+      await deps.db
+        .updateTable('graph_subscriptions')
+        .set({ last_heard_at: toIso(now()), change_pending: 1 })
+        .where('id', 'in', [...changed])
+        .execute();
+      for (const id of changed) deps.requests.request(byId.get(id)!.account_id, 'wake');
+    }
+    for (const id of changed) heard.delete(id);
     if (heard.size > 0) {
       await deps.db
         .updateTable('graph_subscriptions')
@@ -217,7 +228,7 @@ export function registerNotificationRoutes(
         .set({ reauthorize_requested: 1, updated_at: toIso(now()) })
         .where('id', '=', row.id)
         .execute();
-      deps.requests.request(row.account_id, 'upkeep');
+      deps.requests.request(row.account_id, 'wake');
       return;
     }
     if (event === 'subscriptionRemoved') {

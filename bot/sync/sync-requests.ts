@@ -5,12 +5,13 @@ import type { Database } from '../store/schema.js';
 /**
  * "Sync this account soon", from change notifications, lifecycle events or the tab. Requests are
  * coalesced: ids gathered over a short window become one UPDATE per kind that makes the accounts due
- * now (never before a Retry-After deadline). A `delta` request also marks the mailbox to be read; an
- * `upkeep` request (a subscription to reauthorize) only wakes the account for its subscriptions. The database is the hand-off, so a worker in another
+ * now (never before a Retry-After deadline). A `delta` request also marks the whole mailbox to be
+ * read; a `wake` request only wakes the account, for what its subscriptions say (a resource with a
+ * change pending, a subscription to reauthorize). The database is the hand-off, so a worker in another
  * process picks the account up on its next claim; a worker in this process is also nudged at once.
  */
 
-export type SyncRequestKind = 'delta' | 'upkeep';
+export type SyncRequestKind = 'delta' | 'wake';
 
 export interface SyncRequester {
   request(accountId: string, kind?: SyncRequestKind): void;
@@ -36,7 +37,7 @@ export function createSyncRequester(options: SyncRequesterOptions): SyncRequeste
   async function write(requests: [string, SyncRequestKind][]): Promise<void> {
     const at = toIso(now());
     const dueNow = sql<string>`case when throttled_until is not null and throttled_until > ${at} then throttled_until else ${at} end`;
-    for (const kind of ['delta', 'upkeep'] as const) {
+    for (const kind of ['delta', 'wake'] as const) {
       const ids = requests.filter(([, k]) => k === kind).map(([id]) => id);
       if (ids.length === 0) continue;
       await options.db
@@ -61,7 +62,7 @@ export function createSyncRequester(options: SyncRequesterOptions): SyncRequeste
 
   return {
     request(accountId, kind = 'delta') {
-      // A delta request wins over an upkeep one for the same account.
+      // A delta request wins over a wake one for the same account.
       if (pending.get(accountId) !== 'delta') pending.set(accountId, kind);
       timer ??= setTimeout(() => void flush(), options.coalesceMs ?? 50);
     },

@@ -105,7 +105,7 @@ forEachDialect('notification routes', (suite) => {
   const subscriptionRow = (id: string) =>
     db()
       .selectFrom('graph_subscriptions')
-      .select(['expires_at', 'reauthorize_requested', 'last_heard_at'])
+      .select(['expires_at', 'reauthorize_requested', 'last_heard_at', 'change_pending'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
 
@@ -255,12 +255,17 @@ forEachDialect('notification routes', (suite) => {
     assert.deepEqual(requestedBatches, []);
   });
 
-  it('a change notification asks for a mailbox read and records the contact', async function () {
-    const id = await subscription();
-    await post('/api/notifications', { value: [{ subscriptionId: id, clientState: SECRET }] });
+  it('a change notification marks its own resource for a read, wakes the account and records the contact', async function () {
+    const inbox = await subscription('mail:inbox');
+    const diary = await subscription('diary');
+    await post('/api/notifications', { value: [{ subscriptionId: inbox, clientState: SECRET }] });
     await waitFor(() => requestedBatches.length === 1, 5_000);
-    assert.equal(await deltaRequested(), 1);
-    assert.ok((await subscriptionRow(id)).last_heard_at !== null);
+    const row = await subscriptionRow(inbox);
+    assert.equal(row.change_pending, 1);
+    assert.ok(row.last_heard_at !== null);
+    assert.equal((await subscriptionRow(diary)).change_pending, 0, 'the calendar is not read for a message');
+    assert.equal(await deltaRequested(), 0, 'not the whole mailbox');
+    assert.ok(Date.parse((await nextRunAt()) ?? FAR_FUTURE) <= Date.now());
   });
 
   it('subscriptionRemoved forgets the subscription so the next run recreates it; missed asks for a read', async function () {

@@ -33,6 +33,7 @@ describe('sync worker with change notifications [sqlite]', function () {
   let accountId: string;
   let publicUrl: string;
   const runs: string[] = [];
+  const readResources: string[][] = [];
   const alice = DEMO.alice;
   // The product's clock, moved on together with the emulator's when a test lets time pass.
   let offsetMs = 0;
@@ -69,7 +70,10 @@ describe('sync worker with change notifications [sqlite]', function () {
       claimIntervalMs: 200,
       leaseMs: 10_000,
       now,
-      onRun: (id, result) => runs.push(`${id}:${result.outcome}`),
+      onRun: (id, result) => {
+        runs.push(`${id}:${result.outcome}`);
+        readResources.push(Object.keys(result.resources).sort());
+      },
     });
     registerNotificationRoutes(http.server, {
       db: env.db,
@@ -120,7 +124,8 @@ describe('sync worker with change notifications [sqlite]', function () {
     assert.ok(Date.parse(account.next_run_at!) > Date.now() + 500_000, 'the next poll is ten minutes away');
   });
 
-  it('brings a new message into the CRM within seconds of its change notification', async function () {
+  it('brings a new message into the CRM within seconds of its change notification, reading only its folder', async function () {
+    const runsBefore = readResources.length;
     const sent = Date.now();
     const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
       folder: 'inbox',
@@ -144,6 +149,14 @@ describe('sync worker with change notifications [sqlite]', function () {
       value.some((d) => d.kind === 'change' && d.delivered),
       'a change notification was delivered and accepted',
     );
+    // One delta request of the inbox, not of Sent Items and the calendar as well.
+    await waitFor(
+      () => readResources.slice(runsBefore).some((r) => r.length > 0),
+      5_000,
+      'the run that read it to finish',
+    );
+    const reads = readResources.slice(runsBefore).filter((r) => r.length > 0);
+    assert.deepEqual(reads, [['mail:inbox']]);
   });
 
   it('recreates a subscription Graph removed, and renews one that needs reauthorization', async function () {

@@ -10,6 +10,7 @@ import * as crmDiary from './0008-crm-diary.js';
 import * as crmAppointmentOutlookState from './0009-crm-appointment-outlook-state.js';
 import * as crmAdminRequests from './0011-crm-admin-requests.js';
 import * as notificationHealth from './0012-notification-health.js';
+import * as subscriptionChanges from './0013-subscription-changes.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009-crm-appointment-outlook-state': crmAppointmentOutlookState,
   '0011-crm-admin-requests': crmAdminRequests,
   '0012-notification-health': notificationHealth,
+  '0013-subscription-changes': subscriptionChanges,
 };
 
 export const migrationProvider: MigrationProvider = {
