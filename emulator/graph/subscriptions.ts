@@ -21,7 +21,8 @@ import type { MailboxChange } from './sequence.js';
  * Graph change-notification subscriptions on mail and events: created with the validation handshake,
  * renewed by PATCH, deleted, expired; each change to a subscribed resource is POSTed to the
  * notificationUrl with the subscription's clientState. Lifecycle events are sent on demand (control
- * API), and `reauthorizationRequired` also unprompted, on Graph's schedule (reauthorization.ts), to
+ * API), `missed` also when a change notification could not be delivered after its retries, and
+ * `reauthorizationRequired` also unprompted, on Graph's schedule (reauthorization.ts), to
  * subscriptions that have a lifecycleNotificationUrl: on every advance of the emulator's clock and
  * every half minute of real time.
  */
@@ -262,7 +263,11 @@ export class SubscriptionService {
           id,
         } as ChangeNotification['resourceData'],
       };
-      void this.send(s.id!, 'change', s.notificationUrl!, { value: [notification] });
+      void this.send(s.id!, 'change', s.notificationUrl!, { value: [notification] }).then((record) => {
+        // "missed ... some change notifications weren't delivered" (lifecycle notifications page):
+        // once Graph gives up on one, it says so, for Outlook messages and events.
+        if (!record.delivered && s.lifecycleNotificationUrl) void this.lifecycle(s.id!, 'missed');
+      });
     }
   }
 

@@ -33,6 +33,8 @@ class Endpoint {
   readonly received: Received[] = [];
   /** How the endpoint answers the handshake: echo the decoded token, the raw one, or never answer. */
   validation: 'decoded' | 'raw' | 'hang' = 'decoded';
+  /** What change notifications (not lifecycle ones) are answered with. */
+  changeStatus = 202;
   private readonly server = http.createServer((req, res) => {
     const [path = '/', rawQuery = ''] = (req.url ?? '/').split('?');
     const chunks: Buffer[] = [];
@@ -48,7 +50,7 @@ class Endpoint {
         return;
       }
       this.received.push({ path, rawQuery, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      res.writeHead(202);
+      res.writeHead(path.endsWith('/lifecycle') ? 202 : this.changeStatus);
       res.end();
     });
   });
@@ -186,6 +188,45 @@ describe('Graph subscriptions: validation handshake and lifecycle notifications 
       () => endpoint.lifecycle('reauthorizationRequired').length === 3,
     );
     assert.equal(await nextReauthorization(created.id!), null);
+  });
+
+  it('sends missed to the lifecycle URL once a change notification could not be delivered, and nothing without one', async () => {
+    // "missed lifecycle events alert you that some change notifications weren't delivered"
+    // (https://learn.microsoft.com/graph/change-notifications-lifecycle-events); Graph retries a
+    // delivery that gets no 2xx before giving up (change-notifications-delivery-webhooks, Throttling).
+    const created = await subscribe();
+    const silent = await subscribe(false);
+    endpoint.changeStatus = 503;
+    const res = await control(emu, 'POST', `/_emulator/mailboxes/${ALICE}/messages`, {
+      folder: 'inbox',
+      subject: 'Not delivered',
+      from: 'tom.becker@northwind.example',
+    });
+    assert.equal(res.status, 201);
+    await until('a missed lifecycle notification', () => endpoint.lifecycle('missed').length === 1);
+    const [missed] = endpoint.lifecycle('missed');
+    assert.equal(missed!.path, '/api/notifications/lifecycle');
+    assert.deepEqual(
+      missed!.body!.value.map((v) => [v.subscriptionId, v.clientState]),
+      [[created.id, 'secret-state']],
+    );
+    const attempts = (id: string) =>
+      endpoint.received.filter(
+        (r) => r.path === '/api/notifications' && r.body?.value.some((v) => v.subscriptionId === id),
+      ).length;
+    assert.ok(attempts(created.id!) > 1, 'retried before giving up');
+    const givenUp = async () => {
+      const { body } = await control<{
+        value: { subscriptionId: string; kind: string; delivered: boolean }[];
+      }>(emu, 'GET', '/_emulator/subscriptions/deliveries');
+      return body.value.some((d) => d.subscriptionId === silent.id && d.kind === 'change' && !d.delivered);
+    };
+    const deadline = Date.now() + 10_000;
+    while (!(await givenUp())) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the other delivery to be given up');
+      await delay(50);
+    }
+    assert.equal(endpoint.lifecycle('missed').length, 1, 'no lifecycle URL, no missed');
   });
 
   it('starts the countdown again when the app reauthorizes (POST /reauthorize) or renews (PATCH)', async () => {
