@@ -54,6 +54,11 @@ export interface BotResult {
   /** One conversation alone, turn after turn: the cost of a turn without queueing behind others. */
   unloadedP50Ms: number;
   unloadedP99Ms: number;
+  /**
+   * TCP connections over the whole section (warm-up included): from the channel side to the bot, and
+   * from the bot to the channel service. A few per concurrent conversation, not one per turn.
+   */
+  connections: { toBot: number; toChannel: number };
   /** Peak resident memory of the bot process alone. */
   rssMb: number;
   settings: { store: string; commands: string[]; logLevel: string; botProcess: string };
@@ -119,6 +124,7 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
       think: { minMs: options.minThinkMs, maxMs: options.maxThinkMs },
     });
     const peakRss = memory.stop().peakMb;
+    const connections = bot.connections();
     failed += unloaded.failed + saturated.failed + paced.failed;
 
     const latencies = saturated.latencies;
@@ -149,6 +155,7 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
       },
       unloadedP50Ms: round(percentile(unloaded.latencies, 50)),
       unloadedP99Ms: round(percentile(unloaded.latencies, 99)),
+      connections,
       rssMb: round(peakRss),
       settings: {
         store: 'sqlite',

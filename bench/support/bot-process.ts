@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { createStore } from '../../bot/store/store.js';
 import { trustedFetch } from '../../bot/net/tls-trust.js';
 import { importDemoCrm } from '../../test/tab-api/fixtures/seed.js';
@@ -34,6 +35,11 @@ export interface BotProcess {
   /** A channel token as the Bot Framework would mint it for this bot. */
   channelToken(lifetimeSeconds: number): Promise<string>;
   post(activity: Record<string, unknown>, authorization: string): Promise<number>;
+  /**
+   * TCP connections opened so far: by the channel side to the bot (inbound activities) and by the bot
+   * to the channel service (member look-ups and replies). Both sides keep them alive.
+   */
+  connections(): { toBot: number; toChannel: number };
   /** Stops the bot with SIGTERM (a clean stop, so a CPU profile is written) and everything else. */
   close(): Promise<void>;
 }
@@ -108,6 +114,17 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
       });
     }
 
+    // The channel side's client to the bot: an HTTP/1.1 client that keeps its connections open, counted.
+    const tcp = buildConnector({});
+    let toBot = 0;
+    const toBotAgent = new Agent({
+      connect: (opts, callback) => {
+        toBot += 1;
+        return tcp(opts, callback);
+      },
+    });
+    cleanups.push(() => toBotAgent.close());
+
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
@@ -167,14 +184,16 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
           ).token,
         ),
       post: async (activity, authorization) => {
-        const res = await fetch(`${baseUrl}/api/messages`, {
+        const res = await undiciFetch(`${baseUrl}/api/messages`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization },
           body: JSON.stringify(activity),
+          dispatcher: toBotAgent,
         });
         await res.arrayBuffer();
         return res.status;
       },
+      connections: () => ({ toBot, toChannel: channel.connections }),
       close,
     };
   } catch (err) {

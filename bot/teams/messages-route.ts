@@ -11,43 +11,38 @@ import type { TeamsBot } from './teams-bot.js';
 
 export const MESSAGES_PATH = '/api/messages';
 
-const channelAccount = z
-  .object({
-    id: z.string().min(1).max(1024),
-    name: z.string().max(1024).optional(),
-    aadObjectId: z.string().max(128).optional(),
-  })
-  .passthrough();
+const channelAccount = z.object({
+  id: z.string().min(1).max(1024),
+  name: z.string().max(1024).optional(),
+  aadObjectId: z.string().max(128).optional(),
+});
 
 /**
  * The fields the bot and botbuilder rely on, checked before the adapter sees the activity: a malformed
- * one is the sender's error (400), not a failed turn (500).
+ * one is the sender's error (400), not a failed turn (500). Other fields are allowed; only the verdict
+ * is used (the adapter gets the body as sent), so the parse does not copy the fields it does not check.
  */
-export const activityShape = z
-  .object({
-    type: z.string().min(1).max(64),
-    channelId: z.string().min(1).max(64),
-    serviceUrl: z.string().url().max(2048),
-    from: channelAccount,
-    recipient: channelAccount,
-    conversation: z
-      .object({
-        // Replies go to /v3/conversations/{id}/...: an id that is a dot segment would be normalised
-        // into another path of the channel service (encodeURIComponent leaves dots alone).
-        id: z
-          .string()
-          .min(1)
-          .max(2048)
-          .refine((id) => id !== '.' && id !== '..', 'a conversation id cannot be a dot segment'),
-        conversationType: z.string().max(64).optional(),
-        tenantId: z.string().max(128).optional(),
-      })
-      .passthrough(),
-    channelData: z.record(z.unknown()).optional(),
-    text: z.string().max(28_000).optional(),
-    name: z.string().max(256).optional(),
-  })
-  .passthrough();
+export const activityShape = z.object({
+  type: z.string().min(1).max(64),
+  channelId: z.string().min(1).max(64),
+  serviceUrl: z.string().url().max(2048),
+  from: channelAccount,
+  recipient: channelAccount,
+  conversation: z.object({
+    // Replies go to /v3/conversations/{id}/...: an id that is a dot segment would be normalised
+    // into another path of the channel service (encodeURIComponent leaves dots alone).
+    id: z
+      .string()
+      .min(1)
+      .max(2048)
+      .refine((id) => id !== '.' && id !== '..', 'a conversation id cannot be a dot segment'),
+    conversationType: z.string().max(64).optional(),
+    tenantId: z.string().max(128).optional(),
+  }),
+  channelData: z.record(z.unknown()).optional(),
+  text: z.string().max(28_000).optional(),
+  name: z.string().max(256).optional(),
+});
 const MAX_ACTIVITY_BYTES = 256 * 1024;
 
 export function registerMessagesRoute(

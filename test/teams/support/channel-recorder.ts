@@ -34,6 +34,10 @@ export interface ChannelRecorder {
   url: string;
   activities: RecordedActivity[];
   roster: Map<string, RosterMember>;
+  /** TCP connections the bot opened to the channel service so far (a client that keeps them alive opens few). */
+  readonly connections: number;
+  /** Requests of any kind (replies, updates, member look-ups) received so far. */
+  readonly requests: number;
   /**
    * Until the returned release is called, activities are recorded on arrival but answered only then: a
    * slow Teams channel, so a bot turn stays in flight while it waits for its reply to be accepted.
@@ -62,7 +66,9 @@ export async function startChannelRecorder(): Promise<ChannelRecorder> {
   const activities: RecordedActivity[] = [];
   const roster = new Map<string, RosterMember>();
   let held: Promise<void> = Promise.resolve();
+  let requests = 0;
   const server = http.createServer((req, res) => {
+    requests += 1;
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -106,12 +112,20 @@ export async function startChannelRecorder(): Promise<ChannelRecorder> {
       res.end();
     });
   });
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     activities,
     roster,
+    get connections() {
+      return connections;
+    },
+    get requests() {
+      return requests;
+    },
     hold() {
       let release!: () => void;
       held = new Promise<void>((resolve) => (release = resolve));
