@@ -153,6 +153,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     diaryDaysBack: config.DIARY_DAYS_BACK,
     diaryDaysAhead: config.DIARY_DAYS_AHEAD,
     tabUrl: cards.tabUrl,
+    timeZoneOf: (owner) => cards.timeZoneOf(owner),
   });
   const firstImports = createFirstImportWatch({
     store,

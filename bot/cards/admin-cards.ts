@@ -26,7 +26,8 @@ export function buildVisibilityRequestCard(input: {
   userEmail: string;
   requestedAt: Date;
   decision?: VisibilityDecision;
-  timeZone?: string;
+  /** The administrator's who reads this card. */
+  timeZone: string;
 }): AdaptiveCardJson {
   const d = input.decision;
   return expandCard(visibilityRequestTemplate, {

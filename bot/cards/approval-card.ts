@@ -1,6 +1,7 @@
 import type { ApprovalRequest } from '../enablement/core/approval-requests.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
 import { formatWhen } from './format.js';
+import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
 import approvalRequestTemplate from './templates/approval-request.json' with { type: 'json' };
 
 /**
@@ -13,10 +14,14 @@ export function buildApprovalRequestCard(input: {
   ref: string;
   tenantName: string;
   adminConsentUrl: string;
+  /**
+   * Everyone in the IT channel reads the one card, each in their own zone, so by default its times are
+   * in UTC, named as such.
+   */
   timeZone?: string;
 }): AdaptiveCardJson {
   const { request } = input;
-  const when = (iso: string) => formatWhen(new Date(iso), input.timeZone);
+  const when = (iso: string) => formatWhen(new Date(iso), input.timeZone ?? FALLBACK_TIME_ZONE);
   const decision = request.decision;
   return expandCard(approvalRequestTemplate, {
     ref: input.ref,

@@ -59,7 +59,7 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
     data: z.object({
       ref,
       retention: z.enum(['keep', 'purge'], {
-        errorMap: () => ({ message: 'Choose whether to keep or delete' }),
+        errorMap: () => ({ message: 'Choose whether to keep or remove what was copied' }),
       }),
     }),
   }),

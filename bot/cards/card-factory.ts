@@ -19,6 +19,8 @@ import {
   type NoticeTone,
 } from './user-cards.js';
 import type { UserNotice } from '../enablement/core/effects.js';
+import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
+import { personalTimeZone } from '../teams/conversation-refs-store.js';
 import { loadAccountHealth } from '../sync-health/account-health.js';
 import type { Store } from '../store/store.js';
 import type { CrmUser, SyncAccount } from '../crm/crm-directory.js';
@@ -61,7 +63,10 @@ export interface CardFactory {
   noticeCard(owner: Owner, notice: UserNotice): Promise<AdaptiveCardJson>;
   signInCard(owner: Owner, notice?: string, noticeTone?: NoticeTone): Promise<AdaptiveCardJson>;
   statusCard(owner: Owner): Promise<AdaptiveCardJson>;
-  disableConfirmation(owner: Owner, allowPurge: boolean): Promise<AdaptiveCardJson>;
+  /** With "remove" already chosen when the organisation's CRM says to remove on switch-off. */
+  disableConfirmation(owner: Owner, removeByDefault: boolean): Promise<AdaptiveCardJson>;
+  /** The owner's time zone, as recorded from their chat; UTC when none is known. */
+  timeZoneOf(owner: Owner): Promise<string>;
   /** Where "Open Sync health" leads: the Teams tab in Teams, the web page outside it. */
   tabUrl: string;
 }
@@ -134,12 +139,22 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     return buildSignInCard({ signInUrl: url, scopes: deps.scopes, notice, noticeTone });
   }
 
+  /**
+   * The owner's own zone, recorded from their chat's activities (a chat turn records it before any card
+   * is built), so a proactive card reads the same as one answering a turn.
+   */
+  async function zoneOf(o: Owner): Promise<string> {
+    const who = { aadObjectId: o.user.teamsAadObjectId, email: o.user.workEmail };
+    return (await personalTimeZone(deps.store.db, o.account.tenantId, who)) ?? FALLBACK_TIME_ZONE;
+  }
+
   async function statusCard(o: Owner): Promise<AdaptiveCardJson> {
     return buildStatusCard({
       state: o.account.state,
       ref: await accountRef(o),
       resources: await resourceHealth(o.account.id),
       tabUrl,
+      timeZone: await zoneOf(o),
     });
   }
 
@@ -174,6 +189,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
       expectedAddress: m?.expected ?? o.user.workEmail,
       correctionRequested: asked !== undefined,
       asked,
+      timeZone: await zoneOf(o),
     });
   }
 
@@ -183,6 +199,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
         return buildNotVisibleCard({
           ref: await accountRef(o),
           requested: await visibilityWaiting(deps.store.db, o.user.id),
+          timeZone: await zoneOf(o),
         });
       case 'signing_in':
         return signInCard(o, notice);
@@ -266,6 +283,7 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
           signedInAddress: notice.signedInAddress,
           expectedAddress: notice.expectedAddress,
           correctionRequested: false,
+          timeZone: await zoneOf(o),
         });
       case 'service_active':
         return buildServiceActiveCard({
@@ -286,7 +304,9 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
         return buildDisableReceiptCard({
           retention: notice.retention,
           at: now(),
+          timeZone: await zoneOf(o),
           calendarEventsRemoved: notice.calendarEventsRemoved ?? 0,
+          removedFromCrm: notice.removedFromCrm,
         });
     }
   }
@@ -297,8 +317,9 @@ export function createCardFactory(deps: CardFactoryDeps): CardFactory {
     noticeCard,
     signInCard,
     statusCard,
-    disableConfirmation: async (o, allowPurge) =>
-      buildDisableConfirmationCard({ ref: await accountRef(o), allowPurge }),
+    disableConfirmation: async (o, removeByDefault) =>
+      buildDisableConfirmationCard({ ref: await accountRef(o), removeByDefault }),
+    timeZoneOf: zoneOf,
     tabUrl,
   };
 }

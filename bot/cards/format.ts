@@ -1,8 +1,9 @@
 import { isSignInScope } from '../sign-in/oidc-scopes.js';
 
-/** Shared wording helpers for card text (British English, in the reader's time zone when known). */
+/** Shared wording helpers for card text (British English, in the reader's time zone). */
 
-export function formatWhen(at: Date, timeZone = 'UTC'): string {
+/** A moment in `timeZone`, the zone named ("6 Dec 2026, 18:00 GMT+13") so it is never ambiguous. */
+export function formatWhen(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
     day: 'numeric',
     month: 'short',

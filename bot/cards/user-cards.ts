@@ -1,5 +1,6 @@
 import type { ResourceHealth } from '#shared/contract.js';
 import { commandsFor, shortCommandList } from '../enablement/core/command-help.js';
+import type { RemovedFromCrm } from '../enablement/core/effects.js';
 import { describeState, type NextAction } from '../enablement/core/describe-state.js';
 import type { ImportPhase, KindProgress } from '../sync-health/first-import.js';
 import type { EnablementState } from '../enablement/core/states.js';
@@ -107,7 +108,7 @@ export function buildIdentityNotFoundCard(input: {
   requested: boolean;
   /** When it was sent and to whom, shown while the user waits. */
   asked?: AskedAdmins;
-  timeZone?: string;
+  timeZone: string;
 }): AdaptiveCardJson {
   return expandCard(identityNotFoundTemplate, {
     ref: input.ref,
@@ -124,7 +125,7 @@ export interface AskedAdmins {
   admins: readonly string[];
 }
 
-const askedFields = (asked: AskedAdmins | undefined, timeZone: string | undefined) => ({
+const askedFields = (asked: AskedAdmins | undefined, timeZone: string) => ({
   asked: asked !== undefined,
   askedAt: asked ? formatWhen(asked.askedAt, timeZone) : '',
   waitingFor: waitingFor(asked?.admins ?? []),
@@ -143,7 +144,7 @@ export function buildItAdminCard(input: {
 export function buildNotVisibleCard(input: {
   ref: string;
   requested?: AskedAdmins;
-  timeZone?: string;
+  timeZone: string;
 }): AdaptiveCardJson {
   return expandCard(notVisibleTemplate, {
     ref: input.ref,
@@ -193,7 +194,7 @@ export function buildIdentityMismatchCard(input: {
   correctionRequested: boolean;
   /** When the correction was asked for and who has it, shown while the user waits. */
   asked?: AskedAdmins;
-  timeZone?: string;
+  timeZone: string;
 }): AdaptiveCardJson {
   const { asked, timeZone, ...rest } = input;
   return expandCard(identityMismatchTemplate, { ...rest, ...askedFields(asked, timeZone) });
@@ -217,7 +218,7 @@ export function buildServiceActiveCard(input: {
 /** One resource's line of the status card: the health model's words, last check and count. */
 export function resourceLine(
   r: Pick<ResourceHealth, 'statusText' | 'lastSuccessAt' | 'itemsTotal' | 'progress'>,
-  timeZone?: string,
+  timeZone: string,
 ): string {
   const parts = [r.statusText];
   if (r.progress)
@@ -238,7 +239,7 @@ export function buildStatusCard(input: {
   /** From the health model; empty before the account exists. */
   resources: readonly ResourceHealth[];
   tabUrl: string;
-  timeZone?: string;
+  timeZone: string;
 }): AdaptiveCardJson {
   const described = describeState(input.state, { viewer: 'owner' });
   const verb = verbForNextAction(described.nextAction.kind);
@@ -261,23 +262,53 @@ export function buildStatusCard(input: {
   });
 }
 
-export function buildDisableConfirmationCard(input: { ref: string; allowPurge: boolean }): AdaptiveCardJson {
-  const choices = [{ title: 'Keep them in TriSys', value: 'keep' }];
-  if (input.allowPurge) choices.push({ title: 'Delete what Cloud Sync copied', value: 'purge' });
-  return expandCard(disableConfirmationTemplate, { ref: input.ref, choices });
+/**
+ * Switching off asks what happens to what was copied: keep it, or remove it (what Cloud Sync copied for
+ * this user leaves TriSys, and the CRM appointments it wrote leave their Outlook calendar). An
+ * organisation whose CRM says to remove on switch-off has "remove" chosen already.
+ */
+export function buildDisableConfirmationCard(input: {
+  ref: string;
+  removeByDefault: boolean;
+}): AdaptiveCardJson {
+  return expandCard(disableConfirmationTemplate, {
+    ref: input.ref,
+    choice: input.removeByDefault ? 'purge' : 'keep',
+  });
+}
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** The receipt's line about what left TriSys, with the counts. */
+export function removedFromCrmText(removed: RemovedFromCrm): string {
+  const items = [
+    count(removed.mail, 'e-mail', 'e-mails'),
+    count(removed.diary, 'appointment', 'appointments'),
+  ];
+  const lines = [`Removed from TriSys: ${joinWords(items)} that Cloud Sync had copied for you.`];
+  if (removed.kept > 0)
+    lines.push(
+      `${count(removed.kept, 'item stays', 'items stay')} in TriSys because Cloud Sync copied ${removed.kept === 1 ? 'it' : 'them'} for a colleague too.`,
+    );
+  return lines.join(' ');
 }
 
 export function buildDisableReceiptCard(input: {
   retention: 'keep' | 'purge';
   at: Date;
-  timeZone?: string;
+  timeZone: string;
   /** Events written from CRM appointments, taken out of the Outlook calendar. */
   calendarEventsRemoved?: number;
+  /** With retention "purge": what left TriSys. */
+  removedFromCrm?: RemovedFromCrm;
 }): AdaptiveCardJson {
   const removed = input.calendarEventsRemoved ?? 0;
   return expandCard(disableReceiptTemplate, {
     retention: input.retention,
     when: formatWhen(input.at, input.timeZone),
+    removedText: input.removedFromCrm
+      ? removedFromCrmText(input.removedFromCrm)
+      : 'The e-mails and appointments that Cloud Sync copied for you have been removed from TriSys.',
     eventsRemoved: removed,
     eventsRemovedText:
       removed === 1

@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import { nowIso, toJsonText } from '../store/columns.js';
 import type { Store } from '../store/store.js';
 import type { Owner } from '../cards/card-factory.js';
-import { joinWords, mailFolderName } from '../cards/format.js';
+import { formatWhen, joinWords, mailFolderName } from '../cards/format.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 
 /**
@@ -30,6 +30,8 @@ export interface ActivationDeps {
   diaryDaysBack: number;
   diaryDaysAhead: number;
   tabUrl: string;
+  /** The owner's zone as recorded from their chat (the card factory's), for the e-mail's times. */
+  timeZoneOf(owner: Owner): Promise<string>;
 }
 
 export interface Activation {
@@ -51,11 +53,14 @@ export function confirmationMessage(input: {
   diaryDaysBack: number;
   diaryDaysAhead: number;
   tabUrl: string;
+  /** When sync was switched on, shown in the reader's zone with the zone named. */
+  at: Date;
+  timeZone: string;
 }): Message {
   const folders = joinWords(input.mailFolders.map(mailFolderName));
   const content = [
     `<p>Hello ${escapeHtml(input.name)},</p>`,
-    '<p>Cloud Sync is now active for your mailbox. TriSys will receive automatically:</p>',
+    `<p>Cloud Sync is now active for your mailbox (switched on ${escapeHtml(formatWhen(input.at, input.timeZone))}). TriSys will receive automatically:</p>`,
     '<ul>',
     `<li>e-mail with your candidates and clients in ${escapeHtml(folders)}</li>`,
     `<li>your diary appointments from ${input.diaryDaysBack} days ago to ${input.diaryDaysAhead} days ahead</li>`,
@@ -149,6 +154,8 @@ export function createActivation(deps: ActivationDeps): Activation {
         diaryDaysBack: deps.diaryDaysBack,
         diaryDaysAhead: deps.diaryDaysAhead,
         tabUrl: deps.tabUrl,
+        at: new Date(),
+        timeZone: await deps.timeZoneOf(owner),
       });
       await client.api('/me/sendMail').post({ message, saveToSentItems: false });
     },

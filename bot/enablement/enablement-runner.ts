@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Effect } from './core/effects.js';
+import type { Effect, RemovedFromCrm } from './core/effects.js';
 import { transition } from './core/state-machine.js';
 import type { Actor, EnablementEvent, EnablementState } from './core/states.js';
 import { nowIso } from '../store/columns.js';
@@ -45,12 +45,27 @@ export interface StepOptions {
 }
 
 /** What "delete what Cloud Sync copied" means, on every surface that can switch Cloud Sync off. */
-async function purgeAccountData(trx: Transaction<Database>, account: SyncAccount): Promise<void> {
+async function purgeAccountData(trx: Transaction<Database>, account: SyncAccount): Promise<RemovedFromCrm> {
   const owner = { id: account.id, tenantId: account.tenantId };
-  await releaseCopiedItems(trx, owner, 'mail');
-  await releaseCopiedItems(trx, owner, 'diary');
+  const mail = await releaseCopiedItems(trx, owner, 'mail');
+  const diary = await releaseCopiedItems(trx, owner, 'diary');
   await trx.deleteFrom('sync_skips').where('account_id', '=', account.id).execute();
   await trx.deleteFrom('sync_cursors').where('account_id', '=', account.id).execute();
+  return {
+    mail: mail.deleted,
+    diary: diary.deleted,
+    kept: mail.released - mail.deleted + diary.released - diary.deleted,
+  };
+}
+
+/** The "switched off" notice with what the purge removed, so the receipt can say it. */
+function withRemovedFromCrm(effects: readonly Effect[], removed: RemovedFromCrm | undefined): Effect[] {
+  if (!removed) return [...effects];
+  return effects.map((e) =>
+    e.type === 'notify_user' && e.notice.kind === 'disabled'
+      ? { ...e, notice: { ...e.notice, removedFromCrm: removed } }
+      : e,
+  );
 }
 
 async function ownerOf(store: Store, crmUserId: string): Promise<string> {
@@ -88,6 +103,7 @@ export async function applyStep(
   const types = new Set(result.effects.map((e) => e.type));
   await options.beforeCommit?.(account, result.effects);
 
+  let removed: RemovedFromCrm | undefined;
   const committed = await store.db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('sync_accounts')
@@ -107,7 +123,7 @@ export async function applyStep(
     if (types.has('delete_tokens')) {
       await deleteTokenCache(trx, account.id);
     }
-    if (types.has('purge_data')) await purgeAccountData(trx, account);
+    if (types.has('purge_data')) removed = await purgeAccountData(trx, account);
     await recordAudit(trx, {
       tenant_id: account.tenantId,
       actor: options.auditActor,
@@ -136,6 +152,6 @@ export async function applyStep(
       state: result.next,
       stateReason: result.next === account.state ? account.stateReason : result.audit.reason,
     },
-    effects: result.effects,
+    effects: withRemovedFromCrm(result.effects, removed),
   };
 }

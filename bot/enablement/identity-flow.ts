@@ -47,6 +47,8 @@ import { withRefresh } from '../cards/card-freshness.js';
 import { rememberRequestCard, requestCards } from './request-cards-store.js';
 import type { Speaker } from '../teams/speaker.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
+import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
+import { personalTimeZone } from '../teams/conversation-refs-store.js';
 
 /**
  * Teams user → CRM user without dead ends. A speaker the Teams addresses did not
@@ -123,6 +125,8 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       suggestedAddress: r.suggestedAddress,
       requested: r.status === 'asked',
       asked: await askedOf(r),
+      timeZone:
+        (await personalTimeZone(db, r.tenantId, { aadObjectId: r.teamsObjectId })) ?? FALLBACK_TIME_ZONE,
     });
 
   /** Once settled, what every administrator's card says instead of its button. */

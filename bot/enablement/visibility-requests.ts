@@ -9,6 +9,8 @@ import { crmAdmins, crmUserById, type CrmUser } from '../crm/crm-directory.js';
 import type { Logger } from '../logging/logger.js';
 import type { Database } from '../store/schema.js';
 import type { Notifier } from '../teams/notifier.js';
+import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
+import { personalTimeZone, timeZoneByKey } from '../teams/conversation-refs-store.js';
 import { rememberRequestCard, requestCards } from './request-cards-store.js';
 import {
   decideVisibilityRequest,
@@ -43,8 +45,8 @@ export interface VisibilityRequests {
   waiting(crmUserId: string): ReturnType<typeof visibilityWaiting>;
   /** The request a card's signed reference names, in the actor's organisation. */
   forRef(refId: string, tenantId: string): Promise<VisibilityRequest | undefined>;
-  /** The administrators' card as the request now stands. */
-  card(request: VisibilityRequest): Promise<AdaptiveCardJson>;
+  /** The administrators' card as the request now stands, its times in `timeZone` (the reader's). */
+  card(request: VisibilityRequest, timeZone: string): Promise<AdaptiveCardJson>;
   /**
    * Decides the request if it is still open and redraws every card; false (nothing changed) when it
    * was decided first by someone else.
@@ -58,7 +60,7 @@ export function createVisibilityRequests(deps: VisibilityRequestsDeps): Visibili
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function card(request: VisibilityRequest): Promise<AdaptiveCardJson> {
+  async function card(request: VisibilityRequest, timeZone: string): Promise<AdaptiveCardJson> {
     const user = await crmUserById(db, request.crmUserId);
     const ref = await signCardRef(
       { kind: 'visibility_request', id: request.id, tenantId: request.tenantId },
@@ -77,6 +79,7 @@ export function createVisibilityRequests(deps: VisibilityRequestsDeps): Visibili
               by: request.decidedBy ?? 'a TriSys administrator',
               at: new Date(request.decidedAt ?? request.askedAt),
             },
+      timeZone,
     });
     if (request.status !== 'open') return drawn;
     // While it is open, whoever views it gets it as it stands then: decided elsewhere, no buttons.
@@ -90,14 +93,12 @@ export function createVisibilityRequests(deps: VisibilityRequestsDeps): Visibili
 
   async function send(request: VisibilityRequest): Promise<void> {
     const admins = await crmAdmins(db, request.tenantId);
-    const drawn = await card(request);
     let reached = 0;
     for (const admin of admins) {
-      const delivered = await deps.notifier.toUserTracked(
-        request.tenantId,
-        { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail },
-        drawn,
-      );
+      const who = { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail };
+      // Each administrator reads the request's times in their own zone.
+      const zone = (await personalTimeZone(db, request.tenantId, who)) ?? FALLBACK_TIME_ZONE;
+      const delivered = await deps.notifier.toUserTracked(request.tenantId, who, await card(request, zone));
       if (!delivered) continue;
       reached += 1;
       await rememberRequestCard(db, 'visibility', request.id, {
@@ -115,11 +116,11 @@ export function createVisibilityRequests(deps: VisibilityRequestsDeps): Visibili
   /** Every posted card shows the request as it now stands; one unreachable chat does not stop the rest. */
   async function redraw(request: VisibilityRequest): Promise<void> {
     const fresh = (await visibilityRequestById(db, request.id)) ?? request;
-    const drawn = await card(fresh);
     for (const posted of await requestCards(db, 'visibility', request.id)) {
       if (!posted.activityId) continue;
       try {
-        await deps.notifier.update(posted.conversationKey, posted.activityId, drawn);
+        const zone = (await timeZoneByKey(db, posted.conversationKey)) ?? FALLBACK_TIME_ZONE;
+        await deps.notifier.update(posted.conversationKey, posted.activityId, await card(fresh, zone));
       } catch (err) {
         deps.logger.warn(
           { requestId: request.id, err: (err as Error).message },

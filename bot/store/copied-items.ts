@@ -13,22 +13,30 @@ const KINDS = {
 
 export type CopiedKind = keyof typeof KINDS;
 
+/** How many items the account held (`released`) and how many of them left the CRM (`deleted`). */
+export interface Released {
+  released: number;
+  deleted: number;
+}
+
 /** Releases `ids` of one kind, or every item of that kind the account holds when `ids` is omitted. */
 export async function releaseCopiedItems(
   trx: Transaction<Database>,
   account: { id: string; tenantId: string },
   kind: CopiedKind,
   ids?: readonly string[],
-): Promise<void> {
-  if (ids?.length === 0) return;
+): Promise<Released> {
+  if (ids?.length === 0) return { released: 0, deleted: 0 };
   const t = KINDS[kind];
   const chosen = (column: string) => (ids ? sql`${sql.ref(column)} in (${sql.join(ids)})` : sql`1 = 1`);
-  await sql`delete from ${sql.table(t.owners)} where account_id = ${account.id} and ${chosen(t.itemId)}`.execute(
-    trx,
-  );
-  await sql`delete from ${sql.table(t.items)}
+  const owners =
+    await sql`delete from ${sql.table(t.owners)} where account_id = ${account.id} and ${chosen(t.itemId)}`.execute(
+      trx,
+    );
+  const items = await sql`delete from ${sql.table(t.items)}
     where tenant_id = ${account.tenantId} and ${chosen('id')}
     and not exists (select 1 from ${sql.table(t.owners)} o where o.${sql.ref(t.itemId)} = ${sql.table(t.items)}.id)`.execute(
     trx,
   );
+  return { released: Number(owners.numAffectedRows ?? 0), deleted: Number(items.numAffectedRows ?? 0) };
 }

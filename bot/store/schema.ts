@@ -177,6 +177,8 @@ export interface ConversationRefsTable {
   /** The botbuilder ConversationReference, as given. */
   reference: JsonText<Record<string, unknown>>;
   updated_at: IsoTimestamp;
+  /** Personal chats: the IANA zone the user's last activity carried (`localTimezone`), if any. */
+  time_zone: string | null;
 }
 
 export interface SyncCursorsTable {

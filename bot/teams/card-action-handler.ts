@@ -161,7 +161,9 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
     visibilityDecision(deps, speaker, action.target.id, 'declined'),
   refresh_visibility_request: async ({ deps, speaker }, action) => {
     const found = await adminsRequest(deps, speaker, action.target.id);
-    return 'refused' in found ? found.refused : reply(await deps.visibilityRequests.card(found.request));
+    return 'refused' in found
+      ? found.refused
+      : reply(await deps.visibilityRequests.card(found.request, speaker.timeZone));
   },
   refresh_identity_request: async ({ deps, speaker }, action) => {
     const current = await deps.identity.adminCardFor(speaker.crmUser, action.target.id);
@@ -234,12 +236,9 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
     }
     return reply(await deps.cards.disableConfirmation(owner, speaker.tenant?.purgeOnDisable ?? false));
   }),
-  confirm_disable: ownersOnly(({ speaker, step }, action) => {
-    if (action.data.retention === 'purge' && !speaker.tenant?.purgeOnDisable) {
-      return Promise.resolve(refuse('Your organisation keeps synced items when Cloud Sync is switched off.'));
-    }
-    return step({ type: 'disable', retention: action.data.retention });
-  }),
+  confirm_disable: ownersOnly(({ step }, action) =>
+    step({ type: 'disable', retention: action.data.retention }),
+  ),
 };
 
 /**
@@ -298,7 +297,10 @@ async function visibilityDecision(
   if ('refused' in found) return found.refused;
   const { admin, request } = found;
   const current = async () =>
-    deps.visibilityRequests.card((await visibilityRequestById(deps.db, request.id)) ?? request);
+    deps.visibilityRequests.card(
+      (await visibilityRequestById(deps.db, request.id)) ?? request,
+      speaker.timeZone,
+    );
   if (request.status !== 'open' || !(await deps.visibilityRequests.decide(request, outcome, admin))) {
     return catchUp(await current());
   }

@@ -4,7 +4,7 @@ import type {
   PagedData,
 } from '@microsoft/teamsfx';
 import type { ConversationReference } from 'botbuilder';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { fromJsonText, nowIso, toJsonText } from '../store/columns.js';
 import { preparedQuery } from '../store/prepared-query.js';
 import type { ConversationKind, Database, JsonText } from '../store/schema.js';
@@ -33,24 +33,26 @@ type ReferenceArgs = [
   string | null,
   JsonText<Record<string, unknown>>,
   ReturnType<typeof nowIso>,
+  string | null,
 ];
-const rowOf = ([key, tenant_id, kind, aad_object_id, reference, updated_at]: ReferenceArgs) => ({
+const rowOf = ([key, tenant_id, kind, aad_object_id, reference, updated_at, time_zone]: ReferenceArgs) => ({
   key,
   tenant_id,
   kind,
   aad_object_id,
   reference,
   updated_at,
+  time_zone,
 });
 
 // Written on every chat turn (once by teamsfx, once with the user's address): compiled once.
-const insertReference = preparedQuery(6, (db, ...row: ReferenceArgs) =>
+const insertReference = preparedQuery(7, (db, ...row: ReferenceArgs) =>
   db
     .insertInto('conversation_refs')
     .values(rowOf(row))
     .onConflict((oc) => oc.column('key').doNothing()),
 );
-const upsertReference = preparedQuery(6, (db, ...row: ReferenceArgs) =>
+const upsertReference = preparedQuery(7, (db, ...row: ReferenceArgs) =>
   db
     .insertInto('conversation_refs')
     .values(rowOf(row))
@@ -61,6 +63,8 @@ const upsertReference = preparedQuery(6, (db, ...row: ReferenceArgs) =>
         aad_object_id: row[3],
         reference: row[4],
         updated_at: row[5],
+        // A turn without a zone (and teamsfx's own write) keeps the zone recorded before.
+        time_zone: sql<string | null>`coalesce(excluded.time_zone, conversation_refs.time_zone)`,
       }),
     ),
 );
@@ -69,7 +73,12 @@ export async function saveReference(
   db: Db,
   key: string,
   ref: Reference,
-  options: { overwrite: boolean; kind?: ConversationKind },
+  options: {
+    overwrite: boolean;
+    kind?: ConversationKind;
+    /** The zone this turn carried; a turn without one keeps the zone recorded before. */
+    timeZone?: string;
+  },
 ): Promise<boolean> {
   const tenantId = ref.conversation?.tenantId;
   const kind = options.kind ?? kindOf(ref);
@@ -82,6 +91,7 @@ export async function saveReference(
     kind === 'personal' ? (ref.user?.aadObjectId ?? null) : null,
     toJsonText(ref as Record<string, unknown>),
     nowIso(),
+    options.timeZone ?? null,
   );
   return Number(res.numAffectedRows ?? 0) > 0;
 }
@@ -110,6 +120,44 @@ export async function personalReference(
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
   return row ? (fromJsonText(row.reference) as Reference) : undefined;
+}
+
+/**
+ * The zone the user's personal chat last carried, if any turn carried one: found by object id, else by
+ * the address Teams gave for them (a CRM user who has talked to the bot but is not bound yet).
+ */
+export async function personalTimeZone(
+  db: Db,
+  tenantId: string,
+  who: { aadObjectId: string | null; email?: string },
+): Promise<string | undefined> {
+  const rows = await db
+    .selectFrom('conversation_refs')
+    .select(['aad_object_id', 'reference', 'time_zone'])
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', 'personal')
+    .where('time_zone', 'is not', null)
+    .orderBy('updated_at', 'desc')
+    .execute();
+  const wanted = who.email?.trim().toLowerCase();
+  const row =
+    rows.find((r) => who.aadObjectId && r.aad_object_id === who.aadObjectId) ??
+    rows.find(
+      (r) =>
+        wanted &&
+        (fromJsonText(r.reference) as { user?: { email?: string } }).user?.email?.toLowerCase() === wanted,
+    );
+  return row?.time_zone ?? undefined;
+}
+
+/** The zone recorded on one stored chat (a personal chat's user's), if any. */
+export async function timeZoneByKey(db: Db, key: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('conversation_refs')
+    .select('time_zone')
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row?.time_zone ?? undefined;
 }
 
 /**

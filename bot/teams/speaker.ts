@@ -14,7 +14,8 @@ import {
   type CrmUser,
   type Tenant,
 } from '../crm/crm-directory.js';
-import { referenceKey, saveReference } from './conversation-refs-store.js';
+import { personalTimeZone, referenceKey, saveReference } from './conversation-refs-store.js';
+import { FALLBACK_TIME_ZONE, timeZoneOf } from './activity-time-zone.js';
 import { lookupTeamsPerson, type TeamsPerson } from './member-lookup.js';
 
 /** Who is speaking in this turn, resolved once: Teams identity, organisation, CRM user and roles. */
@@ -30,6 +31,8 @@ export interface Speaker {
   persisted: boolean;
   isItAdmin: boolean;
   conversation: 'personal' | 'channel' | 'group_chat';
+  /** The zone this turn carried, else the one recorded from an earlier turn, else UTC. */
+  timeZone: string;
   actor: Actor;
   /** For the audit log: the CRM user id, else the object id. */
   auditActor: string;
@@ -50,6 +53,7 @@ function conversationKind(context: TurnContext): Speaker['conversation'] {
 export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): Promise<Speaker | undefined> {
   const person = await lookupTeamsPerson(context, deps.logger);
   if (!person) return undefined;
+  const turnZone = timeZoneOf(context.activity);
   if (conversationKind(context) === 'personal' && person.addresses[0]) {
     // Where to reach this person later, with the address Teams gave: an administrator's request can
     // then reach a user who never changed anything (and so is not bound to a CRM user yet).
@@ -58,9 +62,13 @@ export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): P
       deps.db,
       referenceKey(ref),
       { ...ref, user: { ...ref.user!, email: person.addresses[0] } as ChannelAccount },
-      { overwrite: true, kind: 'personal' },
+      { overwrite: true, kind: 'personal', timeZone: turnZone },
     );
   }
+  const timeZone =
+    turnZone ??
+    (await personalTimeZone(deps.db, person.tenantId, { aadObjectId: person.aadObjectId })) ??
+    FALLBACK_TIME_ZONE;
   const tenant = await findTenant(deps.db, person.tenantId);
   const found = tenant ? await findCrmUserForTeams(deps.db, person) : undefined;
   // Shown as bound to this Teams user, which it will be on the first change (ensureOwner).
@@ -90,6 +98,7 @@ export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): P
     persisted: stored !== undefined && found?.teamsAadObjectId === person.aadObjectId,
     isItAdmin: itAdmin,
     conversation: conversationKind(context),
+    timeZone,
     actor: {
       kind: 'person',
       aadObjectId: person.aadObjectId,

@@ -17,7 +17,7 @@ const key = randomBytes(32);
 const now = new Date('2025-11-25T14:05:00Z');
 const tenant = '6f1c2a9e-3b7d-4c1e-9a2f-0c1d2e3f4a51';
 const ref = await signCardRef({ kind: 'visibility_request', id: 'crm-ben', tenantId: tenant }, { key, now });
-const ben = { userName: 'Ben Jones', userEmail: 'ben.jones@contoso.com', requestedAt: now };
+const ben = { userName: 'Ben Jones', userEmail: 'ben.jones@contoso.com', requestedAt: now, timeZone: 'UTC' };
 
 describe('admin cards', () => {
   it('visibility request: Grant and Decline that any CRM admin of the tenant can press', async () => {
@@ -47,6 +47,13 @@ describe('admin cards', () => {
     assertValidCard(card);
     assert.deepEqual(executeActions(card), []);
     assert.match(cardText(card), /Granted by Dan Morgan on 25 Nov 2025, 14:05 UTC\./);
+    const inAuckland = buildVisibilityRequestCard({
+      ref,
+      ...ben,
+      timeZone: 'Pacific/Auckland',
+      decision: { outcome: 'granted', by: 'Dan Morgan', at: now },
+    });
+    assert.match(cardText(inAuckland), /Granted by Dan Morgan on 26 Nov 2025, 03:05 GMT\+13\./);
   });
 
   it('e-mail correction request: both addresses, and a button naming the suggested address', async () => {

@@ -71,7 +71,7 @@ describe('parseCardAction', () => {
     );
     assert.match(
       await error({ verb: 'confirm_disable', data: { ref: accountRef, retention: 'shred' } }),
-      /keep or delete/,
+      /keep or remove/,
     );
   });
 

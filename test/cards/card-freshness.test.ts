@@ -14,6 +14,7 @@ const card = () =>
     userName: 'Ben Jones',
     userEmail: 'ben.jones@contoso.com',
     requestedAt: new Date('2026-03-02T09:15:00Z'),
+    timeZone: 'UTC',
   });
 
 describe('card freshness: refresh clause and the out-of-date note', () => {

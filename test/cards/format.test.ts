@@ -4,7 +4,12 @@ import { describePermissions, formatWhen } from '../../bot/cards/format.js';
 describe('card wording', () => {
   it('formats times in British English with the time zone', () => {
     const at = new Date('2025-11-25T14:05:00Z');
-    assert.equal(formatWhen(at), '25 Nov 2025, 14:05 UTC');
+    assert.equal(formatWhen(at, 'UTC'), '25 Nov 2025, 14:05 UTC');
+    // New Zealand daylight time, thirteen hours ahead: the day changes too.
+    assert.equal(
+      formatWhen(new Date('2025-11-25T14:05:00Z'), 'Pacific/Auckland'),
+      '26 Nov 2025, 03:05 GMT+13',
+    );
     assert.match(
       formatWhen(new Date('2025-07-01T14:05:00Z'), 'Europe/London'),
       /^1 Jul 2025, 15:05 (BST|GMT\+1)$/,

@@ -10,6 +10,8 @@ import {
   buildSignInCard,
   buildWelcomeCard,
   consentGrantedNotice,
+  buildDisableConfirmationCard,
+  buildDisableReceiptCard,
 } from '../../bot/cards/user-cards.js';
 import { recordAttempt } from '../../bot/enablement/core/approval-requests.js';
 import { launchChromium } from '../support/chromium.js';
@@ -151,6 +153,42 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
       assert.equal(buttons[0], 'Open admin consent');
       await page.close();
     });
+    it(`switch off (${theme}): keep or remove, both offered; the receipt counts what was removed, in the reader's zone`, async function () {
+      const ask = await render(
+        buildDisableConfirmationCard({ ref: 'r', removeByDefault: false }),
+        theme,
+        'card-switch-off',
+      );
+      const options = await ask.locator('.ac-choiceSetInput-expanded label').allTextContents();
+      assert.deepEqual(options, [
+        'Keep them in TriSys',
+        'Remove them from TriSys, and the CRM appointments Cloud Sync put in my Outlook calendar',
+      ]);
+      // A person picks "remove": the radio button takes the choice.
+      await ask.getByText('Remove them from TriSys', { exact: false }).click();
+      assert.equal(await ask.locator('input[type=radio][value=purge]').isChecked(), true);
+      await ask.close();
+      const receipt = await render(
+        buildDisableReceiptCard({
+          retention: 'purge',
+          at: new Date('2026-12-05T22:30:00Z'),
+          timeZone: 'Pacific/Auckland',
+          calendarEventsRemoved: 2,
+          removedFromCrm: { mail: 7, diary: 9, kept: 1 },
+        }),
+        theme,
+        'card-switch-off-receipt',
+      );
+      await receipt.getByText('Switched off on 6 Dec 2026, 11:30 GMT+13.').waitFor();
+      await receipt
+        .getByText('Removed from TriSys: 7 e-mails and 9 appointments that Cloud Sync had copied for you.', {
+          exact: false,
+        })
+        .waitFor();
+      await receipt.getByText('The 2 CRM appointments Cloud Sync had put in your Outlook calendar').waitFor();
+      await receipt.close();
+    });
+
     it(`visibility request (${theme}): once decided, who and when in the decision's colour, and no buttons`, async function () {
       const request = (outcome: 'granted' | 'declined') =>
         buildVisibilityRequestCard({
@@ -159,6 +197,7 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
           userEmail: 'ben.jones@contoso.com',
           requestedAt: new Date('2026-12-05T09:15:00Z'),
           decision: { outcome, by: 'Dan Morgan', at: new Date('2026-12-05T09:40:00Z') },
+          timeZone: 'UTC',
         });
       const granted = await render(request('granted'), theme, 'card-visibility-granted');
       assert.equal(await textColour(granted, 'Granted by Dan Morgan'), rgb(THEMES[theme].good));
@@ -174,6 +213,7 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
       const asked = await render(
         buildNotVisibleCard({
           ref: 'r',
+          timeZone: 'UTC',
           requested: { askedAt: new Date('2026-12-05T09:15:00Z'), admins: ['Dan Morgan', 'Alice Smith'] },
         }),
         theme,
@@ -190,6 +230,7 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
             userEmail: 'ben.jones@contoso.com',
             requestedAt: new Date('2026-12-05T09:15:00Z'),
             decision: { outcome: 'granted', by: 'Dan Morgan', at: new Date('2026-12-05T09:40:00Z') },
+            timeZone: 'UTC',
           }),
         ),
         theme,

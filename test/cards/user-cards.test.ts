@@ -117,6 +117,7 @@ describe('user cards', () => {
       ref: idRef,
       addresses: ['grace.hall@contoso.com', 'g.hall@contoso.com'],
       suggestedAddress: 'grace.hall@contoso.com',
+      timeZone: 'UTC',
     };
     const before = buildIdentityNotFoundCard({ ...input, requested: false });
     const after = buildIdentityNotFoundCard({ ...input, requested: true });
@@ -140,9 +141,10 @@ describe('user cards', () => {
   });
 
   it('not visible: offers "Ask my administrator" until asked, then says when and who has it', async () => {
-    const before = buildNotVisibleCard({ ref });
+    const before = buildNotVisibleCard({ ref, timeZone: 'UTC' });
     const after = buildNotVisibleCard({
       ref,
+      timeZone: 'UTC',
       requested: { askedAt: new Date('2026-03-02T09:15:00Z'), admins: ['Dan Morgan', 'Grace Hall'] },
     });
     for (const c of [before, after]) assertValidCard(c);
@@ -154,7 +156,11 @@ describe('user cards', () => {
     assert.deepEqual(verbs(after), []);
     assert.match(cardText(after), /We've asked your administrator/);
     assert.match(cardText(after), /Asked 2 Mar 2026, 09:15 UTC, waiting for Dan Morgan and Grace Hall\./);
-    const nobody = buildNotVisibleCard({ ref, requested: { askedAt: new Date(0), admins: [] } });
+    const nobody = buildNotVisibleCard({
+      ref,
+      timeZone: 'UTC',
+      requested: { askedAt: new Date(0), admins: [] },
+    });
     assert.match(cardText(nobody), /waiting for your TriSys administrator\./);
   });
 
@@ -198,6 +204,7 @@ describe('user cards', () => {
   it('identity mismatch: both addresses, both fixes and the correction request button', async () => {
     const card = buildIdentityMismatchCard({
       ref,
+      timeZone: 'UTC',
       mismatch: 'address_mismatch',
       signedInAddress: 'carol.white@contoso.com',
       expectedAddress: 'cwhite@contoso-recruitment.com',
@@ -216,6 +223,7 @@ describe('user cards', () => {
   it('identity mismatch: a different directory user gets only the sign-in fix', () => {
     const card = buildIdentityMismatchCard({
       ref,
+      timeZone: 'UTC',
       mismatch: 'different_directory_user',
       signedInAddress: 'ben.jones@contoso.com',
       expectedAddress: 'alice.smith@contoso.com',
@@ -269,21 +277,29 @@ describe('user cards', () => {
 
     for (const state of enablementStates) {
       it(`is valid for ${state}`, async () => {
-        const card = buildStatusCard({ state, ref, resources, tabUrl });
+        const card = buildStatusCard({ state, ref, resources, tabUrl, timeZone: 'UTC' });
         assertValidCard(card);
         await assertActionsParse(card);
       });
     }
 
     it('shows the health model of mail and diary: words, last sync only when there was one, counts', () => {
-      const card = buildStatusCard({ state: 'active', ref, resources, tabUrl });
+      const card = buildStatusCard({ state: 'active', ref, resources, tabUrl, timeZone: 'UTC' });
       assert.match(cardText(card), /E-mail\nUp to date\. Last synced 25 Nov 2025, 14:05 UTC\. 7 in TriSys\./);
       assert.match(cardText(card), /Diary\nSwitched off by the user; .* Not synced yet\. 0 in TriSys\./);
       assert.deepEqual(verbs(card), ['pause', 'disable']);
-      assert.deepEqual(verbs(buildStatusCard({ state: 'paused', ref, resources: [], tabUrl })), [
-        'resume',
-        'disable',
-      ]);
+      const auckland = buildStatusCard({
+        state: 'active',
+        ref,
+        resources,
+        tabUrl,
+        timeZone: 'Pacific/Auckland',
+      });
+      assert.match(cardText(auckland), /Last synced 26 Nov 2025, 03:05 GMT\+13\./);
+      assert.deepEqual(
+        verbs(buildStatusCard({ state: 'paused', ref, resources: [], tabUrl, timeZone: 'UTC' })),
+        ['resume', 'disable'],
+      );
     });
 
     it('shows the first import’s progress while it runs', () => {
@@ -298,30 +314,53 @@ describe('user cards', () => {
           }),
         ],
         tabUrl,
+        timeZone: 'UTC',
       });
       assert.match(cardText(card), /E-mail\nCopying now\. 3 copied so far of about 9\./);
     });
   });
 
-  it('disable confirmation: keep or purge, then confirm or cancel', async () => {
-    const card = buildDisableConfirmationCard({ ref, allowPurge: true });
-    assertValidCard(card);
-    await assertActionsParse(card);
-    assert.deepEqual(verbs(card), ['confirm_disable', 'cancel_disable']);
-    assert.match(JSON.stringify(card), /"value":"purge"/);
-    assert.doesNotMatch(
-      JSON.stringify(buildDisableConfirmationCard({ ref, allowPurge: false })),
-      /"value":"purge"/,
-    );
+  it('disable confirmation: keep or remove, then confirm or cancel', async () => {
+    const choicesOf = (c: unknown) =>
+      (
+        JSON.parse(JSON.stringify(c)) as {
+          body: { id?: string; value?: string; choices?: { value: string }[] }[];
+        }
+      ).body.find((b) => b.id === 'retention')!;
+    for (const removeByDefault of [false, true]) {
+      const card = buildDisableConfirmationCard({ ref, removeByDefault });
+      assertValidCard(card);
+      await assertActionsParse(card);
+      assert.deepEqual(verbs(card), ['confirm_disable', 'cancel_disable']);
+      const question = choicesOf(card);
+      assert.deepEqual(
+        question.choices!.map((c) => c.value),
+        ['keep', 'purge'],
+      );
+      assert.equal(question.value, removeByDefault ? 'purge' : 'keep');
+    }
   });
 
-  it('disable receipt: says what happened to the data', () => {
-    const kept = buildDisableReceiptCard({ retention: 'keep', at: now });
-    const purged = buildDisableReceiptCard({ retention: 'purge', at: now });
+  it('disable receipt: says what happened to the data, with counts, in the reader’s zone', () => {
+    const kept = buildDisableReceiptCard({ retention: 'keep', at: now, timeZone: 'UTC' });
+    const purged = buildDisableReceiptCard({
+      retention: 'purge',
+      at: now,
+      timeZone: 'Pacific/Auckland',
+      removedFromCrm: { mail: 7, diary: 1, kept: 2 },
+    });
     for (const c of [kept, purged]) assertValidCard(c);
     assert.match(cardText(kept), /have been kept/);
-    assert.match(cardText(purged), /have been deleted/);
+    assert.match(
+      cardText(purged),
+      /Removed from TriSys: 7 e-mails and 1 appointment that Cloud Sync had copied for you\./,
+    );
+    assert.match(
+      cardText(purged),
+      /2 items stay in TriSys because Cloud Sync copied them for a colleague too\./,
+    );
     assert.match(cardText(kept), /25 Nov 2025, 14:05 UTC/);
+    assert.match(cardText(purged), /26 Nov 2025, 03:05 GMT\+13/);
   });
 
   it('reconnect: the cause in words and a Reconnect button', async () => {

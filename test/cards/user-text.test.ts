@@ -86,6 +86,7 @@ describe('text people type is never Markdown in a card', () => {
       userEmail: 'erin@fabrikam.com',
       requestedAt: now,
       decision: { outcome: 'declined', by: name, at: now },
+      timeZone: 'UTC',
     });
     assertShownVerbatim(visibility, PHISH);
     for (const done of [undefined, `Done: ${name}`]) {

@@ -94,14 +94,24 @@ describe('removing the events written from CRM appointments [sqlite]', function 
     assert.equal(await remove(alice), 0, 'nothing left to remove');
 
     const receipt = JSON.stringify(
-      buildDisableReceiptCard({ retention: 'purge', at: new Date(), calendarEventsRemoved: 2 }),
+      buildDisableReceiptCard({
+        retention: 'purge',
+        at: new Date(),
+        timeZone: 'UTC',
+        calendarEventsRemoved: 2,
+      }),
     );
     assert.match(
       receipt,
       /The 2 CRM appointments Cloud Sync had put in your Outlook calendar have been removed from it/,
     );
     const none = JSON.stringify(
-      buildDisableReceiptCard({ retention: 'purge', at: new Date(), calendarEventsRemoved: 0 }),
+      buildDisableReceiptCard({
+        retention: 'purge',
+        at: new Date(),
+        timeZone: 'UTC',
+        calendarEventsRemoved: 0,
+      }),
     );
     assert.doesNotMatch(none, /Outlook calendar/);
   });

@@ -9,6 +9,7 @@ import {
   type BotStack,
 } from './support/bot-stack.js';
 import { activate, auditActions, stateOf } from './support/journeys.js';
+import { addMailItem } from '../tab-api/fixtures/seed.js';
 
 describe('bot journey: later — status, disable and reconnect (Alice)', function () {
   let stack: BotStack;
@@ -17,7 +18,7 @@ describe('bot journey: later — status, disable and reconnect (Alice)', functio
   });
   afterEach(() => stack.close());
 
-  it('status shows the state; disable asks to confirm, then revokes with a receipt and keeps the data', async () => {
+  it('status shows the state; disable asks to confirm, offering keep and remove, then revokes with a receipt and keeps the data', async () => {
     const { alice } = PEOPLE;
     const accountId = await activate(stack, alice);
     await stack.say(alice, 'status');
@@ -27,11 +28,11 @@ describe('bot journey: later — status, disable and reconnect (Alice)', functio
     await stack.say(alice, 'disable sync');
     const confirm = stack.cardsIn(personalChat(alice)).at(-1)!;
     const action = executeAction(confirm, 'confirm_disable');
-
-    // The organisation keeps synced items, so "purge" is refused and nothing changes.
-    const purge = await stack.invoke(alice, { ...action, data: { ...action.data, retention: 'purge' } });
-    assert.match(textOf(purge.card), /keeps synced items/);
-    assert.equal(await stateOf(stack, alice), 'active');
+    // A real choice: keep, or remove (the organisation's CRM does not ask to remove, so keep is chosen).
+    const question = JSON.stringify(confirm);
+    assert.match(question, /"title":"Keep them in TriSys","value":"keep"/);
+    assert.match(question, /"title":"Remove them from TriSys[^"]*","value":"purge"/);
+    assert.match(question, /"value":"keep","isRequired":true/);
 
     // A subscription the worker made: switching off removes it (at Graph, then the row).
     await stack.store.db
@@ -55,7 +56,40 @@ describe('bot journey: later — status, disable and reconnect (Alice)', functio
     assert.match(textOf(done.card), /kept|keep/i);
   });
 
-  it('purges what was synced when the organisation’s policy allows it and the user chooses so', async () => {
+  it('remove: what was copied for the user leaves TriSys, and the receipt counts it', async () => {
+    const { alice, dan } = PEOPLE;
+    const accountId = await activate(stack, alice);
+    const danAccount = await activate(stack, dan);
+    // What the worker had copied: three e-mails for Alice alone, one that Dan's sync copied too.
+    for (let i = 0; i < 3; i += 1) await addMailItem(stack.store, alice.tenantId, [accountId]);
+    const shared = await addMailItem(stack.store, alice.tenantId, [accountId, danAccount]);
+
+    await stack.say(alice, 'disable sync');
+    const confirm = stack.cardsIn(personalChat(alice)).at(-1)!;
+    const action = executeAction(confirm, 'confirm_disable');
+    const done = await stack.invoke(alice, { ...action, data: { ...action.data, retention: 'purge' } });
+    assert.ok(done.card, JSON.stringify(done.body));
+    assert.equal(await stateOf(stack, alice), 'disabled');
+    const receipt = textOf(done.card);
+    assert.match(
+      receipt,
+      /Removed from TriSys: 3 e-mails and 0 appointments that Cloud Sync had copied for you\./,
+    );
+    assert.match(receipt, /1 item stays in TriSys because Cloud Sync copied it for a colleague too\./);
+    const left = await stack.store.db.selectFrom('mail_items').select('id').execute();
+    assert.deepEqual(
+      left.map((r) => r.id),
+      [shared],
+    );
+    const audit = await stack.store.db
+      .selectFrom('audit_log')
+      .select('reason')
+      .where('action', '=', 'disable')
+      .executeTakeFirstOrThrow();
+    assert.match(audit.reason ?? '', /purged/);
+  });
+
+  it('an organisation whose CRM says to remove on switch-off has "remove" chosen already', async () => {
     const { alice } = PEOPLE;
     await stack.store.db
       .updateTable('tenants')
@@ -64,16 +98,9 @@ describe('bot journey: later — status, disable and reconnect (Alice)', functio
       .execute();
     await activate(stack, alice);
     await stack.say(alice, 'disable sync');
-    const action = executeAction(stack.cardsIn(personalChat(alice)).at(-1)!, 'confirm_disable');
-    const done = await stack.invoke(alice, { ...action, data: { ...action.data, retention: 'purge' } });
-    assert.ok(done.card);
-    assert.equal(await stateOf(stack, alice), 'disabled');
-    const audit = await stack.store.db
-      .selectFrom('audit_log')
-      .select('reason')
-      .where('action', '=', 'disable')
-      .executeTakeFirstOrThrow();
-    assert.match(audit.reason ?? '', /purged/);
+    const question = JSON.stringify(stack.cardsIn(personalChat(alice)).at(-1));
+    assert.match(question, /"value":"purge","isRequired":true/);
+    assert.match(question, /"value":"keep"\}/);
   });
 
   it('a worker report of reconnect_required gives the user one Reconnect card, which re-runs sign-in', async () => {

@@ -41,6 +41,8 @@ describe('bot helpers', function () {
       diaryDaysBack: 90,
       diaryDaysAhead: 365,
       tabUrl: 'https://sync.example.com/tab/',
+      at: new Date('2026-12-06T05:00:00Z'),
+      timeZone: 'Pacific/Auckland',
     });
     assert.equal(m.subject, 'Cloud Sync is active');
     assert.equal(m.toRecipients?.[0]?.emailAddress?.address, 'alice@contoso.com');
@@ -50,6 +52,8 @@ describe('bot helpers', function () {
     assert.match(html, /in Inbox and Sent Items</);
     assert.doesNotMatch(html, /sentitems|folders:/);
     assert.match(html, /90 days ago to 365 days ahead/);
+    // In the reader's zone, named: 05:00 UTC is 18:00 the same day in Auckland (daylight time).
+    assert.match(html, /switched on 6 Dec 2026, 18:00 GMT\+13/);
     assert.match(html, /https:\/\/sync\.example\.com\/tab\//);
   });
 

@@ -112,7 +112,7 @@ describe('bot security: channel tokens and card payloads', function () {
       [
         'bad field',
         { verb: 'confirm_disable', data: { ref: enable.data.ref, retention: 'shred' } },
-        /keep or delete/,
+        /keep or remove/,
         alice,
       ],
     ];

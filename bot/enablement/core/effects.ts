@@ -24,7 +24,16 @@ export type UserNotice =
       retention: EventOf<'disable'>['retention'];
       /** Events written from CRM appointments that were taken out of the user's calendar. */
       calendarEventsRemoved?: number;
+      /** With retention "purge": what left TriSys, and what stays because a colleague's sync holds it too. */
+      removedFromCrm?: RemovedFromCrm;
     };
+
+export interface RemovedFromCrm {
+  mail: number;
+  diary: number;
+  /** Items also copied for a colleague: no longer this user's, but still that colleague's record. */
+  kept: number;
+}
 
 /**
  * Side effects a transition asks for, as data. The binding performs them in order; the state machine

@@ -11,6 +11,7 @@ import * as crmAppointmentOutlookState from './0009-crm-appointment-outlook-stat
 import * as crmAdminRequests from './0011-crm-admin-requests.js';
 import * as notificationHealth from './0012-notification-health.js';
 import * as subscriptionChanges from './0013-subscription-changes.js';
+import * as conversationTimeZones from './0014-conversation-time-zones.js';
 
 /**
  * Every migration, in order. Static imports rather than a folder scan, so the list is the same under
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0011-crm-admin-requests': crmAdminRequests,
   '0012-notification-health': notificationHealth,
   '0013-subscription-changes': subscriptionChanges,
+  '0014-conversation-time-zones': conversationTimeZones,
 };
 
 export const migrationProvider: MigrationProvider = {
