@@ -43,7 +43,18 @@ export const cardActionSchema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('ask_crm_admin'), data: z.object({ ref }) }),
   z.object({
     verb: z.literal('correct_work_email'),
-    data: z.object({ ref, crmUserId: z.string().trim().min(1).max(100).optional() }),
+    data: z.object({
+      ref,
+      crmUserId: z.string().trim().min(1).max(100).optional(),
+      // The administrator's corrected address; cards from before the box carry none (the suggestion stands).
+      workEmail: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .max(254, 'Please enter a work e-mail address, such as name@company.com.')
+        .email('Please enter a work e-mail address, such as name@company.com.')
+        .optional(),
+    }),
   }),
   // A CRM administrator's buttons on `list users` and on the revoke confirmation, one CRM user each.
   z.object({ verb: z.literal('grant_user'), data: z.object({ ref }) }),

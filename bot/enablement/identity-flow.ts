@@ -91,6 +91,8 @@ export interface IdentityFlow extends IdentityHandlers {
     admin: CrmUser | undefined,
     requestId: string,
     crmUserId: string | undefined,
+    /** The address the administrator typed on the card; without it the suggested one. */
+    workEmail?: string,
   ): Promise<{ ok: true; card: AdaptiveCardJson; stale?: true } | { ok: false; error: string }>;
   /** The administrators' card for the request as it now stands (a card's refresh). */
   adminCardFor(
@@ -403,7 +405,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       );
     },
 
-    async correct(admin, requestId, crmUserId) {
+    async correct(admin, requestId, crmUserId, workEmail) {
       if (!admin?.isAdmin)
         return { ok: false, error: 'Only a TriSys administrator can correct a work e-mail.' };
       const request = await identityRequestById(db, requestId);
@@ -413,7 +415,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
       // Settled already (by another administrator's card, or an import): this card catches up.
       if (request.status === 'resolved')
         return { ok: true, stale: true, card: await currentAdminCard(request) };
-      const result = await correctWorkEmail(db, admin, request, crmUserId);
+      const result = await correctWorkEmail(db, admin, request, crmUserId, workEmail);
       if (!result.ok) return { ok: false, error: result.message };
       const done = `Done: ${result.user.displayName}'s work e-mail is now ${result.user.workEmail} (was ${result.previousEmail}), set by ${admin.displayName}. They have been told in Teams.`;
       if (!(await markResolved(db, request.id, result.user.id, done))) {

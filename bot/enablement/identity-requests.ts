@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { normaliseAddress } from './core/user-matching.js';
 import { fromJsonText, newId, nowIso, toJsonText } from '../store/columns.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { Database, IdentityRequestStatus, IdentityRequestsTable } from '../store/schema.js';
+import type { Database, IdentityRequestStatus, IdentityRequestsTable, JsonText } from '../store/schema.js';
 import { crmUserById, type CrmUser } from '../crm/crm-directory.js';
 import { recordAudit } from '../store/audit-log.js';
 import { requestCards } from './request-cards-store.js';
@@ -227,15 +227,18 @@ export type CorrectionResult =
   { ok: true; user: CrmUser; previousEmail: string } | { ok: false; message: string };
 
 /**
- * Sets the CRM user's work e-mail to the request's suggested address and links them to the Teams user
- * who asked, in one transaction with its audit entry. Refused, changing nothing, when the address is
- * another CRM user's work e-mail or the CRM user is linked to someone else in Teams.
+ * Sets the CRM user's work e-mail to the address the administrator gave (else the request's suggested
+ * one) and links them to the Teams user who asked, in one transaction with its audit entry. Refused,
+ * changing nothing, when the address is another CRM user's work e-mail, belongs to another organisation
+ * (a CRM user there has it, or that organisation's domain list names its domain), or the CRM user is
+ * linked to someone else in Teams.
  */
 export async function correctWorkEmail(
   db: Db,
   admin: CrmUser,
   request: IdentityRequest,
   crmUserId: string | undefined,
+  typedAddress?: string,
 ): Promise<CorrectionResult> {
   if (request.status === 'resolved')
     return { ok: false, message: 'This request has already been dealt with.' };
@@ -251,7 +254,13 @@ export async function correctWorkEmail(
       message: `${user.displayName} is already linked to another Teams account. Nothing was changed.`,
     };
   }
-  const address = request.suggestedAddress;
+  const address = typedAddress ? normaliseAddress(typedAddress) : request.suggestedAddress;
+  if (await otherOrganisationHas(db, admin.tenantId, address)) {
+    return {
+      ok: false,
+      message: `${address} belongs to another organisation, so it cannot be a work e-mail in yours. Nothing was changed.`,
+    };
+  }
   const holder = await db
     .selectFrom('crm_users')
     .select(['id', 'display_name'])
@@ -289,4 +298,24 @@ export async function correctWorkEmail(
     user: { ...user, workEmail: address, teamsAadObjectId: request.teamsObjectId },
     previousEmail: user.workEmail,
   };
+}
+
+/** Whether another tenant has a CRM user with this address, or names its domain as one of theirs. */
+async function otherOrganisationHas(db: Db, tenantId: string, address: string): Promise<boolean> {
+  const user = await db
+    .selectFrom('crm_users')
+    .select('id')
+    .where('work_email', '=', address)
+    .where('tenant_id', '!=', tenantId)
+    .executeTakeFirst();
+  if (user) return true;
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  const tenants = await db.selectFrom('tenants').select(['id', 'domains']).execute();
+  const claims = (t: { domains: JsonText<string[]> }) =>
+    fromJsonText(t.domains).some((d) => d.toLowerCase() === domain);
+  // A domain both organisations list (a shared parent's) is not another's alone.
+  return (
+    tenants.some((t) => t.id !== tenantId && claims(t)) &&
+    !tenants.some((t) => t.id === tenantId && claims(t))
+  );
 }

@@ -179,7 +179,12 @@ const verbHandlers: { [V in CardVerb]: VerbHandler<V> } = {
     return speaker.owner ? catchUp(await deps.cards.stateCard(speaker.owner)) : refuse(asked.error);
   },
   correct_work_email: async ({ deps, speaker }, action) => {
-    const corrected = await deps.identity.correct(speaker.crmUser, action.target.id, action.data.crmUserId);
+    const corrected = await deps.identity.correct(
+      speaker.crmUser,
+      action.target.id,
+      action.data.crmUserId,
+      action.data.workEmail,
+    );
     if (!corrected.ok) return refuse(corrected.error);
     return corrected.stale ? catchUp(corrected.card) : reply(corrected.card);
   },

@@ -71,7 +71,12 @@ describe('admin cards', () => {
     assert.match(cardText(card), /Suggested work e-mail\ncarol\.white@contoso\.com/);
     assert.match(cardText(card), /TriSys work e-mail now\ncwhite@contoso-recruitment\.com/);
     const [button] = executeActions(card);
-    assert.equal(button?.title, 'Set work e-mail to carol.white@contoso.com');
+    assert.equal(button?.title, 'Set work e-mail');
+    // The box holds the suggested address, for the administrator to set as it is or correct first.
+    assert.match(
+      JSON.stringify(card),
+      /"id":"workEmail","label":"Work e-mail to set in TriSys"[^}]*"value":"carol\.white@contoso\.com"/,
+    );
     const parsed = await parseCardAction(
       { verb: button!.verb, data: button!.data },
       { key, now, actorAadObjectId: 'a1000000-0000-4000-8000-000000000004', actorTenantId: tenant },
@@ -186,6 +191,26 @@ describe('admin cards rendered in Chromium, light and dark (screenshots in .test
       }));
       assert.ok(box.height < box.line * 1.5, 'the address did not wrap');
       assert.equal(await textColour(page, 'can now switch on'), rgb(THEMES[theme].good));
+      await page.close();
+    });
+
+    it(`e-mail correction request (${theme}): a labelled box with the suggested address, and Set work e-mail`, async function () {
+      const page = await renderCard(
+        browser,
+        buildEmailCorrectionRequestCard({
+          ref: 'r',
+          userName: 'Carol White',
+          signedInAddress: 'carol.white@contoso.com',
+          crmAddress: 'cwhite@contoso-recruitment.com',
+        }),
+        theme,
+        'card-email-correction',
+      );
+      assert.equal(
+        await page.getByLabel('Work e-mail to set in TriSys').inputValue(),
+        'carol.white@contoso.com',
+      );
+      assert.deepEqual(await page.locator('.ac-pushButton').allTextContents(), ['Set work e-mail']);
       await page.close();
     });
 

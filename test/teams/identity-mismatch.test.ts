@@ -47,6 +47,63 @@ describe('bot journey: identity mismatch (Carol)', function () {
     assert.match(textOf(request), /carol\.white@contoso\.com/);
   });
 
+  it('Dan corrects the address in the card’s box: another organisation’s or another user’s address is refused and changes nothing; his own is set and Carol is told', async () => {
+    const { carol, dan } = PEOPLE;
+    await stack.say(dan, 'help');
+    const card = await startEnabling(stack, carol);
+    await stack.signInFromCard(card, { username: carol.email, password: carol.password });
+    await stack.invoke(
+      carol,
+      executeAction(stack.cardsIn(personalChat(carol)).at(-1)!, 'request_email_correction'),
+    );
+    const request = await waitFor('the correction request in Dan’s chat', () =>
+      stack.cardsIn(personalChat(dan)).find((c) => textOf(c).includes('cwhite@contoso-recruitment.com')),
+    );
+    const button = executeAction(request, 'correct_work_email');
+    // Teams sends the box's value with the button's data, as `workEmail`.
+    const press = (workEmail: string) =>
+      stack.invoke(dan, { verb: button.verb, data: { ...button.data, workEmail } });
+    const workEmail = async () =>
+      (
+        await stack.store.db
+          .selectFrom('crm_users')
+          .select('work_email')
+          .where('display_name', '=', carol.name)
+          .executeTakeFirstOrThrow()
+      ).work_email;
+
+    // Seed: fabrikam.com is Fabrikam's domain; erin.lee@fabrikam.com a Fabrikam CRM user; alice.smith@… Alice's.
+    for (const [typed, why] of [
+      ['carol@fabrikam.com', /belongs to another organisation/],
+      ['erin.lee@fabrikam.com', /belongs to another organisation/],
+      ['alice.smith@contoso.com', /already the work e-mail of Alice Smith/],
+      ['not an address', /Please enter a work e-mail address/],
+    ] as const) {
+      const refused = await press(typed);
+      assert.match(textOf(refused.card), why, typed);
+      assert.equal(await workEmail(), 'cwhite@contoso-recruitment.com', `${typed} changed nothing`);
+    }
+    const account = await accountOf(stack, carol);
+    assert.equal(account?.state, 'identity_mismatch');
+
+    const done = await press(' Carol.White@Contoso.com ');
+    assert.match(
+      textOf(done.card),
+      /work e-mail is now carol\.white@contoso\.com \(was cwhite@contoso-recruitment\.com\)/,
+    );
+    assert.equal(await workEmail(), 'carol.white@contoso.com');
+    // Carol is told, and is back at signing in (the correction's own step).
+    const after = await stack.store.db
+      .selectFrom('sync_accounts')
+      .select('state')
+      .where('id', '=', account!.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(after.state, 'signing_in');
+    const told = stack.cardsIn(personalChat(carol)).at(-1)!;
+    assert.match(textOf(told), /changed your work e-mail to carol\.white@contoso\.com/);
+    assert.match(textOf(told), /Sign in/);
+  });
+
   it('refuses a sign-in with another person’s account (different directory user)', async () => {
     const { alice } = PEOPLE;
     const card = await startEnabling(stack, alice);
@@ -81,7 +138,7 @@ describe('bot journey: identity mismatch (Carol)', function () {
     // Teams refreshes Dan's card when he views it: the request as it stands, still his to answer.
     const refresh = requests()[0]!.refresh as { action: { verb: string; data: Record<string, unknown> } };
     const refreshed = await stack.invoke(dan, { verb: refresh.action.verb, data: refresh.action.data });
-    assert.match(textOf(refreshed.card), /Set work e-mail to carol\.white@contoso\.com/);
+    assert.match(textOf(refreshed.card), /"value":"carol\.white@contoso\.com"/);
     const byCarol = await stack.invoke(carol, { verb: refresh.action.verb, data: refresh.action.data });
     assert.match(textOf(byCarol.card), /Only a TriSys administrator/);
   });
@@ -111,7 +168,7 @@ describe('bot journey: identity mismatch (Carol)', function () {
       carol,
       executeAction(stack.cardsIn(personalChat(carol)).at(-1)!, 'request_email_correction'),
     );
-    const about = (c: unknown) => textOf(c).includes('Set work e-mail to carol.white@contoso.com');
+    const about = (c: unknown) => textOf(c).includes('"value":"carol.white@contoso.com"');
     const dans = await waitFor('Dan’s card', () => stack.cardsIn(personalChat(dan)).find(about));
     const alices = await waitFor('Alice’s card', () => stack.cardsIn(personalChat(alice)).find(about));
 
