@@ -266,6 +266,59 @@ describe('health tab in Chromium (tab/)', function () {
     await page.context().close();
   });
 
+  /**
+   * axe-core's rules (WCAG 2.x A and AA, and its best practices) run in the page as the person sees it;
+   * the serious and critical violations, each with the elements it names.
+   */
+  async function seriousViolations(page: Page): Promise<string[]> {
+    // Evaluated through the DevTools protocol: the tab's own Content Security Policy refuses any added
+    // script tag, as it should.
+    await page.evaluate(await readFile(path.join(REPO, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
+      // Fluent UI's focus manager (tabster) puts hidden, focusable <i data-tabster-dummy> sentinels at
+      // the edges of focus groups: they hand focus straight on and are never read, so axe's rule about
+      // focusable hidden elements does not apply to them. Everything else is checked.
+      const result = await axe.run({ exclude: [['[data-tabster-dummy]']] } as unknown as Document, {
+        resultTypes: ['violations'],
+      });
+      return result.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.map((n) => `${n.target.join(' ')} ${n.html.slice(0, 120)}`),
+      }));
+    });
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
+  }
+
+  // Teams' three themes: default (light), dark and contrast.
+  for (const theme of ['light', 'dark', 'contrast'] as const) {
+    it(`passes axe-core with no serious or critical violations (${theme}): sign-in, My sync, Organisation`, async function () {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
+      const start = await context.newPage();
+      await start.goto(`${stack.baseUrl}/tab/?theme=${theme}`);
+      await start.getByRole('button', { name: 'Sign in' }).waitFor();
+      assert.deepEqual(await seriousViolations(start), [], 'the sign-in screen');
+      await context.close();
+
+      const mine = await signIn(ALICE, `?theme=${theme}`);
+      await mine.getByTestId('state-title').filter({ hasText: 'Sync is on' }).waitFor();
+      await mine.locator('[data-resource="diary"] [data-health]').first().waitFor();
+      assert.deepEqual(await seriousViolations(mine), [], 'My sync');
+      await shot(mine, `tab-axe-my-sync-${theme}.png`);
+      await mine.context().close();
+
+      const tenant = await signIn(DAN, `?theme=${theme}`);
+      await tenant.getByRole('tab', { name: 'Organisation' }).click();
+      await tenant.getByTestId('tenant-users').locator('[data-email="alice.smith@contoso.com"]').waitFor();
+      assert.deepEqual(await seriousViolations(tenant), [], 'Organisation');
+      await tenant.context().close();
+    });
+  }
+
   it('fits a narrow Teams pane without sideways scrolling', async function () {
     const page = await signIn(ALICE);
     await page.setViewportSize({ width: 360, height: 800 });

@@ -169,7 +169,7 @@ export function MySyncView({ api }: { api: ApiClient; me: MeResponse }) {
             <PrivacyPanel api={api} />
           </section>
           {health.data && (
-            <Button appearance="subtle" onClick={() => void health.refresh()} aria-label="Refresh now">
+            <Button appearance="subtle" onClick={() => void health.refresh()}>
               Updated {clockTime(h.generatedAt, timeZone)} — refresh
             </Button>
           )}
