@@ -47,6 +47,8 @@ describe('health tab in Chromium (tab/)', function () {
   let danAccount: string;
 
   before(async function () {
+    // A production build of the tab takes most of a minute on a busy two-core machine.
+    this.timeout(300_000);
     distDir = await mkdtemp(path.join(os.tmpdir(), 'tab-dist-'));
     // The page under test is built from the current sources, exactly as `npm run build:tab` does.
     await build({
