@@ -114,7 +114,6 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     notifier,
     logger,
     cardKey,
-    adminConsentKey,
     authorityHost: config.M365_AUTHORITY_HOST,
     clientId: config.AAD_APP_CLIENT_ID,
     publicUrl: config.PUBLIC_URL,
@@ -231,6 +230,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     confirmConsent: createConsentCheck(msal),
     handlers: createSignInHandlers({ store, logger, service, approvals, graph }),
     adminConsentStart: (ref) => approvals.consentStart(ref),
+    adminConsentUrl: (request, state) => approvals.adminConsentUrl(request, state),
     identity: registerIdentitySignIn(server, {
       store,
       cipher: deps.cipher,

@@ -1,8 +1,4 @@
-import {
-  adminConsentState,
-  ADMIN_CONSENT_CALLBACK_PATH,
-  type AdminConsentStart,
-} from '../sign-in/sign-in-routes.js';
+import { ADMIN_CONSENT_CALLBACK_PATH, type AdminConsentStart } from '../sign-in/sign-in-routes.js';
 import { verifyCardRef } from '../cards/card-refs.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import { declineRequest, grantRequest, setJustification } from './core/approval-requests.js';
@@ -39,7 +35,6 @@ export interface ApprovalFlowDeps {
   notifier: Notifier;
   logger: Logger;
   cardKey: Buffer;
-  adminConsentKey: Uint8Array;
   authorityHost: string;
   clientId: string;
   publicUrl: string;
@@ -74,8 +69,10 @@ export interface ApprovalFlow {
   /** The pending request of the tenant, if any (the admin consent callback may name an old one). */
   pendingId(tenantId: string): Promise<string | undefined>;
   card(requestId: string): Promise<AdaptiveCardJson | undefined>;
-  /** Where the card's consent button leads: Microsoft's consent page for an open request, with fresh state. */
+  /** The open request the card's consent button names, or why it cannot be opened. */
   consentStart(ref: string): Promise<AdminConsentStart>;
+  /** Microsoft's consent page for a request, with the state minted once the administrator signed in. */
+  adminConsentUrl(request: { tenantId: string }, state: string): string;
   onDecision(listener: DecisionListener): void;
   /** Posts the tenant's pending request to a newly chosen IT channel. */
   channelChosen(tenantId: string): Promise<void>;
@@ -88,14 +85,14 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
   const drawing = { db, cardKey: deps.cardKey, publicUrl: deps.publicUrl, now };
   let listener: DecisionListener = async () => undefined;
 
-  async function adminConsentUrl(tenantId: string, requestId: string): Promise<string> {
+  function adminConsentUrl(request: { tenantId: string }, state: string): string {
     return buildAdminConsentUrl({
       authorityHost: deps.authorityHost,
-      tenant: tenantId,
+      tenant: request.tenantId,
       clientId: deps.clientId,
       redirectUri: `${deps.publicUrl}${ADMIN_CONSENT_CALLBACK_PATH}`,
       scopes: permissions,
-      state: await adminConsentState(deps.adminConsentKey, { tenantId, requestId }, now()),
+      state,
     });
   }
 
@@ -115,7 +112,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
     if (stored.request.status !== 'pending') {
       return { ok: false, status: 409, message: `This request has already been ${stored.request.status}.` };
     }
-    return { ok: true, url: await adminConsentUrl(ref.tid, ref.id) };
+    return { ok: true, tenantId: ref.tid, requestId: ref.id };
   }
 
   /** Posts the card to the IT channel the first time, and redraws it in place afterwards. */
@@ -162,6 +159,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): ApprovalFlow {
     pendingId: (tenantId) => pendingRequestId(db, tenantId),
     card,
     consentStart,
+    adminConsentUrl,
     onDecision(l) {
       listener = l;
     },

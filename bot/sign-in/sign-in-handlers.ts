@@ -1,6 +1,8 @@
 import type { User } from '@microsoft/microsoft-graph-types';
 import { deleteTokenCache } from '../vault/token-cache-rows.js';
 import type { SignedInAccount, SignInHandlers } from './sign-in-routes.js';
+import type { ConsentingAdmin } from './admin-sign-in.js';
+import { recordAudit } from '../store/audit-log.js';
 import type { ResultPage } from './result-page.js';
 import { classifyEntraError, type EntraError } from '../enablement/core/consent-errors.js';
 import { addressesOf, checkIdentity } from '../enablement/core/identity-check.js';
@@ -161,13 +163,17 @@ export function createSignInHandlers(deps: SignInHandlerDeps): SignInHandlers {
       );
     },
 
-    async adminConsentGranted(_tenantId: string, requestId: string): Promise<ResultPage> {
+    async adminConsentGranted(
+      tenantId: string,
+      requestId: string,
+      admin: ConsentingAdmin,
+    ): Promise<ResultPage> {
       // Only the request the link was made for: an old link cannot decide a newer request.
       const result = await deps.approvals.decide(
         requestId,
         { outcome: 'granted' },
         {
-          name: 'Microsoft admin consent',
+          name: `${admin.name} (Microsoft admin consent)`,
           actor: { kind: 'system', component: 'admin_consent_callback' },
           auditActor: 'admin_consent_callback',
         },
@@ -180,6 +186,14 @@ export function createSignInHandlers(deps: SignInHandlerDeps): SignInHandlers {
           'error',
         );
       }
+      await recordAudit(deps.store.db, {
+        tenant_id: tenantId,
+        actor: admin.objectId,
+        action: 'admin_consent_given',
+        subject: requestId,
+        reason: `Microsoft admin consent given by ${admin.name}, signed in to the organisation`,
+        at: new Date().toISOString(),
+      });
       return continueInTeams(
         'Thank you — Cloud Sync is approved',
         'Everyone who was waiting has been told in Teams and can carry on signing in.',

@@ -15,14 +15,15 @@ import { purgeExpiredLinkStates, useOnce } from './used-link-states.js';
 import { FormPostTooLarge, readFormPost } from './form-post.js';
 import { domainHintFor, tenantDomains } from './sign-in-hints.js';
 import { alreadyOnPage, syncAlreadyOnFor } from './already-on.js';
+import { adminSignInUrl, completeAdminSignIn, type ConsentingAdmin } from './admin-sign-in.js';
 
 const TICKET_PURPOSE = 'cloud-sync:sign-in';
 const ADMIN_CONSENT_PURPOSE = 'cloud-sync:admin-consent';
 /** The issue asks for sign-in links that expire after 10 minutes. */
 const TICKET_LIFETIME_SECONDS = 10 * 60;
 /**
- * Minted when IT opens the card's consent button (the start route), so it only has to outlive one trip
- * through Microsoft's consent page; the card itself holds no state.
+ * Minted once the IT administrator has signed in (after the card's consent button), so it only has to
+ * outlive one trip through Microsoft's consent page; the card itself holds no state.
  */
 const ADMIN_CONSENT_LIFETIME_SECONDS = 10 * 60;
 
@@ -32,7 +33,12 @@ const ticketClaims = z.object({
   oid: z.string().min(1),
   hint: z.string().optional(),
 });
-const adminConsentClaims = z.object({ tid: z.string().min(1), req: z.string().min(1) });
+const adminConsentClaims = z.object({
+  tid: z.string().min(1),
+  req: z.string().min(1),
+  /** The administrator who signed in before consenting: Microsoft's answer does not say who. */
+  by: z.object({ name: z.string().min(1), oid: z.string().min(1) }),
+});
 
 export interface SignedInAccount {
   tenantId: string;
@@ -45,7 +51,7 @@ export interface SignInHandlers {
   /** The code was exchanged and the tokens are in the vault under `accountId`. */
   signInCompleted(accountId: string, account: SignedInAccount): Promise<ResultPage>;
   signInFailed(accountId: string, error: EntraError): Promise<ResultPage>;
-  adminConsentGranted(tenantId: string, requestId: string): Promise<ResultPage>;
+  adminConsentGranted(tenantId: string, requestId: string, admin: ConsentingAdmin): Promise<ResultPage>;
   adminConsentFailed(tenantId: string, requestId: string, error: EntraError): Promise<ResultPage>;
 }
 
@@ -63,11 +69,10 @@ export interface SignInRouteDeps {
   /** Asks Entra whether the app really has consent in a tenant (consent-check.ts). */
   confirmConsent: ConsentCheck;
   handlers: SignInHandlers;
-  /**
-   * The v2.0 admin consent URL, with a fresh state, for the open request a card reference names
-   * (approval-flow.ts); a clear refusal for anything else.
-   */
+  /** The open request a card reference names (approval-flow.ts); a clear refusal for anything else. */
   adminConsentStart(ref: string): Promise<AdminConsentStart>;
+  /** The v2.0 admin consent URL for a request, with `state` (adminConsentState) naming who consents. */
+  adminConsentUrl(request: { tenantId: string }, state: string): string;
   /** Sign-ins that only read who a Teams user is (identity-sign-in.ts) share the callback. */
   identity?: {
     complete(state: string, req: Request): Promise<{ status: number; page: ResultPage } | undefined>;
@@ -79,7 +84,8 @@ export const ADMIN_CONSENT_CALLBACK_PATH = '/auth/admin-consent/callback';
 /** What the IT card's "Open admin consent" button opens, with `?ref=` the card's signed reference. */
 export const ADMIN_CONSENT_START_PATH = '/auth/admin-consent/start';
 
-export type AdminConsentStart = { ok: true; url: string } | { ok: false; status: number; message: string };
+export type AdminConsentStart =
+  { ok: true; tenantId: string; requestId: string } | { ok: false; status: number; message: string };
 
 /** The URL a sign-in card's button opens: binds the browser sign-in to this account and Teams user. */
 export async function signInUrl(
@@ -100,13 +106,13 @@ export async function signInUrl(
 /** The `state` for the v2.0 admin consent URL of an approval request. */
 export async function adminConsentState(
   key: Uint8Array,
-  input: { tenantId: string; requestId: string },
+  input: { tenantId: string; requestId: string; admin: ConsentingAdmin },
   now = new Date(),
 ): Promise<string> {
   const { token } = await signState(
     key,
     ADMIN_CONSENT_PURPOSE,
-    { tid: input.tenantId, req: input.requestId },
+    { tid: input.tenantId, req: input.requestId, by: { name: input.admin.name, oid: input.admin.objectId } },
     ADMIN_CONSENT_LIFETIME_SECONDS,
     now,
   );
@@ -150,6 +156,11 @@ const linkProblem = (message: string): ResultPage => ({
 
 export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): void {
   const redirectUri = `${deps.publicUrl}${SIGN_IN_CALLBACK_PATH}`;
+  const adminSignIn = {
+    ...deps,
+    key: deps.adminConsentKey,
+    redirectUri: `${deps.publicUrl}${ADMIN_CONSENT_CALLBACK_PATH}`,
+  };
 
   server.get('/auth/start', async (req: Request, res: Response) => {
     const ticket = stringParam(req, 'ticket');
@@ -270,7 +281,35 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
         message: `${started.message} The request card in the IT channel shows where things stand.`,
       });
     }
-    res.redirect(302, started.url, () => undefined);
+    res.redirect(302, await adminSignInUrl(adminSignIn, started), () => undefined);
+  });
+
+  // The IT administrator's OpenID sign-in answers here by POST (form_post); then on to consent.
+  server.post(ADMIN_CONSENT_CALLBACK_PATH, async (req: Request, res: Response) => {
+    try {
+      await readFormPost(req);
+    } catch (err) {
+      if (err instanceof FormPostTooLarge) return page(res, 413, linkProblem('The answer is too large.'));
+      throw err;
+    }
+    const state = stringParam(req, 'state');
+    const signedIn = state
+      ? await completeAdminSignIn(adminSignIn, {
+          state,
+          code: stringParam(req, 'code'),
+          error: entraErrorFrom(req),
+        })
+      : ({
+          ok: false,
+          status: 400,
+          title: 'Admin consent was not opened',
+          message: 'The answer is incomplete.',
+        } as const);
+    if (!signedIn.ok) {
+      return page(res, signedIn.status, { tone: 'error', title: signedIn.title, message: signedIn.message });
+    }
+    const consentState = await adminConsentState(deps.adminConsentKey, signedIn);
+    res.redirect(302, deps.adminConsentUrl(signedIn, consentState), () => undefined);
   });
 
   server.get(ADMIN_CONSENT_CALLBACK_PATH, async (req: Request, res: Response) => {
@@ -321,6 +360,14 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
       );
       return page(res, 400, notConfirmed);
     }
-    return page(res, 200, await deps.handlers.adminConsentGranted(claims.tid, claims.req));
+    return page(
+      res,
+      200,
+      await deps.handlers.adminConsentGranted(claims.tid, claims.req, {
+        tenantId: claims.tid,
+        objectId: claims.by.oid,
+        name: claims.by.name,
+      }),
+    );
   });
 }

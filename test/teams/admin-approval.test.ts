@@ -1,10 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  EmulatorBrowser,
-  expectPage,
-  expectRedirect,
-  type BrowserStep,
-} from '../support/emulator-browser.js';
+import { answerToApp, EmulatorBrowser, expectPage, expectRedirect } from '../support/emulator-browser.js';
 import { DEMO } from '../support/emulator-msal.js';
 import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 import {
@@ -46,16 +41,51 @@ async function blockedByAdminApproval(stack: BotStack): Promise<{ html: string }
 const channel = itChannel(DEMO.fabrikam);
 
 /**
- * Follows the IT card's "Open admin consent" button: our start route, which answers with a redirect
- * to Microsoft's v2.0 admin consent URL carrying a freshly minted state.
+ * Follows the IT card's "Open admin consent" button as IT would: our start route sends the browser to
+ * Microsoft's sign-in (OpenID Connect, in the request's organisation); the person signs in on the
+ * emulator's page, whose form_post answer reaches our callback.
  */
-async function startConsent(card: unknown): Promise<string> {
+async function signInFromConsentButton(
+  stack: BotStack,
+  card: unknown,
+  person: { email: string; password: string },
+): Promise<{ browser: EmulatorBrowser; answer: Response }> {
   const res = await fetch(openUrlOf(card, 'admin consent'), { redirect: 'manual' });
   assert.equal(res.status, 302, await res.text());
-  const location = new URL(res.headers.get('location')!);
+  const authorize = new URL(res.headers.get('location')!);
+  assert.match(authorize.pathname, new RegExp(`^/${DEMO.fabrikam}/oauth2/v2\\.0/authorize$`));
+  assert.deepEqual(
+    authorize.searchParams
+      .get('scope')!
+      .split(' ')
+      .filter((s) => s !== 'offline_access')
+      .sort(),
+    ['openid', 'profile'],
+  );
+  const browser = new EmulatorBrowser(stack.emu.origin, stack.emu.caPem);
+  const step = await browser.signIn(await browser.get(authorize.toString()), {
+    username: person.email,
+    password: person.password,
+  });
+  const back = answerToApp(step);
+  return { browser, answer: await fetch(back.url, { ...back.init, redirect: 'manual' }) };
+}
+
+/**
+ * Signed in, the administrator is sent on to Microsoft's v2.0 admin consent URL, whose state our
+ * server minted with their name.
+ */
+async function startConsent(
+  stack: BotStack,
+  card: unknown,
+  person: { email: string; password: string } = PEOPLE.frank,
+): Promise<{ browser: EmulatorBrowser; consentUrl: string }> {
+  const { browser, answer } = await signInFromConsentButton(stack, card, person);
+  assert.equal(answer.status, 302, await answer.text());
+  const location = new URL(answer.headers.get('location')!);
   assert.match(location.pathname, /\/v2\.0\/adminconsent$/);
   assert.ok(location.searchParams.get('state'));
-  return location.toString();
+  return { browser, consentUrl: location.toString() };
 }
 
 describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answer', function () {
@@ -118,12 +148,10 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     assert.deepEqual([...button.searchParams.keys()], ['ref']);
     assert.doesNotMatch(textOf(request), /state=|adminconsent/);
 
-    // Frank opens "Open admin consent" from the card and consents for the organisation.
-    const consentUrl = await startConsent(request);
-    const browser = new EmulatorBrowser(stack.emu.origin, stack.emu.caPem);
-    let step: BrowserStep = await browser.get(consentUrl);
-    step = await browser.submit(step, { login: frank.email, passwd: frank.password }, '/login');
-    const back = expectRedirect(await browser.submit(step, { decision: 'accept' }, '/Consent/Set'));
+    // Frank opens "Open admin consent" from the card, signs in, and consents for the organisation.
+    const { browser, consentUrl } = await startConsent(stack, request, frank);
+    const consentPage = expectPage(await browser.get(consentUrl));
+    const back = expectRedirect(await browser.submit(consentPage, { decision: 'accept' }, '/Consent/Set'));
     const res = await fetch(back.toString());
     assert.match(await res.text(), /Cloud Sync is approved/);
 
@@ -135,9 +163,19 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
         .activitiesIn(channel)
         .find(
           (a) =>
-            a.method === 'PUT' && JSON.stringify(a.activity).includes('Granted by Microsoft admin consent'),
+            a.method === 'PUT' &&
+            JSON.stringify(a.activity).includes('Granted by Frank Ortiz (Microsoft admin consent)'),
         ),
     );
+    const audit = await stack.store.db
+      .selectFrom('audit_log')
+      .select(['actor', 'tenant_id', 'reason'])
+      .where('action', '=', 'admin_consent_given')
+      .execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.actor, frank.aadObjectId);
+    assert.equal(audit[0]!.tenant_id, DEMO.fabrikam);
+    assert.match(audit[0]!.reason!, /Frank Ortiz/);
 
     const done = await stack.signInFromCard(resumed, { username: erin.email, password: erin.password });
     assert.match(done.html, /Cloud Sync is on/, done.html);
@@ -251,7 +289,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     }
 
     it('records nothing when Microsoft 365 shows no consent, whatever the query says', async () => {
-      const url = await startConsent(await pendingRequestCard());
+      const { consentUrl: url } = await startConsent(stack, await pendingRequestCard());
       const res = await fetch(answerTo(url, { admin_consent: 'True', tenant: DEMO.fabrikam }));
       assert.doesNotMatch(await res.text(), /approved/);
       assert.deepEqual(await statusOfRequests(), ['pending']);
@@ -265,7 +303,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     });
 
     it('needs the returned tenant to be the request’s, and takes each answer once', async () => {
-      const url = await startConsent(await pendingRequestCard());
+      const { consentUrl: url } = await startConsent(stack, await pendingRequestCard());
       consentGivenInEntra();
       const queries: Record<string, string>[] = [
         { admin_consent: 'True' },
@@ -284,7 +322,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
         .activitiesIn(channel)
         .filter((a) => a.method === 'PUT')
         .at(-1)!;
-      const fresh = await startConsent(redrawn.activity.attachments![0]!.content);
+      const { consentUrl: fresh } = await startConsent(stack, redrawn.activity.attachments![0]!.content);
       const answer = answerTo(fresh, { admin_consent: 'True', tenant: DEMO.fabrikam });
       assert.match(await (await fetch(answer)).text(), /Cloud Sync is approved/);
       assert.deepEqual(await statusOfRequests(), ['granted']);
@@ -296,7 +334,7 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
     it('grants only the request its link was made for', async () => {
       const { erin, frank } = PEOPLE;
       const first = await pendingRequestCard();
-      const oldLink = await startConsent(first);
+      const { consentUrl: oldLink } = await startConsent(stack, first);
       const decline = executeAction(first, 'consent_declined');
       await stack.invoke(frank, { ...decline, data: { ...decline.data, declineReason: 'Not yet' } }, channel);
       // Erin asks again: a new request is pending, with its own card.
@@ -326,7 +364,11 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
       const answerWith = async (minted: Date) => {
         const state = await adminConsentState(
           key,
-          { tenantId: request.tenant_id, requestId: request.id },
+          {
+            tenantId: request.tenant_id,
+            requestId: request.id,
+            admin: { name: 'Frank Ortiz', objectId: PEOPLE.frank.aadObjectId, tenantId: request.tenant_id },
+          },
           minted,
         );
         const query = new URLSearchParams({ admin_consent: 'True', tenant: DEMO.fabrikam, state });
@@ -340,6 +382,60 @@ describe('bot journey: admin approval required (Erin, Fabrikam) and IT’s answe
       const current = await answerWith(new Date());
       assert.match(await current.text(), /Cloud Sync is approved/);
       assert.deepEqual(await statusOfRequests(), ['granted']);
+    });
+
+    it('refuses an administrator of another organisation with a clear page, and changes nothing', async () => {
+      const card = await pendingRequestCard();
+      consentGivenInEntra();
+      // Dan administers Contoso; the request is Fabrikam's.
+      const dan = { email: DEMO.dan.username, password: DEMO.dan.password };
+      const { answer } = await signInFromConsentButton(stack, card, dan);
+      assert.equal(answer.headers.get('location'), null);
+      const html = await answer.text();
+      assert.match(html, /Admin consent was not opened/);
+      assert.match(html, /administrator account of that organisation/);
+      assert.deepEqual(await statusOfRequests(), ['pending']);
+      assert.equal(await stateOf(stack, PEOPLE.erin), 'awaiting_admin_consent');
+      assert.ok(
+        !stack.activitiesIn(channel).some((a) => a.method === 'PUT' && /Granted by/.test(JSON.stringify(a))),
+      );
+    });
+
+    it('refuses a changed state, at sign-in and at consent, and changes nothing', async () => {
+      const card = await pendingRequestCard();
+      consentGivenInEntra();
+      const { consentUrl } = await startConsent(stack, card);
+      // The consent answer's state names who signed in: changed, it is not believed.
+      const link = new URL(consentUrl);
+      const state = link.searchParams.get('state')!;
+      const [header, payload, signature] = state.split('.');
+      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { by: { name: string } };
+      claims.by.name = 'Mallory';
+      const forged = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+      const back = new URL(link.searchParams.get('redirect_uri')!);
+      back.search = new URLSearchParams({
+        admin_consent: 'True',
+        tenant: DEMO.fabrikam,
+        state: forged,
+      }).toString();
+      const res = await fetch(back.toString());
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /cannot be used/);
+
+      // The sign-in answer's state likewise.
+      const start = await fetch(openUrlOf(card, 'admin consent'), { redirect: 'manual' });
+      const signInState = new URL(start.headers.get('location')!).searchParams.get('state')!;
+      const signInAnswer = await fetch(back.origin + back.pathname, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ code: 'x', state: `${signInState.slice(0, -2)}AA` }).toString(),
+        redirect: 'manual',
+      });
+      assert.equal(signInAnswer.status, 400);
+      assert.equal(signInAnswer.headers.get('location'), null);
+      assert.match(await signInAnswer.text(), /did not come from this service/);
+      assert.deepEqual(await statusOfRequests(), ['pending']);
+      assert.equal(await stateOf(stack, PEOPLE.erin), 'awaiting_admin_consent');
     });
   });
 
