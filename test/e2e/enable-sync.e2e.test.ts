@@ -352,7 +352,9 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       assert.equal(await throughEmulator(consent, FRANK, itShot), 'Thank you — Cloud Sync is approved');
       await consent.close();
 
-      const decided = await it.waitForCard(/Granted by .* Everyone waiting has been told/);
+      const decided = await it.waitForCard(
+        /Granted by Frank Ortiz \(Microsoft admin consent\) .* Everyone waiting has been told/,
+      );
       assert.equal(await it.cardAction(decided, 'Granted').count(), 0, 'a decided request has no buttons');
       await it.screenshot('approval-granted');
 
