@@ -286,25 +286,25 @@ export function registerSignInRoutes(server: Server, deps: SignInRouteDeps): voi
 
   // The IT administrator's OpenID sign-in answers here by POST (form_post); then on to consent.
   server.post(ADMIN_CONSENT_CALLBACK_PATH, async (req: Request, res: Response) => {
+    const notOpened = (status: number, message: string) =>
+      page(res, status, {
+        tone: 'error',
+        title: 'Admin consent was not opened',
+        message: `${message} Nothing changed; use "Open admin consent" on the request card again.`,
+      });
     try {
       await readFormPost(req);
     } catch (err) {
-      if (err instanceof FormPostTooLarge) return page(res, 413, linkProblem('The answer is too large.'));
+      if (err instanceof FormPostTooLarge) return notOpened(413, 'The answer is too large.');
       throw err;
     }
     const state = stringParam(req, 'state');
-    const signedIn = state
-      ? await completeAdminSignIn(adminSignIn, {
-          state,
-          code: stringParam(req, 'code'),
-          error: entraErrorFrom(req),
-        })
-      : ({
-          ok: false,
-          status: 400,
-          title: 'Admin consent was not opened',
-          message: 'The answer is incomplete.',
-        } as const);
+    if (!state) return notOpened(400, 'The answer from Microsoft carried no sign-in reference.');
+    const signedIn = await completeAdminSignIn(adminSignIn, {
+      state,
+      code: stringParam(req, 'code'),
+      error: entraErrorFrom(req),
+    });
     if (!signedIn.ok) {
       return page(res, signedIn.status, { tone: 'error', title: signedIn.title, message: signedIn.message });
     }

@@ -20,7 +20,7 @@ export type Requester = z.infer<typeof requesterSchema>;
 
 export const decisionSchema = z.object({
   outcome: z.enum(['granted', 'declined']),
-  /** A person's name, or "Microsoft admin consent" when our callback saw the grant. */
+  /** A person's name; for consent seen by our callback, the administrator who signed in before it. */
   by: z.string().min(1),
   at: isoTime,
   reason: z.string().optional(),
