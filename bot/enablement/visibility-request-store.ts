@@ -35,41 +35,28 @@ const toRequest = (r: Row): VisibilityRequest => ({
   decidedAt: r.decided_at,
 });
 
-export async function visibilityRequestById(db: Db, id: string): Promise<VisibilityRequest | undefined> {
-  const row = await db
-    .selectFrom('visibility_requests')
-    .select(columns)
-    .where('id', '=', id)
-    .executeTakeFirst();
+const selectRequests = (db: Db) => db.selectFrom('visibility_requests').select(columns);
+
+const firstRequest = async (
+  query: ReturnType<typeof selectRequests>,
+): Promise<VisibilityRequest | undefined> => {
+  const row = await query.executeTakeFirst();
   return row ? toRequest(row) : undefined;
+};
+
+export function visibilityRequestById(db: Db, id: string): Promise<VisibilityRequest | undefined> {
+  return firstRequest(selectRequests(db).where('id', '=', id));
 }
 
 /** The user's open request, else their latest decided one. */
-export async function latestVisibilityRequest(
-  db: Db,
-  crmUserId: string,
-): Promise<VisibilityRequest | undefined> {
-  const row = await db
-    .selectFrom('visibility_requests')
-    .select(columns)
-    .where('crm_user_id', '=', crmUserId)
-    .orderBy('asked_at', 'desc')
-    .orderBy('id')
-    .executeTakeFirst();
-  return row ? toRequest(row) : undefined;
+export function latestVisibilityRequest(db: Db, crmUserId: string): Promise<VisibilityRequest | undefined> {
+  return firstRequest(
+    selectRequests(db).where('crm_user_id', '=', crmUserId).orderBy('asked_at', 'desc').orderBy('id'),
+  );
 }
 
-export async function openVisibilityRequestOf(
-  db: Db,
-  crmUserId: string,
-): Promise<VisibilityRequest | undefined> {
-  const row = await db
-    .selectFrom('visibility_requests')
-    .select(columns)
-    .where('crm_user_id', '=', crmUserId)
-    .where('status', '=', 'open')
-    .executeTakeFirst();
-  return row ? toRequest(row) : undefined;
+export function openVisibilityRequestOf(db: Db, crmUserId: string): Promise<VisibilityRequest | undefined> {
+  return firstRequest(selectRequests(db).where('crm_user_id', '=', crmUserId).where('status', '=', 'open'));
 }
 
 /**
