@@ -22,7 +22,6 @@ import { mismatchFromReason, type CardFactory, type Owner } from '../cards/card-
 import {
   accountOfUser,
   bindTeamsUser,
-  crmAdmins,
   ensureAccount,
   findCrmUserBySignedInAddresses,
   findCrmUserForTeams,
@@ -44,7 +43,8 @@ import {
 } from './identity-requests.js';
 import type { Notifier } from '../teams/notifier.js';
 import { withRefresh } from '../cards/card-freshness.js';
-import { rememberRequestCard, requestCards } from './request-cards-store.js';
+import { requestCards } from './request-cards-store.js';
+import { sendToCrmAdmins } from './request-to-admins.js';
 import type { Speaker } from '../teams/speaker.js';
 import { userGraph, type UserGraphDeps } from './user-graph.js';
 import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
@@ -180,22 +180,7 @@ export function createIdentityFlow(deps: IdentityFlowDeps): IdentityFlow {
   /** Sends the request to every CRM administrator, remembering each card for the decision's redraw. */
   async function toAdmins(request: IdentityRequest): Promise<number> {
     const card = await currentAdminCard(request);
-    let reached = 0;
-    for (const admin of await crmAdmins(db, request.tenantId)) {
-      const delivered = await deps.notifier.toUserTracked(
-        request.tenantId,
-        { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail },
-        card,
-      );
-      if (!delivered) continue;
-      reached += 1;
-      await rememberRequestCard(db, 'identity', request.id, {
-        conversationKey: delivered.referenceKey,
-        activityId: delivered.activityId,
-        recipientId: delivered.userId ?? null,
-        recipientName: admin.displayName,
-      });
-    }
+    const reached = await sendToCrmAdmins(db, deps.notifier, 'identity', request, async () => card);
     // Only now is it known who received it: every card then names them all for Teams' refresh.
     if (reached > 0) await redraw(request.id);
     return reached;

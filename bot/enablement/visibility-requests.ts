@@ -5,13 +5,14 @@ import { signCardRef } from '../cards/card-refs.js';
 import type { CardVerb } from '../cards/card-actions.js';
 import type { AdaptiveCardJson } from '../cards/expand.js';
 import type { Owner } from '../cards/card-factory.js';
-import { crmAdmins, crmUserById, type CrmUser } from '../crm/crm-directory.js';
+import { crmUserById, type CrmUser } from '../crm/crm-directory.js';
 import type { Logger } from '../logging/logger.js';
 import type { Database } from '../store/schema.js';
 import type { Notifier } from '../teams/notifier.js';
 import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
 import { personalTimeZone, timeZoneByKey } from '../teams/conversation-refs-store.js';
-import { rememberRequestCard, requestCards } from './request-cards-store.js';
+import { requestCards } from './request-cards-store.js';
+import { sendToCrmAdmins } from './request-to-admins.js';
 import {
   decideVisibilityRequest,
   latestVisibilityRequest,
@@ -92,22 +93,10 @@ export function createVisibilityRequests(deps: VisibilityRequestsDeps): Visibili
   }
 
   async function send(request: VisibilityRequest): Promise<void> {
-    const admins = await crmAdmins(db, request.tenantId);
-    let reached = 0;
-    for (const admin of admins) {
-      const who = { aadObjectId: admin.teamsAadObjectId, email: admin.workEmail };
-      // Each administrator reads the request's times in their own zone.
-      const zone = (await personalTimeZone(db, request.tenantId, who)) ?? FALLBACK_TIME_ZONE;
-      const delivered = await deps.notifier.toUserTracked(request.tenantId, who, await card(request, zone));
-      if (!delivered) continue;
-      reached += 1;
-      await rememberRequestCard(db, 'visibility', request.id, {
-        conversationKey: delivered.referenceKey,
-        activityId: delivered.activityId,
-        recipientId: delivered.userId ?? null,
-        recipientName: admin.displayName,
-      });
-    }
+    // Each administrator reads the request's times in their own zone.
+    const reached = await sendToCrmAdmins(db, deps.notifier, 'visibility', request, async (who) =>
+      card(request, (await personalTimeZone(db, request.tenantId, who)) ?? FALLBACK_TIME_ZONE),
+    );
     // Only now is it known who received it: every card then names them all for Teams' refresh.
     if (reached > 0) await redraw(request);
     deps.logger.info({ tenantId: request.tenantId, reached }, 'CRM administrators asked');
