@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { createStore } from '../../bot/store/store.js';
-import { trustedFetch } from '../../bot/net/tls-trust.js';
 import { importDemoCrm } from '../../test/tab-api/fixtures/seed.js';
+import { emulatorControl, registerTestBot } from '../../test/support/emulator-bot.js';
 import { REPO_ROOT, startTestEmulator, type TestEmulator } from '../../test/support/emulator.js';
 import { startChannelRecorder, type ChannelRecorder } from '../../test/teams/support/channel-recorder.js';
 import { PEOPLE, type DemoPerson } from '../../test/teams/support/bot-stack.js';
@@ -78,19 +78,8 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   try {
     const emu = await startTestEmulator();
     cleanups.push(() => emu.close());
-    const emuFetch = trustedFetch(emu.caPem);
-    const control = async (p: string, body: unknown) => {
-      const res = await emuFetch(`${emu.origin}${p}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${p} answered ${res.status}: ${await res.text()}`);
-      return res.json() as Promise<Record<string, unknown>>;
-    };
-    const botId = randomUUID();
-    const botPassword = randomBytes(16).toString('hex');
-    await control('/_emulator/botframework/bots', { appId: botId, password: botPassword });
+    const control = emulatorControl(emu);
+    const { botId, botPassword } = await registerTestBot(control);
 
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bench-bot-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { mountBot, type MountedBot } from '../../../bot/app/mount-bot.js';
 import { parseConfig, type Config } from '../../../bot/config/config.js';
 import { createLogger } from '../../../bot/logging/logger.js';
-import { trustedFetch } from '../../../bot/net/tls-trust.js';
 import { createHttpServer, type HttpServer } from '../../../bot/server/http-server.js';
 import type { Store } from '../../../bot/store/store.js';
 import { createTokenCipher } from '../../../bot/vault/token-cipher.js';
@@ -17,6 +16,7 @@ import {
   type BrowserStep,
 } from '../../support/emulator-browser.js';
 import { DEMO } from '../../support/emulator-msal.js';
+import { emulatorControl, registerTestBot } from '../../support/emulator-bot.js';
 import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
 import { openTestStore } from '../../support/postgres.js';
 import {
@@ -172,19 +172,8 @@ export async function startBotStack(
   try {
     const emu = await startTestEmulator();
     cleanups.push(() => emu.close());
-    const emuFetch = trustedFetch(emu.caPem);
-    const control = async (p: string, body: unknown) => {
-      const res = await emuFetch(`${emu.origin}${p}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${p} answered ${res.status}: ${await res.text()}`);
-      return res.json() as Promise<Record<string, unknown>>;
-    };
-    const botId = randomUUID();
-    const botPassword = randomBytes(16).toString('hex');
-    await control('/_emulator/botframework/bots', { appId: botId, password: botPassword });
+    const control = emulatorControl(emu);
+    const { botId, botPassword } = await registerTestBot(control);
 
     const db = await openTestStore(options.dialect ?? 'sqlite');
     cleanups.push(() => db.dispose());
