@@ -3,9 +3,9 @@ import { createStoreCrmDiary, ownerAccountOf } from '../../bot/crm/diary/store-c
 import { issueServiceKey } from '../../bot/crm/service-keys.js';
 import { createHttpServer } from '../../bot/server/http-server.js';
 import { DEFAULT_SCHEDULE_SETTINGS } from '../../bot/sync/core/scheduling.js';
-import { createSyncWorker } from '../../bot/sync/worker.js';
 import { CONTOSO, switchOff } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
+import { syncWorkerOn } from '../../test/sync/support/sync-worker.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { connectMany, createUsers, setLatency, startBenchEnv } from '../support/bench-env.js';
 import { percentile, round } from '../support/report.js';
@@ -37,13 +37,7 @@ export async function runCrmFreshness(options: CrmFreshnessOptions): Promise<Crm
   await setLatency(env, true);
   const issued = await issueServiceKey(env.db, CONTOSO.id);
   if (issued === 'unknown_tenant') throw new Error('the bench tenant is missing');
-  const worker = createSyncWorker({
-    db: env.db,
-    dialect: env.dialect,
-    logger: env.logger,
-    graphBaseUrl: env.emu.origin,
-    fetch: env.fetch,
-    tokens: env.tokens,
+  const worker = syncWorkerOn(env, {
     settings: testSettings({ schedule: DEFAULT_SCHEDULE_SETTINGS }),
     subscriptions: null,
     maxMailboxes: 8,

@@ -4,9 +4,9 @@ import { messageSeed } from '../../emulator/graph/seed-schema.js';
 import { DEFAULT_SCHEDULE_SETTINGS } from '../../bot/sync/core/scheduling.js';
 import { newNotificationCounters, registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
 import { DEFAULT_SUBSCRIPTION_TIMING } from '../../bot/sync/subscriptions.js';
-import { createSyncWorker } from '../../bot/sync/worker.js';
 import { CONTOSO, seedContact } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
+import { syncWorkerOn } from '../../test/sync/support/sync-worker.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { connectMany, createUsers, setLatency, startBenchEnv, type SyncEnv } from '../support/bench-env.js';
 import { percentile, round } from '../support/report.js';
@@ -73,13 +73,7 @@ export async function runFreshnessLoad(options: FreshnessLoadOptions): Promise<F
     await setLatency(env, true);
     const port = await http.listen(0, '127.0.0.1');
     const publicUrl = `http://127.0.0.1:${port}`;
-    const worker = createSyncWorker({
-      db: env.db,
-      dialect: env.dialect,
-      logger: env.logger,
-      graphBaseUrl: env.emu.origin,
-      fetch: env.fetch,
-      tokens: env.tokens,
+    const worker = syncWorkerOn(env, {
       settings: testSettings({ schedule: DEFAULT_SCHEDULE_SETTINGS }),
       subscriptions: {
         notificationUrl: `${publicUrl}/api/notifications`,

@@ -1,9 +1,10 @@
 import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
 import { DEFAULT_SCHEDULE_SETTINGS } from '../../bot/sync/core/scheduling.js';
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
-import { createSyncWorker, type SyncWorker } from '../../bot/sync/worker.js';
+import type { SyncWorker } from '../../bot/sync/worker.js';
 import { CONTOSO, seedContact, switchOff } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
+import { syncWorkerOn } from '../../test/sync/support/sync-worker.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { connectMany, createUsers, setLatency, startBenchEnv, type SyncEnv } from '../support/bench-env.js';
 import { percentile, round } from '../support/report.js';
@@ -57,13 +58,7 @@ async function start(accounts: number, notifications: boolean, pollIntervalMs: n
   const http = createHttpServer({ logger: env.logger, healthChecks: [] });
   const port = await http.listen(0, '127.0.0.1');
   const publicUrl = `http://127.0.0.1:${port}`;
-  const worker = createSyncWorker({
-    db: env.db,
-    dialect: env.dialect,
-    logger: env.logger,
-    graphBaseUrl: env.emu.origin,
-    fetch: env.fetch,
-    tokens: env.tokens,
+  const worker = syncWorkerOn(env, {
     settings: testSettings({ schedule: { ...DEFAULT_SCHEDULE_SETTINGS, pollIntervalMs } }),
     subscriptions: notifications
       ? {

@@ -3,6 +3,7 @@ import { createHttpServer, type HttpServer } from '../../bot/server/http-server.
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
 import { createSyncWorker, syncWorkerShutdownStep, type SyncWorker } from '../../bot/sync/worker.js';
 import { DEMO } from '../support/emulator-msal.js';
+import { syncWorkerOn } from './support/sync-worker.js';
 import { waitFor } from './support/wait.js';
 import {
   connectAccount,
@@ -46,13 +47,7 @@ describe('sync worker with change notifications [sqlite]', function () {
     http = createHttpServer({ logger: env.logger, healthChecks: [] });
     const port = await http.listen(0, '127.0.0.1');
     publicUrl = `http://127.0.0.1:${port}`;
-    worker = createSyncWorker({
-      db: env.db,
-      dialect: env.dialect,
-      logger: env.logger,
-      graphBaseUrl: env.emu.origin,
-      fetch: env.fetch,
-      tokens: env.tokens,
+    worker = syncWorkerOn(env, {
       settings: testSettings({
         schedule: {
           pollIntervalMs: 600_000,
@@ -312,13 +307,7 @@ describe('sync worker: an account whose notifications stop falls back to polling
     });
     const port = await http.listen(0, '127.0.0.1');
     const publicUrl = `http://127.0.0.1:${port}`;
-    worker = createSyncWorker({
-      db: env.db,
-      dialect: env.dialect,
-      logger: env.logger,
-      graphBaseUrl: env.emu.origin,
-      fetch: env.fetch,
-      tokens: env.tokens,
+    worker = syncWorkerOn(env, {
       settings: testSettings({
         schedule: {
           pollIntervalMs: POLL_MS,

@@ -1,0 +1,17 @@
+import { createSyncWorker, type SyncWorker, type SyncWorkerDeps } from '../../../bot/sync/worker.js';
+import type { SyncEnv } from './sync-env.js';
+
+type EnvDeps = 'db' | 'dialect' | 'logger' | 'graphBaseUrl' | 'fetch' | 'tokens';
+
+/** A sync worker on the environment's store, emulator and token provider; the rest is the caller's. */
+export function syncWorkerOn(env: SyncEnv, deps: Omit<SyncWorkerDeps, EnvDeps>): SyncWorker {
+  return createSyncWorker({
+    db: env.db,
+    dialect: env.dialect,
+    logger: env.logger,
+    graphBaseUrl: env.emu.origin,
+    fetch: env.fetch,
+    tokens: env.tokens,
+    ...deps,
+  });
+}
