@@ -23,6 +23,28 @@ function sign(privateKey: CryptoKey, kid: string, issuer = ISSUER) {
     .sign(privateKey);
 }
 
+/** A token issued at `atMs` on the test's clock, valid for `lifetimeSeconds`. */
+function signIssuedAt(privateKey: CryptoKey, kid: string, atMs: number, lifetimeSeconds: number) {
+  return new SignJWT({ serviceurl: SERVICE })
+    .setProtectedHeader({ alg: 'RS256', kid })
+    .setIssuer(ISSUER)
+    .setAudience(BOT)
+    .setIssuedAt(atMs / 1000)
+    .setExpirationTime(atMs / 1000 + lifetimeSeconds)
+    .sign(privateKey);
+}
+
+/** The validator under test, reading its keys from `server`, on the test's clock when one is given. */
+function validatorOn(server: { fetch: FetchLike }, now?: () => Date) {
+  return createChannelTokenValidator({
+    openIdMetadataUrl: 'https://meta.example/openid',
+    issuer: ISSUER,
+    audience: BOT,
+    fetch: server.fetch,
+    ...(now ? { now } : {}),
+  });
+}
+
 /** A metadata + JWKS server in memory, counting how often the keys are read. */
 function keyServer(keys: () => Array<JWK & { endorsements?: string[] }>) {
   const calls = { jwks: 0 };
@@ -39,12 +61,7 @@ describe('channel token validation', function () {
   it('accepts a token from an endorsed key and refuses it for a channel the key is not endorsed for', async () => {
     const k = await key('k1');
     const server = keyServer(() => [{ ...k.jwk, endorsements: ['msteams'] }]);
-    const v = createChannelTokenValidator({
-      openIdMetadataUrl: 'https://meta.example/openid',
-      issuer: ISSUER,
-      audience: BOT,
-      fetch: server.fetch,
-    });
+    const v = validatorOn(server);
     const token = await sign(k.privateKey, 'k1');
     const claims = await v.validate(`Bearer ${token}`, { serviceUrl: SERVICE, channelId: 'msteams' });
     assert.equal(claims.aud, BOT);
@@ -70,12 +87,7 @@ describe('channel token validation', function () {
   it('refuses a token without a key id, even when the key set has one key', async () => {
     const k = await key('k1');
     const server = keyServer(() => [{ ...k.jwk, endorsements: ['msteams'] }]);
-    const v = createChannelTokenValidator({
-      openIdMetadataUrl: 'https://meta.example/openid',
-      issuer: ISSUER,
-      audience: BOT,
-      fetch: server.fetch,
-    });
+    const v = validatorOn(server);
     const noKid = await new SignJWT({ serviceurl: SERVICE })
       .setProtectedHeader({ alg: 'RS256' })
       .setIssuer(ISSUER)
@@ -98,29 +110,11 @@ describe('channel token validation', function () {
     let published = [k1.jwk];
     const server = keyServer(() => published);
     let clock = Date.parse('2026-01-01T00:00:00Z');
-    const v = createChannelTokenValidator({
-      openIdMetadataUrl: 'https://meta.example/openid',
-      issuer: ISSUER,
-      audience: BOT,
-      fetch: server.fetch,
-      now: () => new Date(clock),
-    });
-    const t1 = await new SignJWT({ serviceurl: SERVICE })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setIssuer(ISSUER)
-      .setAudience(BOT)
-      .setIssuedAt(clock / 1000)
-      .setExpirationTime(clock / 1000 + 3 * 3600)
-      .sign(k1.privateKey);
+    const v = validatorOn(server, () => new Date(clock));
+    const t1 = await signIssuedAt(k1.privateKey, 'k1', clock, 3 * 3600);
     await v.validate(`Bearer ${t1}`, { serviceUrl: SERVICE });
     published = [k1.jwk, k2.jwk];
-    const t2 = await new SignJWT({ serviceurl: SERVICE })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k2' })
-      .setIssuer(ISSUER)
-      .setAudience(BOT)
-      .setIssuedAt(clock / 1000)
-      .setExpirationTime(clock / 1000 + 3 * 3600)
-      .sign(k2.privateKey);
+    const t2 = await signIssuedAt(k2.privateKey, 'k2', clock, 3 * 3600);
     clock += 60_000;
     await assert.rejects(v.validate(`Bearer ${t2}`, { serviceUrl: SERVICE }), /refused/);
     assert.equal(server.calls.jwks, 1, 'an unknown key id does not hammer the key endpoint');
@@ -133,20 +127,8 @@ describe('channel token validation', function () {
     const k = await key('k1');
     const server = keyServer(() => [k.jwk]);
     let clock = Date.parse('2026-01-01T00:00:00Z');
-    const v = createChannelTokenValidator({
-      openIdMetadataUrl: 'https://meta.example/openid',
-      issuer: ISSUER,
-      audience: BOT,
-      fetch: server.fetch,
-      now: () => new Date(clock),
-    });
-    const token = await new SignJWT({ serviceurl: SERVICE })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setIssuer(ISSUER)
-      .setAudience(BOT)
-      .setIssuedAt(clock / 1000)
-      .setExpirationTime(clock / 1000 + 60)
-      .sign(k.privateKey);
+    const v = validatorOn(server, () => new Date(clock));
+    const token = await signIssuedAt(k.privateKey, 'k1', clock, 60);
     await v.validate(`Bearer ${token}`, { serviceUrl: SERVICE });
     clock += (60 + 299) * 1000;
     await v.validate(`Bearer ${token}`, { serviceUrl: SERVICE });
@@ -160,21 +142,8 @@ describe('channel token validation', function () {
     let published = [k1.jwk];
     const server = keyServer(() => published);
     let clock = Date.parse('2026-01-01T00:00:00Z');
-    const v = createChannelTokenValidator({
-      openIdMetadataUrl: 'https://meta.example/openid',
-      issuer: ISSUER,
-      audience: BOT,
-      fetch: server.fetch,
-      now: () => new Date(clock),
-    });
-    const signed = (k: typeof k1, kid: string) =>
-      new SignJWT({ serviceurl: SERVICE })
-        .setProtectedHeader({ alg: 'RS256', kid })
-        .setIssuer(ISSUER)
-        .setAudience(BOT)
-        .setIssuedAt(clock / 1000)
-        .setExpirationTime(clock / 1000 + 3 * 3600)
-        .sign(k.privateKey);
+    const v = validatorOn(server, () => new Date(clock));
+    const signed = (k: typeof k1, kid: string) => signIssuedAt(k.privateKey, kid, clock, 3 * 3600);
     const old = await signed(k1, 'k1');
     await v.validate(`Bearer ${old}`, { serviceUrl: SERVICE });
     // The channel rolls its keys: k1 is withdrawn, and a token from k2 makes the bot read them again.
