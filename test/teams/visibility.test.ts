@@ -197,6 +197,18 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     return notVisible;
   }
 
+  /** Dan and Alice both administer the CRM and have talked to the bot; Ben asks. The card each received. */
+  async function bothAdminsHaveBensRequest() {
+    await aliceIsAlsoAdmin();
+    const { ben, dan, alice } = PEOPLE;
+    await stack.say(dan, 'help');
+    await stack.say(alice, 'help');
+    await benAsks();
+    const dans = await waitFor('Dan’s card', () => requestsFor(stack, dan, ben.email)[0]);
+    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    return { dans, alices };
+  }
+
   it('a double press on "Ask my administrator" sends one request; pressing again shows when it was asked and who has it', async () => {
     const { ben, dan } = PEOPLE;
     await stack.say(dan, 'help');
@@ -222,13 +234,8 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
   });
 
   it('Grant on one administrator’s card, then Decline on another’s: the grant stands on every card and Ben is never told "declined"', async () => {
-    await aliceIsAlsoAdmin();
     const { ben, dan, alice } = PEOPLE;
-    await stack.say(dan, 'help');
-    await stack.say(alice, 'help');
-    await benAsks();
-    const dans = await waitFor('Dan’s card', () => requestsFor(stack, dan, ben.email)[0]);
-    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    const { dans, alices } = await bothAdminsHaveBensRequest();
     const asked = askedFact(dans);
     assert.ok(asked);
     // While open, each card asks Teams to refresh it for both administrators when they view it.
@@ -264,13 +271,8 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
   });
 
   it('Grant and Decline pressed at the same moment on two cards: one decision, the same on both cards, and Ben told only that one', async () => {
-    await aliceIsAlsoAdmin();
     const { ben, dan, alice } = PEOPLE;
-    await stack.say(dan, 'help');
-    await stack.say(alice, 'help');
-    await benAsks();
-    const dans = await waitFor('Dan’s card', () => requestsFor(stack, dan, ben.email)[0]);
-    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    const { dans, alices } = await bothAdminsHaveBensRequest();
     const [grant, decline] = await Promise.all([
       stack.invoke(dan, executeAction(dans, 'grant_visibility')),
       stack.invoke(alice, executeAction(alices, 'decline_visibility')),
@@ -293,12 +295,8 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
   });
 
   it('the grant command answers an open request on every card; Teams’ refresh of a card gives it as it stands', async () => {
-    await aliceIsAlsoAdmin();
     const { ben, dan, alice } = PEOPLE;
-    await stack.say(dan, 'help');
-    await stack.say(alice, 'help');
-    await benAsks();
-    const alices = await waitFor('Alice’s card', () => requestsFor(stack, alice, ben.email)[0]);
+    const { alices } = await bothAdminsHaveBensRequest();
     await stack.say(dan, 'grant ben.jones@contoso.com');
     assert.equal(await stateOf(stack, ben), 'ready');
     assert.match(textOf(currentCard(stack, alice, ben.email)), /Granted by Dan Morgan/);
