@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 import {
-  actionsOf,
+  executeVerbs,
   executeAction,
   PEOPLE,
   personalChat,
@@ -18,11 +18,6 @@ import { activate, auditActions, stateOf } from './support/journeys.js';
  */
 
 const stale = new RegExp(STALE_CARD_NOTE);
-const executeVerbs = (card: unknown) =>
-  actionsOf(card)
-    .filter((a) => a.type === 'Action.Execute')
-    .map((a) => a.verb);
-
 describe('card actions on out-of-date cards', function () {
   let stack: BotStack;
   beforeEach(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  actionsOf,
+  executeVerbs,
   executeAction,
   PEOPLE,
   personalChat,
@@ -36,11 +36,6 @@ function currentCard(stack: BotStack, admin: DemoPerson, email: string): Record<
     .at(-1);
   return cardOf(updated ?? posted)!;
 }
-
-const executeVerbs = (card: unknown) =>
-  actionsOf(card)
-    .filter((a) => a.type === 'Action.Execute')
-    .map((a) => a.verb);
 
 describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', function () {
   let stack: BotStack;

@@ -380,6 +380,13 @@ export function actionsOf(card: unknown): Array<Record<string, unknown>> {
   return found;
 }
 
+/** The verbs of a card's Action.Execute buttons: what is still there to press. */
+export function executeVerbs(card: unknown): unknown[] {
+  return actionsOf(card)
+    .filter((a) => a.type === 'Action.Execute')
+    .map((a) => a.verb);
+}
+
 export function executeAction(card: unknown, verb: string): { verb: string; data: Record<string, unknown> } {
   const a = actionsOf(card).find((x) => x.type === 'Action.Execute' && x.verb === verb);
   if (!a) throw new Error(`no "${verb}" action on the card: ${JSON.stringify(card).slice(0, 1500)}`);
