@@ -8,9 +8,8 @@ import {
   waitFor,
   type BotStack,
 } from './support/bot-stack.js';
-import { accountOf, startEnabling } from './support/journeys.js';
+import { accountOf, makeCrmAdmin, startEnabling } from './support/journeys.js';
 import { cardOf } from './support/channel-recorder.js';
-import { importCrm } from '../../bot/crm/import.js';
 import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 
 describe('bot journey: identity mismatch (Carol)', function () {
@@ -144,22 +143,7 @@ describe('bot journey: identity mismatch (Carol)', function () {
   });
   it('with two CRM administrators, Dan’s correction shows on Alice’s card without its button; her press on the old card changes nothing', async () => {
     const { carol, dan, alice } = PEOPLE;
-    const report = await importCrm(
-      stack.store,
-      JSON.stringify({
-        users: [
-          {
-            tenant: alice.tenantId,
-            workEmail: alice.email,
-            displayName: alice.name,
-            admin: true,
-            cloudSyncVisible: true,
-          },
-        ],
-      }),
-      { format: 'json' },
-    );
-    assert.deepEqual(report.rejected, []);
+    await makeCrmAdmin(stack, alice);
     await stack.say(dan, 'help');
     await stack.say(alice, 'help');
     const card = await startEnabling(stack, carol);

@@ -10,10 +10,9 @@ import {
   type BotStack,
   type DemoPerson,
 } from './support/bot-stack.js';
-import { stateOf } from './support/journeys.js';
+import { makeCrmAdmin, stateOf } from './support/journeys.js';
 import { colorOfText } from '../cards/card-validation.js';
 import { cardOf } from './support/channel-recorder.js';
-import { importCrm } from '../../bot/crm/import.js';
 import { STALE_CARD_NOTE } from '../../bot/cards/card-freshness.js';
 
 const requestsFor = (stack: BotStack, admin: DemoPerson, email: string) =>
@@ -159,29 +158,6 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
     assert.doesNotMatch(textOf(card), /Action\.Execute/);
     assert.equal((await stack.store.db.selectFrom('sync_accounts').selectAll().execute()).length, 0);
   });
-  /** The CRM names Alice a second administrator (its own data, through the CRM import). */
-  async function aliceIsAlsoAdmin(): Promise<void> {
-    const { alice } = PEOPLE;
-    const report = await importCrm(
-      stack.store,
-      JSON.stringify({
-        tenants: [],
-        users: [
-          {
-            tenant: alice.tenantId,
-            workEmail: alice.email,
-            displayName: alice.name,
-            admin: true,
-            cloudSyncVisible: true,
-          },
-        ],
-        contacts: [],
-      }),
-      { format: 'json' },
-    );
-    assert.deepEqual(report.rejected, []);
-  }
-
   /** Ben asks; every reachable administrator has his request. Returns his not-visible card. */
   async function benAsks(): Promise<Record<string, unknown>> {
     const { ben } = PEOPLE;
@@ -194,7 +170,7 @@ describe('bot journey: no Cloud Sync visibility (Ben) and CRM administrators', f
 
   /** Dan and Alice both administer the CRM and have talked to the bot; Ben asks. The card each received. */
   async function bothAdminsHaveBensRequest() {
-    await aliceIsAlsoAdmin();
+    await makeCrmAdmin(stack, PEOPLE.alice);
     const { ben, dan, alice } = PEOPLE;
     await stack.say(dan, 'help');
     await stack.say(alice, 'help');

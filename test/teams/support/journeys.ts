@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { importCrm } from '../../../bot/crm/import.js';
 import type { SyncAccountState } from '../../../bot/store/schema.js';
 import { executeAction, personalChat, textOf, type BotStack, type DemoPerson } from './bot-stack.js';
 
@@ -52,4 +53,24 @@ export async function auditActions(stack: BotStack, subject: string): Promise<st
     .orderBy('at')
     .execute();
   return rows.map((r) => r.action);
+}
+
+/** The CRM names `person` an administrator as well (its own data, through the CRM import). */
+export async function makeCrmAdmin(stack: BotStack, person: DemoPerson): Promise<void> {
+  const report = await importCrm(
+    stack.store,
+    JSON.stringify({
+      users: [
+        {
+          tenant: person.tenantId,
+          workEmail: person.email,
+          displayName: person.name,
+          admin: true,
+          cloudSyncVisible: true,
+        },
+      ],
+    }),
+    { format: 'json' },
+  );
+  assert.deepEqual(report.rejected, []);
 }
