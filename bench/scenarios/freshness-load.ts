@@ -6,7 +6,7 @@ import { newNotificationCounters, registerNotificationRoutes } from '../../bot/s
 import { DEFAULT_SUBSCRIPTION_TIMING } from '../../bot/sync/subscriptions.js';
 import { CONTOSO, seedContact } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
-import { syncWorkerOn } from '../../test/sync/support/sync-worker.js';
+import { notificationUrls, syncWorkerOn } from '../../test/sync/support/sync-worker.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { connectMany, createUsers, setLatency, startBenchEnv, type SyncEnv } from '../support/bench-env.js';
 import { percentile, round } from '../support/report.js';
@@ -76,8 +76,7 @@ export async function runFreshnessLoad(options: FreshnessLoadOptions): Promise<F
     const worker = syncWorkerOn(env, {
       settings: testSettings({ schedule: DEFAULT_SCHEDULE_SETTINGS }),
       subscriptions: {
-        notificationUrl: `${publicUrl}/api/notifications`,
-        lifecycleNotificationUrl: `${publicUrl}/api/notifications/lifecycle`,
+        ...notificationUrls(publicUrl),
         ...DEFAULT_SUBSCRIPTION_TIMING,
       },
       maxMailboxes: options.maxMailboxes,

@@ -4,7 +4,7 @@ import { registerNotificationRoutes } from '../../bot/sync/notification-routes.j
 import type { SyncWorker } from '../../bot/sync/worker.js';
 import { CONTOSO, seedContact, switchOff } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
-import { syncWorkerOn } from '../../test/sync/support/sync-worker.js';
+import { notificationUrls, syncWorkerOn } from '../../test/sync/support/sync-worker.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import { connectMany, createUsers, setLatency, startBenchEnv, type SyncEnv } from '../support/bench-env.js';
 import { percentile, round } from '../support/report.js';
@@ -62,8 +62,7 @@ async function start(accounts: number, notifications: boolean, pollIntervalMs: n
     settings: testSettings({ schedule: { ...DEFAULT_SCHEDULE_SETTINGS, pollIntervalMs } }),
     subscriptions: notifications
       ? {
-          notificationUrl: `${publicUrl}/api/notifications`,
-          lifecycleNotificationUrl: `${publicUrl}/api/notifications/lifecycle`,
+          ...notificationUrls(publicUrl),
           lifetimeMs: 3 * 86_400_000,
           renewBeforeMs: 86_400_000,
         }

@@ -3,7 +3,7 @@ import { createHttpServer, type HttpServer } from '../../bot/server/http-server.
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
 import { createSyncWorker, syncWorkerShutdownStep, type SyncWorker } from '../../bot/sync/worker.js';
 import { DEMO } from '../support/emulator-msal.js';
-import { syncWorkerOn } from './support/sync-worker.js';
+import { notificationUrls, syncWorkerOn } from './support/sync-worker.js';
 import { waitFor } from './support/wait.js';
 import {
   connectAccount,
@@ -57,8 +57,7 @@ describe('sync worker with change notifications [sqlite]', function () {
         },
       }),
       subscriptions: {
-        notificationUrl: `${publicUrl}/api/notifications`,
-        lifecycleNotificationUrl: `${publicUrl}/api/notifications/lifecycle`,
+        ...notificationUrls(publicUrl),
         lifetimeMs: 2 * 86_400_000,
         renewBeforeMs: 86_400_000,
       },
@@ -317,8 +316,7 @@ describe('sync worker: an account whose notifications stop falls back to polling
         },
       }),
       subscriptions: {
-        notificationUrl: `${publicUrl}/api/notifications`,
-        lifecycleNotificationUrl: `${publicUrl}/api/notifications/lifecycle`,
+        ...notificationUrls(publicUrl),
         lifetimeMs: 2 * 86_400_000,
         renewBeforeMs: 86_400_000,
         health: { safetyIntervalMs: 2 * HOUR, silenceLimitMs: HOUR, reauthorizeAfterMs: 40 * 60_000 },

@@ -15,3 +15,14 @@ export function syncWorkerOn(env: SyncEnv, deps: Omit<SyncWorkerDeps, EnvDeps>):
     ...deps,
   });
 }
+
+/** Where Graph is told to send change and lifecycle notifications for a server at `publicUrl`. */
+export function notificationUrls(publicUrl: string): {
+  notificationUrl: string;
+  lifecycleNotificationUrl: string;
+} {
+  return {
+    notificationUrl: `${publicUrl}/api/notifications`,
+    lifecycleNotificationUrl: `${publicUrl}/api/notifications/lifecycle`,
+  };
+}
