@@ -19,6 +19,9 @@ for (const dialect of DIALECTS) {
         dialect,
         throttleRate: 0.3,
         unavailableRate: 0.2,
+        // With seed 1 the emulator's second request draw is a fault, so any case of two or more
+        // requests meets one; a random seed left a few-request case unthrottled now and then.
+        seed: 1,
       });
       for (const [name, c] of Object.entries(result.cases)) {
         assert.deepEqual(
