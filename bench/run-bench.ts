@@ -30,7 +30,14 @@ async function main(): Promise<void> {
       runInitialSync({ messages, events, latency: true, pageSize }),
     );
     const withoutLatency = await section('initialSync (latency off)', selected('initialSync'), () =>
-      runInitialSync({ messages, events, latency: false, pageSize, profile: true }),
+      runInitialSync({
+        messages,
+        events,
+        latency: false,
+        pageSize,
+        profile: true,
+        ...(process.env.BENCH_WORKER_PROFILE_DIR ? { profileDir: process.env.BENCH_WORKER_PROFILE_DIR } : {}),
+      }),
     );
     if (withLatency) results.initialSync = { ...withLatency, withoutLatency };
     results.busyMailbox = await section('busyMailbox', selected('busyMailbox'), () =>

@@ -14,10 +14,22 @@ interface ProfileNode {
   children?: number[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** Microseconds of the system's monotonic clock (CLOCK_MONOTONIC, as `process.hrtime`), on Linux. */
+  startTime: number;
+}
+
+/**
+ * A span of the monotonic clock in microseconds (`process.hrtime.bigint() / 1000n` in any process of
+ * the machine, since V8 stamps its samples with the same clock): only samples taken inside it count,
+ * so start-up (loading modules, opening the store) and shutdown stay out of a figure about the work.
+ */
+export interface SampleWindow {
+  fromUs: number;
+  toUs: number;
 }
 
 /** A concern and how to recognise its frames (by script URL, or by V8's names for its own work). */
@@ -60,10 +72,10 @@ export interface CpuBreakdown {
 }
 
 /** The breakdown of one or more profiles (a process writes one per thread), summed. */
-export function summariseProfiles(profiles: readonly CpuProfile[]): CpuBreakdown {
+export function summariseProfiles(profiles: readonly CpuProfile[], window?: SampleWindow): CpuBreakdown {
   const totals = new Map<string, number>();
   for (const profile of profiles) {
-    for (const [name, ms] of threadTotals(profile)) totals.set(name, (totals.get(name) ?? 0) + ms);
+    for (const [name, ms] of threadTotals(profile, window)) totals.set(name, (totals.get(name) ?? 0) + ms);
   }
   totals.delete('idle');
   const sampledMs = [...totals.values()].reduce((a, b) => a + b, 0);
@@ -75,7 +87,7 @@ export function summariseProfiles(profiles: readonly CpuProfile[]): CpuBreakdown
   };
 }
 
-function threadTotals(profile: CpuProfile): Map<string, number> {
+function threadTotals(profile: CpuProfile, window?: SampleWindow): Map<string, number> {
   const own = new Map<number, string | undefined>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
@@ -92,18 +104,29 @@ function threadTotals(profile: CpuProfile): Map<string, number> {
     return name;
   };
   const totals = new Map<string, number>();
+  // A sample is stamped at its end; its delta is the time since the previous one.
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (window && (at <= window.fromUs || at > window.toUs)) return;
     const name = resolve(id);
-    totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    totals.set(name, (totals.get(name) ?? 0) + delta / 1000);
   });
   return totals;
 }
 
-/** The breakdown of the profiles a process's threads wrote into `dir`. */
-export function summariseProfileDir(dir: string): CpuBreakdown {
+/** The breakdown of the profiles a process's threads wrote into `dir`, within `window` if given. */
+export function summariseProfileDir(dir: string, window?: SampleWindow): CpuBreakdown {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) throw new Error(`no CPU profile was written to ${dir}`);
   return summariseProfiles(
     files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as CpuProfile),
+    window,
   );
+}
+
+/** Now on the clock a SampleWindow is measured in. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
