@@ -19,6 +19,7 @@ import { createSignInHandlers } from '../sign-in/sign-in-handlers.js';
 import { createSubscriptionRemoval } from '../enablement/subscription-removal.js';
 import { createCrmEventRemoval } from '../privacy/crm-event-removal.js';
 import { createBotAdapter, createTeamsBot } from '../teams/teams-bot.js';
+import { createMemberCache } from '../teams/member-lookup.js';
 import { userGraph, type UserGraphDeps } from '../enablement/user-graph.js';
 import { buildReconnectCard } from '../cards/user-cards.js';
 import { signCardRef } from '../cards/card-refs.js';
@@ -70,6 +71,9 @@ export interface MountedBot {
   /** The first imports followed in chat (tests poll it). */
   firstImports: FirstImportWatch;
 }
+
+/** People whose Teams member details are kept at once: the active chatters of a busy minute. */
+const MEMBERS_KEPT = 10_000;
 
 export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
   const { config, store, logger } = deps;
@@ -206,6 +210,7 @@ export function mountBot(server: Server, deps: MountBotDeps): MountedBot {
     db: store.db,
     store,
     itAdmins: config.IT_ADMINS,
+    members: createMemberCache({ ttlMs: config.TEAMS_MEMBER_CACHE_SECONDS * 1000, maxEntries: MEMBERS_KEPT }),
     service,
     cards,
     cardKey,

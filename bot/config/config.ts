@@ -196,6 +196,9 @@ const variables = z.object({
   BOT_TOKEN_ISSUER: z.string().min(1).optional(),
   BOT_LOGIN_URL: httpsUrl.optional(),
   IT_ADMINS: itAdminList,
+  // How long the bot keeps a person's Teams member details (e-mail, UPN) between turns; 0 asks Teams
+  // every turn. Kept short: the addresses decide which CRM user someone is.
+  TEAMS_MEMBER_CACHE_SECONDS: int(60, 0, 600),
 
   USE_EMULATOR: bool(true),
   EMULATOR_PORT: int(4433, 1, 65535),

@@ -16,7 +16,7 @@ import {
 } from '../crm/crm-directory.js';
 import { personalTimeZone, referenceKey, saveReference } from './conversation-refs-store.js';
 import { FALLBACK_TIME_ZONE, timeZoneOf } from './activity-time-zone.js';
-import { lookupTeamsPerson, type TeamsPerson } from './member-lookup.js';
+import { lookupTeamsPerson, type MemberCache, type TeamsPerson } from './member-lookup.js';
 
 /** Who is speaking in this turn, resolved once: Teams identity, organisation, CRM user and roles. */
 export interface Speaker {
@@ -43,6 +43,8 @@ export interface SpeakerDeps {
   logger: Logger;
   /** IT_ADMINS: (tenant id, object id) pairs. */
   itAdmins: readonly ItAdminRef[];
+  /** Teams member details asked for recently (member-lookup.ts). */
+  members: MemberCache;
 }
 
 function conversationKind(context: TurnContext): Speaker['conversation'] {
@@ -51,7 +53,7 @@ function conversationKind(context: TurnContext): Speaker['conversation'] {
 }
 
 export async function resolveSpeaker(deps: SpeakerDeps, context: TurnContext): Promise<Speaker | undefined> {
-  const person = await lookupTeamsPerson(context, deps.logger);
+  const person = await lookupTeamsPerson(context, deps.logger, deps.members);
   if (!person) return undefined;
   const turnZone = timeZoneOf(context.activity);
   if (conversationKind(context) === 'personal' && person.addresses[0]) {

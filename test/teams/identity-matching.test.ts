@@ -86,9 +86,13 @@ const lastCard = (stack: BotStack, person: DemoPerson) => stack.cardsIn(personal
 describe('bot: Teams user → CRM user', function () {
   let stack: BotStack;
   beforeEach(async () => {
-    // Henry (below) is listed as Contoso's IT administrator by tenant id and object id.
+    // Henry (below) is listed as Contoso's IT administrator by tenant id and object id. Some tests
+    // change a person's Teams profile between their turns: the bot asks Teams afresh every turn here.
     stack = await startBotStack({
-      env: { IT_ADMINS: `${DEMO.contoso}/a1000000-0000-4000-8000-000000000011` },
+      env: {
+        IT_ADMINS: `${DEMO.contoso}/a1000000-0000-4000-8000-000000000011`,
+        TEAMS_MEMBER_CACHE_SECONDS: '0',
+      },
     });
   });
   afterEach(() => stack.close());
