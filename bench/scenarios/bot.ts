@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PEOPLE, type DemoPerson } from '../../test/teams/support/bot-stack.js';
+import type { LoopWindow } from '../support/bot-loop-monitor.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { cpuMs, rssSampler } from '../support/process-stats.js';
 import { percentile, round } from '../support/report.js';
@@ -37,6 +38,11 @@ export interface BotResult {
   turnsPerSecond: number;
   /** The bot process's CPU time over the saturated run's wall clock: 1 is one core busy throughout. */
   botCoresBusy: number;
+  /**
+   * This driver's CPU over the same run (the emulator, the channel service and the clients, all in
+   * one process): near 1, the driver rather than the bot sets the pace.
+   */
+  driverCoresBusy: number;
   failedTurns: number;
   /** The bot process's CPU time (user + system) per turn of one command, each run on its own. */
   cpuMsPerTurn: { help: number; status: number; saturated: number };
@@ -51,6 +57,12 @@ export interface BotResult {
     p99Ms: number;
     maxMs: number;
   };
+  /**
+   * The bot's event loop in the saturated and the paced run (bench/support/bot-loop-monitor.ts): how
+   * late it ran timers, and the garbage collector's pauses; a turn's wait beyond its own work is one
+   * or the other.
+   */
+  eventLoop: { saturated: LoopWindow; paced: LoopWindow };
   /** One conversation alone, turn after turn: the cost of a turn without queueing behind others. */
   unloadedP50Ms: number;
   unloadedP99Ms: number;
@@ -99,12 +111,16 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
     let failed = 0;
     const unloaded = await load(bot, authorization, { conversations: 1, turns: 100, commands: COMMANDS });
     const cpuBefore = cpuMs(bot.pid);
+    const driverBefore = process.cpuUsage();
+    bot.resetLoop();
     const saturated = await load(bot, authorization, {
       conversations: options.conversations,
       turns: options.turnsPerConversation,
       commands: COMMANDS,
     });
     const saturatedCpu = cpuMs(bot.pid) - cpuBefore;
+    const driver = process.cpuUsage(driverBefore);
+    const saturatedLoop = await bot.readLoop();
     const perCommand = { help: 0, status: 0 };
     for (const command of COMMANDS) {
       const before = cpuMs(bot.pid);
@@ -117,12 +133,14 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
       failed += run.failed;
     }
 
+    bot.resetLoop();
     const paced = await load(bot, authorization, {
       conversations: options.conversations,
       turns: options.turnsPerConversation,
       commands: COMMANDS,
       think: { minMs: options.minThinkMs, maxMs: options.maxThinkMs },
     });
+    const pacedLoop = await bot.readLoop();
     const peakRss = memory.stop().peakMb;
     const connections = bot.connections();
     failed += unloaded.failed + saturated.failed + paced.failed;
@@ -137,6 +155,7 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
       maxMs: round(Math.max(...latencies)),
       turnsPerSecond: round(latencies.length / saturated.seconds),
       botCoresBusy: round(saturatedCpu / 1000 / saturated.seconds, 2),
+      driverCoresBusy: round((driver.user + driver.system) / 1e6 / saturated.seconds, 2),
       failedTurns: failed,
       cpuMsPerTurn: {
         help: round(perCommand.help, 2),
@@ -153,6 +172,7 @@ export async function runBot(options: BotOptions): Promise<BotResult> {
         p99Ms: round(percentile(paced.latencies, 99)),
         maxMs: round(Math.max(...paced.latencies)),
       },
+      eventLoop: { saturated: saturatedLoop, paced: pacedLoop },
       unloadedP50Ms: round(percentile(unloaded.latencies, 50)),
       unloadedP99Ms: round(percentile(unloaded.latencies, 99)),
       connections,

@@ -9,6 +9,7 @@ import { createStore } from '../../bot/store/store.js';
 import { importDemoCrm } from '../../test/tab-api/fixtures/seed.js';
 import { emulatorControl, registerTestBot } from '../../test/support/emulator-bot.js';
 import { REPO_ROOT, startTestEmulator, type TestEmulator } from '../../test/support/emulator.js';
+import type { LoopMessage, LoopWindow } from './bot-loop-monitor.js';
 import { startChannelRecorder, type ChannelRecorder } from '../../test/teams/support/channel-recorder.js';
 import { PEOPLE, type DemoPerson } from '../../test/teams/support/bot-stack.js';
 
@@ -16,7 +17,8 @@ import { PEOPLE, type DemoPerson } from '../../test/teams/support/bot-stack.js';
  * The bot in a process of its own, started as `npm run server` starts it (bot/main.ts, the production
  * composition root) with the sync worker elsewhere (RUN_WORKER_IN_SERVER=false). The emulator (Entra
  * and the Bot Framework channel keys) and the channel service that receives the replies stay in the
- * caller's process, so the bot process's CPU time is the bot's alone.
+ * caller's process, so the bot process's CPU time is the bot's alone. The process's entry is
+ * bot-main.ts: bot/main.ts behind the event-loop monitor the bench reads over the IPC channel.
  */
 
 export interface BotProcessOptions {
@@ -40,6 +42,10 @@ export interface BotProcess {
    * to the channel service (member look-ups and replies). Both sides keep them alive.
    */
   connections(): { toBot: number; toChannel: number };
+  /** Opens a window of the bot's event-loop delay and GC pauses (bot-loop-monitor.ts)... */
+  resetLoop(): void;
+  /** ...and reads it. */
+  readLoop(): Promise<LoopWindow>;
   /** Stops the bot with SIGTERM (a clean stop, so a CPU profile is written) and everything else. */
   close(): Promise<void>;
 }
@@ -119,7 +125,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
     const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
     const child = spawn(
       process.execPath,
-      [...profile, '--import', 'tsx', path.join(REPO_ROOT, 'bot/main.ts')],
+      [...profile, '--import', 'tsx', path.join(REPO_ROOT, 'bench/support/bot-main.ts')],
       {
         cwd: REPO_ROOT,
         env: {
@@ -144,7 +150,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
           BOT_LOGIN_URL: `${emu.origin}/botframework.com`,
           RUN_WORKER_IN_SERVER: 'false',
         },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       },
     );
     let stderr = '';
@@ -183,6 +189,12 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
         return res.status;
       },
       connections: () => ({ toBot, toChannel: channel.connections }),
+      resetLoop: () => void child.send({ loopMonitor: 'reset' } satisfies LoopMessage),
+      readLoop: () =>
+        new Promise<LoopWindow>((resolve) => {
+          child.once('message', (m) => resolve(m as LoopWindow));
+          child.send({ loopMonitor: 'report' } satisfies LoopMessage);
+        }),
       close,
     };
   } catch (err) {
