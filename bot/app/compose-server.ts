@@ -79,7 +79,7 @@ export async function composeServer(
       onError: (err) =>
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'sync request not recorded'),
     });
-  registerNotificationRoutes(http.server, {
+  const notifications = registerNotificationRoutes(http.server, {
     db: store.db,
     logger,
     requests,
@@ -97,6 +97,8 @@ export async function composeServer(
           logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'CRM change not scheduled'),
       ),
   });
+  // Notifications already answered 202 are handled (their accounts made due) before the worker stops.
+  steps.push({ name: 'notification queue', run: () => notifications.drained() });
   if (worker) steps.push(syncWorkerShutdownStep(worker));
   else steps.push({ name: 'sync requests', run: () => requests.flush() });
 

@@ -8,6 +8,7 @@ import {
 } from './notification-budget.js';
 import { toIso } from '../store/columns.js';
 import { clientStateMatches } from './client-state.js';
+import { createNotificationQueue, type QueuedBody } from './notification-queue.js';
 import {
   answersChallenge,
   DEFAULT_NOTIFICATION_HEALTH,
@@ -24,9 +25,10 @@ import type { Kysely } from 'kysely';
  *   POST /api/notifications/lifecycle  reauthorizationRequired, subscriptionRemoved, missed
  *
  * Either answers Graph's validation handshake (`?validationToken=` → 200 text/plain echo). A body
- * that is not a notification collection is refused with 400 and changes nothing. Otherwise the
- * answer is 202 straight away (Graph wants it within seconds and retries slow endpoints) and the
- * items are handled after: each one's clientState must match the hash stored for its subscription,
+ * that is not a notification collection is refused with 400 and changes nothing. Otherwise the body
+ * is queued and answered 202 straight away (Graph wants an answer within seconds, retries slow
+ * endpoints and recommends queueing), and the queue's loop handles what has gathered in batches
+ * (notification-queue.ts): each item's clientState must match the hash stored for its subscription,
  * or the item is ignored and counted. A genuine item records that Graph reached us for that
  * subscription (the account's notifications are live while it keeps doing so). A change marks its
  * subscription's resource and wakes the account (coalesced, see sync-requests.ts) to read that
@@ -37,9 +39,11 @@ import type { Kysely } from 'kysely';
  *
  * Work per request is bounded: bodies larger than MAX_BODY_BYTES are refused with 413 (by their
  * Content-Length before reading, or as soon as the stream passes it); requests over the
- * concurrency or rate budget get 503/429 with Retry-After, which Graph honours when it retries
- * (notification-budget.ts). Unknown subscriptions cost one indexed lookup per body and are only
- * counted, never logged item by item.
+ * concurrency (bodies being read) or rate budget get 503/429 with Retry-After, which Graph honours
+ * when it retries (notification-budget.ts), and so does a body that does not fit the queue. Change
+ * and lifecycle notifications have budgets and queues of their own, so a flood of changes never
+ * crowds out the `missed` event that asks for a catch-up read. Unknown subscriptions cost one indexed
+ * lookup per batch and are only counted, never logged item by item.
  */
 
 export interface NotificationCounters {
@@ -52,16 +56,26 @@ export interface NotificationCounters {
   overBudget: number;
 }
 
+export interface NotificationRoutes {
+  counters: NotificationCounters;
+  /** Resolves once every body accepted so far has been handled (shutdown: before the worker stops). */
+  drained(): Promise<void>;
+}
+
 export interface NotificationRouteDeps {
   db: Kysely<Database>;
   logger: Logger;
   requests: SyncRequester;
   counters?: NotificationCounters;
-  /** Resolves when an accepted body's items have been handled (tests wait on it). */
+  /** Called once per accepted body when its items have been handled (tests wait on it). */
   onHandled?: () => void;
   now?: () => number;
-  /** Defaults to DEFAULT_NOTIFICATION_LIMITS on the given clock. */
+  /** Change notifications' budget; defaults to DEFAULT_NOTIFICATION_LIMITS on the given clock. */
   budget?: NotificationBudget;
+  /** Lifecycle notifications' budget, likewise. */
+  lifecycleBudget?: NotificationBudget;
+  /** Items waiting to be handled at most, per route (DEFAULT_MAX_QUEUED_ITEMS). */
+  maxQueuedItems?: number;
   health?: NotificationHealthSettings;
 }
 
@@ -74,6 +88,11 @@ export function newNotificationCounters(): NotificationCounters {
  * 256 KiB holds hundreds of items; a body larger than this is not one Graph sends us.
  */
 export const MAX_BODY_BYTES = 256 * 1024;
+/**
+ * Items waiting per route: at a few hundred bytes each, a few megabytes at most, and at a hundred
+ * posts a second far more than a batch gathers while the previous one is written.
+ */
+export const DEFAULT_MAX_QUEUED_ITEMS = 10_000;
 /** Graph's validation tokens are short opaque strings; anything longer is not one. */
 const MAX_VALIDATION_TOKEN_LENGTH = 2048;
 
@@ -85,16 +104,36 @@ const itemSchema = z.object({
 const collectionSchema = z.object({ value: z.array(itemSchema).min(1).max(1000) });
 type NotificationItem = z.infer<typeof itemSchema>;
 
-export function registerNotificationRoutes(
-  server: Server,
-  deps: NotificationRouteDeps,
-): NotificationCounters {
+export function registerNotificationRoutes(server: Server, deps: NotificationRouteDeps): NotificationRoutes {
   const counters = deps.counters ?? newNotificationCounters();
   const now = deps.now ?? Date.now;
-  const budget = deps.budget ?? createNotificationBudget(DEFAULT_NOTIFICATION_LIMITS, now);
   const health = deps.health ?? DEFAULT_NOTIFICATION_HEALTH;
+  const queueFor = () =>
+    createNotificationQueue<NotificationItem>({
+      maxItems: deps.maxQueuedItems ?? DEFAULT_MAX_QUEUED_ITEMS,
+      handle: async (batch) => {
+        await handleBatch(batch);
+        for (let i = 0; i < batch.length; i += 1) deps.onHandled?.();
+      },
+      onError: (err) =>
+        deps.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'handling Graph notifications failed',
+        ),
+    });
+  const routes = {
+    change: {
+      budget: deps.budget ?? createNotificationBudget(DEFAULT_NOTIFICATION_LIMITS, now),
+      queue: queueFor(),
+    },
+    lifecycle: {
+      budget: deps.lifecycleBudget ?? createNotificationBudget(DEFAULT_NOTIFICATION_LIMITS, now),
+      queue: queueFor(),
+    },
+  };
 
   const handler = (kind: 'change' | 'lifecycle') => async (req: Request, res: Response) => {
+    const { budget, queue } = routes[kind];
     const validationToken = req.query?.validationToken as unknown;
     if (validationToken !== undefined) {
       if (typeof validationToken !== 'string' || validationToken.length > MAX_VALIDATION_TOKEN_LENGTH) {
@@ -136,16 +175,11 @@ export function registerNotificationRoutes(
         });
         return;
       }
-      res.send(202);
-      try {
-        await handleItems(kind, parsed.data.value);
-      } catch (err) {
-        deps.logger.error(
-          { err: err instanceof Error ? err.message : String(err) },
-          'handling Graph notifications failed',
-        );
+      if (!queue.offer({ kind, items: parsed.data.value })) {
+        refuse(res, 503, 1);
+        return;
       }
-      deps.onHandled?.();
+      res.send(202);
     } finally {
       admission.release();
     }
@@ -162,8 +196,9 @@ export function registerNotificationRoutes(
     });
   }
 
-  async function handleItems(kind: 'change' | 'lifecycle', items: NotificationItem[]): Promise<void> {
-    const ids = [...new Set(items.map((i) => i.subscriptionId))];
+  /** The bodies of a batch: one lookup for all their subscriptions, one update per kind of change. */
+  async function handleBatch(batch: readonly QueuedBody<NotificationItem>[]): Promise<void> {
+    const ids = [...new Set(batch.flatMap((b) => b.items.map((i) => i.subscriptionId)))];
     const rows = await deps.db
       .selectFrom('graph_subscriptions as s')
       .innerJoin('sync_accounts as a', 'a.id', 's.account_id')
@@ -172,29 +207,31 @@ export function registerNotificationRoutes(
       .execute();
     if (rows.length === 0) {
       // Nothing of ours (stale or forged ids): counted in one step, no per-item work.
-      counters.rejected += items.length;
+      for (const body of batch) counters.rejected += body.items.length;
       return;
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
     const heard = new Set<string>();
     const changed = new Set<string>();
-    for (const item of items) {
-      const row = byId.get(item.subscriptionId);
-      const genuine =
-        row !== undefined &&
-        item.clientState != null &&
-        clientStateMatches(item.clientState, row.client_state_hash);
-      if (!genuine || row.state !== 'active') {
-        counters.rejected += 1;
-        continue;
-      }
-      heard.add(row.id);
-      if (kind === 'lifecycle') {
-        counters.lifecycle += 1;
-        await onLifecycle(row, item.lifecycleEvent);
-      } else {
-        counters.accepted += 1;
-        changed.add(row.id);
+    for (const { kind, items } of batch) {
+      for (const item of items) {
+        const row = byId.get(item.subscriptionId);
+        const genuine =
+          row !== undefined &&
+          item.clientState != null &&
+          clientStateMatches(item.clientState, row.client_state_hash);
+        if (!genuine || row.state !== 'active') {
+          counters.rejected += 1;
+          continue;
+        }
+        heard.add(row.id);
+        if (kind === 'lifecycle') {
+          counters.lifecycle += 1;
+          await onLifecycle(row, item.lifecycleEvent);
+        } else {
+          counters.accepted += 1;
+          changed.add(row.id);
+        }
       }
     }
     if (changed.size > 0) {
@@ -242,7 +279,12 @@ export function registerNotificationRoutes(
 
   server.post('/api/notifications', handler('change'));
   server.post('/api/notifications/lifecycle', handler('lifecycle'));
-  return counters;
+  return {
+    counters,
+    drained: async () => {
+      await Promise.all([routes.change.queue.drained(), routes.lifecycle.queue.drained()]);
+    },
+  };
 }
 
 class BodyTooLarge extends Error {}

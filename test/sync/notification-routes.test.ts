@@ -369,9 +369,14 @@ forEachDialect('notification routes', (suite) => {
     let limitedBase: string;
     let budget: NotificationBudget;
     let clock: number;
+    let inFlightWhenHandled: number[];
 
-    async function start(limits: { maxInFlight: number; burst: number; perSecond: number }) {
+    async function start(
+      limits: { maxInFlight: number; burst: number; perSecond: number },
+      maxQueuedItems?: number,
+    ) {
       clock = 1_000_000;
+      inFlightWhenHandled = [];
       budget = createNotificationBudget(limits, () => clock);
       const logger = createLogger({ level: 'silent' });
       limited = createHttpServer({ logger, healthChecks: [] });
@@ -381,8 +386,10 @@ forEachDialect('notification routes', (suite) => {
         requests,
         counters,
         budget,
+        ...(maxQueuedItems !== undefined ? { maxQueuedItems } : {}),
         onHandled: () => {
           handled += 1;
+          inFlightWhenHandled.push(budget.inFlight());
         },
       });
       limitedBase = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}`;
@@ -392,36 +399,91 @@ forEachDialect('notification routes', (suite) => {
       await new Promise<void>((resolve) => limited.server.close(() => resolve()));
     });
 
-    const postLimited = (body: unknown) =>
-      fetch(`${limitedBase}/api/notifications`, {
+    const postLimited = (body: unknown, path = '/api/notifications') =>
+      fetch(`${limitedBase}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
 
-    it('answers 503 with Retry-After while the concurrent requests are all taken, and takes the retry', async function () {
-      await start({ maxInFlight: 1, burst: 100, perSecond: 1 });
-      const id = await subscription();
+    /** A change notification whose body is only half sent, so its request holds a slot. */
+    async function holdSlot(id: string): Promise<{ finish: () => Promise<IncomingMessage> }> {
       const body = JSON.stringify({ value: [{ subscriptionId: id, clientState: SECRET }] });
-      // The first request stays in flight: its body is only half sent.
       const first = httpRequest(`${limitedBase}/api/notifications`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       });
-      const firstResponse = new Promise<IncomingMessage>((resolve, reject) => {
+      const response = new Promise<IncomingMessage>((resolve, reject) => {
         first.on('response', resolve);
         first.on('error', reject);
       });
       first.write(body.slice(0, 10));
       await waitFor(() => budget.inFlight() === 1, 5_000, 'the first request to be admitted');
+      return {
+        finish: () => {
+          first.end(body.slice(10));
+          return response;
+        },
+      };
+    }
+
+    it("frees a request's slot once its body is queued: Graph is answered before the items are handled", async function () {
+      await start({ maxInFlight: 1, burst: 100, perSecond: 100 });
+      const id = await subscription();
+      assert.equal((await postLimited({ value: [{ subscriptionId: id, clientState: SECRET }] })).status, 202);
+      await waitFor(() => handled === 1, 5_000);
+      assert.deepEqual(inFlightWhenHandled, [0], 'no slot was held while the items were handled');
+      await requests.flush();
+      assert.ok(Date.parse((await nextRunAt()) ?? FAR_FUTURE) <= Date.now());
+    });
+
+    it('refuses a body that does not fit the queue with 503 and Retry-After, changing nothing', async function () {
+      await start({ maxInFlight: 10, burst: 100, perSecond: 100 }, 2);
+      const id = await subscription();
+      const item = { subscriptionId: id, clientState: SECRET };
+      const refused = await postLimited({ value: [item, item, item] });
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.equal(counters.overBudget, 1);
+      assert.equal(counters.accepted, 0);
+      assert.equal(await nextRunAt(), FAR_FUTURE);
+      assert.equal((await postLimited({ value: [item, item] })).status, 202);
+      await waitFor(() => handled === 1, 5_000);
+      assert.equal(counters.accepted, 2);
+    });
+
+    it('takes a lifecycle notification while change notifications hold all of their slots', async function () {
+      await start({ maxInFlight: 1, burst: 100, perSecond: 100 });
+      const id = await subscription();
+      const held = await holdSlot(id);
+      try {
+        const change = await postLimited({ value: [{ subscriptionId: id, clientState: SECRET }] });
+        assert.equal(change.status, 503);
+        const missed = await postLimited(
+          { value: [{ subscriptionId: id, clientState: SECRET, lifecycleEvent: 'missed' }] },
+          '/api/notifications/lifecycle',
+        );
+        assert.equal(missed.status, 202);
+        await waitFor(() => handled === 1, 5_000);
+        await requests.flush();
+        assert.equal(await deltaRequested(), 1, 'the missed event asked for a read of the mailbox');
+      } finally {
+        assert.equal((await held.finish()).statusCode, 202);
+      }
+      await waitFor(() => handled === 2, 5_000);
+    });
+
+    it('answers 503 with Retry-After while the concurrent requests are all taken, and takes the retry', async function () {
+      await start({ maxInFlight: 1, burst: 100, perSecond: 1 });
+      const id = await subscription();
+      const first = await holdSlot(id);
 
       const refused = await postLimited({ value: [{ subscriptionId: id, clientState: SECRET }] });
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '1');
       assert.equal(counters.overBudget, 1);
 
-      first.end(body.slice(10));
-      assert.equal((await firstResponse).statusCode, 202);
+      assert.equal((await first.finish()).statusCode, 202);
       await waitFor(() => handled === 1 && budget.inFlight() === 0, 5_000, 'the first to be handled');
       assert.equal((await postLimited({ value: [{ subscriptionId: id, clientState: SECRET }] })).status, 202);
       await waitFor(() => handled === 2, 5_000);
