@@ -69,6 +69,36 @@ const upsertReference = preparedQuery(7, (db, ...row: ReferenceArgs) =>
     ),
 );
 
+/**
+ * What this process wrote lately, per store: every chat turn saved its conversation's reference twice
+ * (teamsfx's insert-if-absent, then ours with the user's address), two writes for a reference that
+ * rarely changes. Within `RECENT_MS` of a write, the same key needs no insert-if-absent, and the same
+ * reference and zone no upsert; a removal here forgets the key. The cost is an `updated_at` up to a
+ * minute old, and a row another process deletes in that minute comes back on a turn after it.
+ */
+const RECENT_MS = 60_000;
+const RECENT_KEPT = 10_000;
+interface RecentWrite {
+  /** The reference an upsert stored, but its activity id; undefined after an insert-if-absent. */
+  reference: string | undefined;
+  timeZone: string | undefined;
+  at: number;
+}
+const recentWrites = new WeakMap<Db, Map<string, RecentWrite>>();
+
+function recentOf(db: Db): Map<string, RecentWrite> {
+  let recent = recentWrites.get(db);
+  if (!recent) recentWrites.set(db, (recent = new Map()));
+  return recent;
+}
+
+function remember(db: Db, key: string, write: RecentWrite): void {
+  const recent = recentOf(db);
+  recent.delete(key);
+  if (recent.size >= RECENT_KEPT) recent.delete(recent.keys().next().value!);
+  recent.set(key, write);
+}
+
 export async function saveReference(
   db: Db,
   key: string,
@@ -83,15 +113,33 @@ export async function saveReference(
   const tenantId = ref.conversation?.tenantId;
   const kind = options.kind ?? kindOf(ref);
   if (!tenantId || !kind) return false;
+  const reference = toJsonText(ref as Record<string, unknown>);
+  // Every turn's reference names that turn's message; nothing sent later depends on which one.
+  const { activityId: _turnMessage, ...lasting } = ref;
+  const sameAs = JSON.stringify(lasting);
+  const now = Date.now();
+  const last = recentOf(db).get(key);
+  if (last && now - last.at < RECENT_MS) {
+    // The row is there (false: nothing inserted), or holds this reference and zone already.
+    if (!options.overwrite) return false;
+    if (last.reference === sameAs && last.timeZone === options.timeZone) return true;
+  }
   const res = await (options.overwrite ? upsertReference : insertReference)(
     db,
     key,
     tenantId,
     kind,
     kind === 'personal' ? (ref.user?.aadObjectId ?? null) : null,
-    toJsonText(ref as Record<string, unknown>),
+    reference,
     nowIso(),
     options.timeZone ?? null,
+  );
+  remember(
+    db,
+    key,
+    options.overwrite
+      ? { reference: sameAs, timeZone: options.timeZone, at: now }
+      : { reference: undefined, timeZone: undefined, at: now },
   );
   return Number(res.numAffectedRows ?? 0) > 0;
 }
@@ -195,6 +243,7 @@ export class StoreConversationReferences implements ConversationReferenceStore {
   }
 
   async remove(key: string): Promise<boolean> {
+    recentOf(this.db).delete(key);
     const res = await this.db.deleteFrom('conversation_refs').where('key', '=', key).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }

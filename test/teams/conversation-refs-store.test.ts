@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import type { KyselyPlugin, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely';
 import {
   personalReference,
   personalReferenceByEmail,
   referenceByKey,
+  saveReference,
   StoreConversationReferences,
+  timeZoneByKey,
 } from '../../bot/teams/conversation-refs-store.js';
 import { importDemoCrm } from '../tab-api/fixtures/seed.js';
 import { forEachDialect } from '../support/postgres.js';
@@ -74,6 +77,57 @@ forEachDialect('bot conversation reference store', (suite) => {
       await personalReferenceByEmail(suite.store.db, 'another-tenant', 'erin.lee@fabrikam.com'),
       undefined,
     );
+  });
+
+  it("stores a chat's reference once for its turns in a row, and again when it changes or was removed", async () => {
+    // Statements as the database runs them (each one's result passes through this plugin).
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
+        statements += 1;
+        return args.result;
+      },
+    };
+    const db = suite.store.db.withPlugin(counting);
+    const refs = new StoreConversationReferences(db);
+    const turn = (activityId: string, serviceUrl?: string) => ({
+      ...personal('fay', serviceUrl),
+      activityId,
+    });
+    const writes = async (step: () => Promise<unknown>) => {
+      const before = statements;
+      await step();
+      return statements - before;
+    };
+
+    // A turn: teamsfx's insert-if-absent, then the bot's upsert with the user's address.
+    assert.equal(await writes(() => refs.add('_t_f', turn('m1'), { overwrite: false })), 1);
+    assert.equal(await writes(() => refs.add('_t_f', turn('m1'), { overwrite: true })), 1);
+    // The next turns in the same chat: only their message differs, nothing is written.
+    assert.equal(await writes(() => refs.add('_t_f', turn('m2'), { overwrite: false })), 0);
+    assert.equal(await writes(() => refs.add('_t_f', turn('m2'), { overwrite: true })), 0);
+    // Teams moved the chat to another service URL: stored at once.
+    assert.equal(
+      await writes(() => refs.add('_t_f', turn('m3', 'http://127.0.0.1:3/'), { overwrite: true })),
+      1,
+    );
+    assert.equal((await referenceByKey(db, '_t_f'))?.serviceUrl, 'http://127.0.0.1:3/');
+    // A time zone the turn carried is stored too.
+    assert.equal(
+      await writes(() =>
+        saveReference(db, '_t_f', turn('m4', 'http://127.0.0.1:3/'), {
+          overwrite: true,
+          timeZone: 'Europe/London',
+        }),
+      ),
+      1,
+    );
+    assert.equal(await timeZoneByKey(db, '_t_f'), 'Europe/London');
+    // Removed: the next turn's insert-if-absent puts it back.
+    await refs.remove('_t_f');
+    assert.equal(await refs.add('_t_f', turn('m5'), { overwrite: false }), true);
+    assert.equal((await referenceByKey(db, '_t_f'))?.serviceUrl, 'http://127.0.0.1:1/');
   });
 
   it('ignores references without a tenant or conversation type', async () => {
