@@ -1,4 +1,5 @@
 import restify, { type Request, type Response, type Server } from 'restify';
+import { AuthenticationError } from 'botframework-connector';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.js';
 import { isLoopbackAddress } from '../server/loopback.js';
@@ -71,13 +72,21 @@ export function registerMessagesRoute(
         res.send(400, { error: 'The request body must be a Bot Framework activity.' });
         return;
       }
+      const authorization = req.headers.authorization ?? '';
+      let answer: { status: number; body?: unknown };
       try {
-        await deps.teamsBot.bot.requestHandler(req, res, deps.teamsBot.logic);
+        answer = await deps.teamsBot.process(authorization, req.body as Record<string, unknown>);
       } catch (err) {
-        // Malformed activities fail the adapter's own validation: a client error, answered once.
-        deps.logger.warn({ err: (err as Error).message }, 'activity rejected');
-        if (!res.headersSent) res.send(400, { error: 'The activity is not valid.' });
+        // The message only: it names what was wrong with the token, never the token itself.
+        const refused = err instanceof AuthenticationError;
+        deps.logger.warn(
+          { err: (err as Error).message },
+          refused ? 'channel token refused' : 'bot turn failed',
+        );
+        res.send(refused ? 401 : 500, { error: refused ? (err as Error).message : 'The turn failed.' });
+        return;
       }
+      res.send(answer.status, answer.body);
     },
   );
 }

@@ -3,7 +3,9 @@ import {
   InvokeResponseFactory,
   type TeamsFxAdaptiveCardActionHandler,
 } from '@microsoft/teamsfx';
-import { ActivityTypes, CloudAdapter, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CloudAdapter, type Activity, type TurnContext } from 'botbuilder';
+// Not re-exported by botbuilder's index: the same fix-up its own request handler applies.
+import { validateAndFixActivity } from 'botbuilder/lib/activityValidator.js';
 import { cardVerbs } from '../cards/card-actions.js';
 import { buildErrorCard } from '../cards/user-cards.js';
 import type { Logger } from '../logging/logger.js';
@@ -20,14 +22,27 @@ import { commandHandlers, handleText, welcome } from './text-commands.js';
 
 export interface TeamsBot {
   bot: InstanceType<typeof BotBuilderCloudAdapter.ConversationBot>;
-  adapter: CloudAdapter;
+  adapter: BotAdapter;
   /** Runs after teamsfx's middlewares in every turn. */
   logic(context: TurnContext): Promise<void>;
+  /**
+   * One POST /api/messages: the channel token is checked and the turn run (teamsfx's middlewares, then
+   * `logic`); the answer is the invoke response's status and body, 200 without one. A refused token
+   * throws botframework-connector's AuthenticationError.
+   */
+  process(authorization: string, body: Record<string, unknown>): Promise<{ status: number; body?: unknown }>;
+}
+
+/** CloudAdapter with its turn entry point open to the route (see `process` below). */
+export class BotAdapter extends CloudAdapter {
+  runTurn(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(authorization, activity, logic);
+  }
 }
 
 /** The CloudAdapter on our authentication; a failed turn is logged without request details. */
-export function createBotAdapter(auth: BotFrameworkAuthentication, logger: Logger): CloudAdapter {
-  const adapter = new CloudAdapter(auth);
+export function createBotAdapter(auth: BotFrameworkAuthentication, logger: Logger): BotAdapter {
+  const adapter = new BotAdapter(auth);
   adapter.onTurnError = async (context, error) => {
     // The message only: errors from HTTP clients can carry request headers.
     logger.error({ err: error.message, activity: context.activity.type }, 'bot turn failed');
@@ -41,7 +56,7 @@ export function createBotAdapter(auth: BotFrameworkAuthentication, logger: Logge
 }
 
 export function createTeamsBot(
-  deps: CardActionDeps & { adapter: CloudAdapter; botAppId: string; logger: Logger },
+  deps: CardActionDeps & { adapter: BotAdapter; botAppId: string; logger: Logger },
 ): TeamsBot {
   const { adapter } = deps;
 
@@ -82,5 +97,14 @@ export function createTeamsBot(
     if (botJoined) await welcome(deps, context);
   }
 
-  return { bot, adapter, logic };
+  // What ConversationBot.requestHandler does through CloudAdapter.process, minus that method's checks
+  // of the request and response objects, which build several zod schemas on every request; the route
+  // has checked the body's shape already.
+  async function process(authorization: string, body: Record<string, unknown>) {
+    const activity = validateAndFixActivity(body as Partial<Activity> as Activity);
+    const invokeResponse = await adapter.runTurn(authorization, activity, logic);
+    return { status: invokeResponse?.status ?? 200, body: invokeResponse?.body as unknown };
+  }
+
+  return { bot, adapter, logic, process };
 }
