@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
+import { bulkStatement, type BulkStatement } from '../store/bulk-statement.js';
 import { newId, toIso } from '../store/columns.js';
 import type { StoreOp } from './core/store-ops.js';
 import { chunks, forEachGroupChunk } from './batches.js';
@@ -28,6 +29,7 @@ export interface AppliedCounts {
 }
 
 export async function applyOps(
+  db: Kysely<Database>,
   trx: Transaction<Database>,
   ops: readonly StoreOp[],
   now: number,
@@ -35,6 +37,7 @@ export async function applyOps(
   const at = toIso(now);
   const byKind = <K extends StoreOp['kind']>(kind: K) => ops.filter((o): o is Op<K> => o.kind === kind);
   const mail = await applyFiled(
+    db,
     trx,
     MAIL_TABLES,
     byKind('mail_item.upsert'),
@@ -44,6 +47,7 @@ export async function applyOps(
   );
   await detachMailOwners(trx, byKind('mail_item_owner.left_folder'), at);
   const diary = await applyFiled(
+    db,
     trx,
     DIARY_TABLES,
     byKind('diary_item.upsert'),
@@ -60,13 +64,15 @@ export async function applyOps(
 
 /**
  * Files one resource's items, owner links and contact links. Items first, so owners and links can
- * name the item's row id, which a first filing only just created.
+ * name the item's row id, which a first filing only just created. The three multi-row statements are
+ * compiled once per row count (bot/store/bulk-statement.ts) on `root`, the database `trx` belongs to.
  */
 async function applyFiled<
   ItemOp extends KeyRef & { version: string },
   OwnerOp extends KeyRef & OwnerRef,
   KeyRef,
 >(
+  root: Kysely<Database>,
   trx: Transaction<Database>,
   tables: FiledTables<ItemOp, OwnerOp, KeyRef>,
   items: ItemOp[],
@@ -78,19 +84,15 @@ async function applyFiled<
   // statements are built over plain table names.
   const db = trx.withTables<Record<string, Row>>();
   const { item, owner, contacts } = tables;
+  const statements = filedStatements(tables);
   const keyOf = (ref: KeyRef) => item.keyOf(ref).join('\u0000');
   // One statement may not upsert a key twice (PostgreSQL refuses it), so keep each key's newest copy.
   for (const chunk of chunks(newestPerKey(items, keyOf))) {
-    await db
-      .insertInto(item.table)
-      .values(chunk.map((o) => item.row(o, at)))
-      .onConflict((oc) =>
-        oc
-          .columns([...item.key])
-          .doUpdateSet((eb) => excluded(eb, [...item.content, 'version', 'updated_at']))
-          .where((eb) => eb(`${item.table}.version`, '<', eb.ref('excluded.version'))),
-      )
-      .execute();
+    await statements.items(
+      root,
+      trx,
+      chunk.map((o) => item.row(o, at)),
+    );
   }
 
   const ids = await itemIds(db, item, [...owners, ...links]);
@@ -104,37 +106,21 @@ async function applyFiled<
   const ownerKey = (o: OwnerOp) => `${o.accountId}\u0000${owner.graphIdOf(o)}`;
   const uniqueOwners = newestPerKey(owners, ownerKey);
   const known = await existingOwners(db, owner, uniqueOwners);
-  const version = `${owner.table}.version`;
-  const detached = `${owner.table}.${owner.detachedColumn}`;
   for (const chunk of chunks(uniqueOwners)) {
-    await db
-      .insertInto(owner.table)
-      .values(chunk.map((o) => owner.row(o, itemId(o))))
-      .onConflict((oc) =>
-        oc
-          .columns(['account_id', owner.graphIdColumn])
-          .doUpdateSet((eb) => ({
-            ...excluded(eb, [owner.itemColumn, ...owner.content, 'version']),
-            [owner.detachedColumn]: null,
-          }))
-          // A detached link is revived by a listing of the same version: the listing proves it is back.
-          .where((eb) =>
-            eb.or([
-              eb(version, '<', eb.ref('excluded.version')),
-              eb.and([eb(detached, 'is not', null), eb(version, '<=', eb.ref('excluded.version'))]),
-            ]),
-          ),
-      )
-      .execute();
+    await statements.owners(
+      root,
+      trx,
+      chunk.map((o) => owner.row(o, itemId(o))),
+    );
   }
 
   const uniqueLinks = [...new Map(links.map((l) => [`${itemId(l)}\u0000${l.contactId}`, l])).values()];
   for (const chunk of chunks(uniqueLinks)) {
-    await db
-      .insertInto(contacts.table)
-      .values(chunk.map((l) => ({ [contacts.itemColumn]: itemId(l), contact_id: l.contactId })))
-      .onConflict((oc) => oc.columns([contacts.itemColumn, 'contact_id']).doNothing())
-      .execute();
+    await statements.links(
+      root,
+      trx,
+      chunk.map((l) => ({ [contacts.itemColumn]: itemId(l), contact_id: l.contactId })),
+    );
   }
   const added = uniqueOwners.filter((o) => !known.has(ownerKey(o))).length;
   return { added, updated: uniqueOwners.length - added };
@@ -142,6 +128,68 @@ async function applyFiled<
 
 type Row = Record<string, unknown>;
 type DynamicDb = Kysely<Database & Record<string, Row>>;
+
+interface FiledStatements {
+  /** Upserts items; a row changes only for a newer version. */
+  items: BulkStatement;
+  /** Upserts owner links; a detached link is revived by a listing of the same version. */
+  owners: BulkStatement;
+  /** Adds contact links that are not there yet. */
+  links: BulkStatement;
+}
+
+const statementsByTables = new WeakMap<object, FiledStatements>();
+
+function filedStatements<ItemOp, OwnerOp, KeyRef>(
+  tables: FiledTables<ItemOp, OwnerOp, KeyRef>,
+): FiledStatements {
+  const known = statementsByTables.get(tables);
+  if (known) return known;
+  const { item, owner, contacts } = tables;
+  const version = `${owner.table}.version`;
+  const detached = `${owner.table}.${owner.detachedColumn}`;
+  const dynamic = (db: Kysely<Database>) => db.withTables<Record<string, Row>>();
+  const statements: FiledStatements = {
+    items: bulkStatement((db, rows) =>
+      dynamic(db)
+        .insertInto(item.table)
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .columns([...item.key])
+            .doUpdateSet((eb) => excluded(eb, [...item.content, 'version', 'updated_at']))
+            .where((eb) => eb(`${item.table}.version`, '<', eb.ref('excluded.version'))),
+        ),
+    ),
+    owners: bulkStatement((db, rows) =>
+      dynamic(db)
+        .insertInto(owner.table)
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .columns(['account_id', owner.graphIdColumn])
+            .doUpdateSet((eb) => ({
+              ...excluded(eb, [owner.itemColumn, ...owner.content, 'version']),
+              [owner.detachedColumn]: null,
+            }))
+            .where((eb) =>
+              eb.or([
+                eb(version, '<', eb.ref('excluded.version')),
+                eb.and([eb(detached, 'is not', null), eb(version, '<=', eb.ref('excluded.version'))]),
+              ]),
+            ),
+        ),
+    ),
+    links: bulkStatement((db, rows) =>
+      dynamic(db)
+        .insertInto(contacts.table)
+        .values(rows)
+        .onConflict((oc) => oc.columns([contacts.itemColumn, 'contact_id']).doNothing()),
+    ),
+  };
+  statementsByTables.set(tables, statements);
+  return statements;
+}
 
 interface OwnerRef {
   accountId: string;

@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { newId, toJsonText } from '../store/columns.js';
+import { newTimeOrderedId, toJsonText } from '../store/columns.js';
 import type { Database } from '../store/schema.js';
 import type { StoreOp } from './core/store-ops.js';
 
@@ -93,7 +93,7 @@ export const MAIL_TABLES: MailTables = {
     keyOf: (ref) => [ref.tenantId, ref.internetMessageId],
     content: ['subject', 'sent_at', 'from_address', 'to_addresses', 'cc_addresses', 'sensitivity'],
     row: (op, at) => ({
-      id: newId(),
+      id: newTimeOrderedId(),
       tenant_id: op.tenantId,
       internet_message_id: op.internetMessageId,
       subject: op.fields.subject,
@@ -145,7 +145,7 @@ export const DIARY_TABLES: DiaryTables = {
       'sensitivity',
     ],
     row: (op, at) => ({
-      id: newId(),
+      id: newTimeOrderedId(),
       tenant_id: op.tenantId,
       ical_uid: op.iCalUId,
       occurrence_start: op.occurrenceStart,

@@ -60,7 +60,7 @@ export interface CommittedPage {
 export async function commitPage(db: Kysely<Database>, page: PageCommit): Promise<CommittedPage> {
   return db.transaction().execute(async (trx) => {
     await fenceLease(trx, page.owner, page.accountId, page.now);
-    const applied = await applyOps(trx, page.ops, page.now);
+    const applied = await applyOps(db, trx, page.ops, page.now);
     // Generation, stamps, sweep and cursor share the page's transaction: a crash mid-baseline resumes
     // the same generation with the cursor, and the sweep happens exactly when the deltaLink is stored.
     const generation = page.baseline ? await baselineGeneration(trx, page, page.baseline) : null;

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { fromFlag, fromJsonText, newId, nowIso, toFlag, toIso, toJsonText } from '../../bot/store/columns.js';
+import {
+  fromFlag,
+  fromJsonText,
+  newId,
+  newTimeOrderedId,
+  nowIso,
+  toFlag,
+  toIso,
+  toJsonText,
+} from '../../bot/store/columns.js';
 
 describe('store columns', function () {
   it('writes timestamps as fixed-width ISO-8601 UTC so text order is time order', function () {
@@ -23,5 +32,16 @@ describe('store columns', function () {
 
   it('makes distinct ids', function () {
     assert.notEqual(newId(), newId());
+  });
+
+  it('makes time-ordered ids in the UUIDv7 layout: creation time first, so later ids sort after earlier ones', function () {
+    const at = Date.UTC(2026, 11, 6, 9, 0, 0, 0);
+    const id = newTimeOrderedId(at);
+    // RFC 9562: 48 bits of Unix milliseconds, version 7, variant 10, random bits after.
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16), at);
+    assert.notEqual(newTimeOrderedId(at), newTimeOrderedId(at));
+    const later = [at + 1, at + 1000, at + 86_400_000].map((t) => newTimeOrderedId(t));
+    for (const next of later) assert.ok(next > id, `${next} sorts after ${id}`);
   });
 });

@@ -11,9 +11,19 @@ const SMTP_ADDRESS = new RegExp(`^[^\\s@<>()",;:\\\\]+@${LABEL}(?:\\.${LABEL})+$
 /** The comparable form of an address, or null when it is not an SMTP address (X.500 DNs, blanks, junk). */
 export function normalizeAddress(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
-  const address = raw.trim().toLowerCase();
-  return SMTP_ADDRESS.test(address) ? address : null;
+  // A mailbox's correspondents recur on every page, and each message names its people several times.
+  const known = normalized.get(raw);
+  if (known !== undefined) return known;
+  const trimmed = raw.trim().toLowerCase();
+  const address = SMTP_ADDRESS.test(trimmed) ? trimmed : null;
+  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+  normalized.set(raw, address);
+  return address;
 }
+
+/** Raw address → normalised form; bounded, since addresses come from the outside. */
+const normalized = new Map<string, string | null>();
+const NORMALIZED_MAX = 20_000;
 
 export function recipientAddress(recipient: Recipient | null | undefined): string | null {
   return normalizeAddress(recipient?.emailAddress?.address);

@@ -98,24 +98,65 @@ function decide<D>(
   if ((sensitivity === 'private' || sensitivity === 'confidential') && policy.privateItems === 'exclude') {
     return skip(sensitivity, `marked ${sensitivity}`);
   }
-  for (const [list, scope] of [
-    [policy.tenantBlocklist, 'tenant'],
-    [policy.personalBlocklist, 'personal'],
-  ] as const) {
-    for (const address of participants.all) {
-      const entry = blockingEntry(list, address);
-      if (entry !== null) return skip('blocklisted', `${address} matches ${scope} blocklist entry ${entry}`);
+  const facts = participants.all.map((address) => addressFacts(address, ctx));
+  for (const scope of ['tenant', 'personal'] as const) {
+    for (const fact of facts) {
+      const entry = fact.blockedBy[scope];
+      if (entry !== null)
+        return skip('blocklisted', `${fact.address} matches ${scope} blocklist entry ${entry}`);
     }
   }
-  const external = participants.all.filter((a) => !ctx.own.has(a) && !isTenantAddress(a, policy));
-  if (external.length === 0) {
+  const external = facts.filter((f) => f.external).length;
+  if (external === 0) {
     return skip('internal', `all ${participants.all.length} participants are internal`);
   }
   const contacts = linkedContacts(participants.all, ctx.directory);
   if (contacts.length === 0 && !policy.fileWithoutContact) {
-    return skip('no_crm_contact', `no CRM contact among ${external.length} external participants`);
+    return skip('no_crm_contact', `no CRM contact among ${external} external participants`);
   }
   return { action: 'file', contacts, direction: direction() };
+}
+
+/** What the rules make of one participant address under one filing context. */
+interface AddressFacts {
+  address: string;
+  /** The blocklist entry that blocks it, per list, or null. */
+  blockedBy: Record<'tenant' | 'personal', string | null>;
+  /** Neither the mailbox's own nor in one of the tenant's domains. */
+  external: boolean;
+}
+
+/**
+ * A context's verdicts by address, worked out once per address: the same correspondents recur on
+ * every page of a mailbox. Keyed by the policy, which a context shares with every page context made
+ * from it; the mailbox's own addresses are checked too, since they are part of the verdict.
+ */
+const factsByPolicy = new WeakMap<
+  FilterPolicy,
+  { own: ReadonlySet<string>; facts: Map<string, AddressFacts> }
+>();
+const FACTS_MAX = 20_000;
+
+function addressFacts(address: string, ctx: FilingContext): AddressFacts {
+  let memo = factsByPolicy.get(ctx.policy);
+  if (memo === undefined || memo.own !== ctx.own || memo.facts.size >= FACTS_MAX) {
+    memo = { own: ctx.own, facts: new Map() };
+    factsByPolicy.set(ctx.policy, memo);
+  }
+  let facts = memo.facts.get(address);
+  if (facts === undefined) {
+    const { policy } = ctx;
+    facts = {
+      address,
+      blockedBy: {
+        tenant: blockingEntry(policy.tenantBlocklist, address),
+        personal: blockingEntry(policy.personalBlocklist, address),
+      },
+      external: !ctx.own.has(address) && !isTenantAddress(address, policy),
+    };
+    memo.facts.set(address, facts);
+  }
+  return facts;
 }
 
 function isTenantAddress(address: string, policy: FilterPolicy): boolean {

@@ -27,6 +27,13 @@ describe('sync/core/addresses', () => {
     );
   });
 
+  it('answers the same for an address seen before, junk included (the answers are remembered)', () => {
+    for (let i = 0; i < 2; i += 1) {
+      assert.equal(normalizeAddress(' Dan.Morgan@Contoso.com'), 'dan.morgan@contoso.com');
+      assert.equal(normalizeAddress('dan.morgan@'), null);
+    }
+  });
+
   it('reads a recipient without trusting its shape', () => {
     assert.equal(
       recipientAddress({ emailAddress: { address: 'TOM.BECKER@northwind.example' } }),

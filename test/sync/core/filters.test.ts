@@ -16,6 +16,17 @@ describe('sync/core/filters', () => {
     });
   });
 
+  it('judges each page context by its own mailbox addresses, even when contexts share one policy', () => {
+    // One policy object, two sets of own addresses: a verdict for one must not carry over to the other.
+    const shared = filingContext();
+    const priyasOwn = { ...shared, own: new Set(['priya.patel@example.com']) };
+    const fromPriya = message({ id: 'p' });
+    assert.equal(decideMessage(fromPriya, shared).action, 'file');
+    const asPriya = decideMessage(fromPriya, priyasOwn);
+    assert.equal(asPriya.action === 'skip' && asPriya.reason, 'internal');
+    assert.equal(decideMessage(fromPriya, shared).action, 'file');
+  });
+
   it('skips with each reason', () => {
     const cases: [string, ReturnType<typeof message>, ReturnType<typeof filingContext>][] = [
       ['invalid', message({ id: 'a', internetMessageId: '  ' }), ctx],

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { bulkStatement } from '../../bot/store/bulk-statement.js';
+import { toIso } from '../../bot/store/columns.js';
+import { forEachDialect } from '../support/postgres.js';
+
+forEachDialect('bulkStatement', (suite) => {
+  const at = toIso(Date.parse('2026-01-01T00:00:00Z'));
+  const tenant = (id: string, name: string, consent: string | null) => ({
+    id,
+    name,
+    consent_granted_at: consent,
+    created_at: at,
+    updated_at: at,
+  });
+  const names = async (prefix: string) =>
+    (
+      await suite.store.db
+        .selectFrom('tenants')
+        .select(['id', 'name', 'consent_granted_at'])
+        .where('id', 'like', `${prefix}%`)
+        .orderBy('id')
+        .execute()
+    ).map((r) => [r.id, r.name, r.consent_granted_at]);
+
+  it('writes every row of each call with its own values, compiling once per row count', async function () {
+    let builds = 0;
+    // The upsert's `set consent_granted_at = null` is a constant of the statement, not a row's value.
+    const upsert = bulkStatement<ReturnType<typeof tenant>>((db, rows) => {
+      builds += 1;
+      return db
+        .insertInto('tenants')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), consent_granted_at: null })),
+        );
+    });
+    const db = suite.store.db;
+    await upsert(db, db, [tenant('bulk-1', 'One', at), tenant('bulk-2', 'Two', null)]);
+    await upsert(db, db, [tenant('bulk-3', 'Three', at), tenant('bulk-1', 'One again', at)]);
+    await db.transaction().execute((trx) => upsert(db, trx, [tenant('bulk-4', 'Four', at)]));
+    await upsert(db, db, []);
+    assert.deepEqual(await names('bulk-'), [
+      ['bulk-1', 'One again', null],
+      ['bulk-2', 'Two', null],
+      ['bulk-3', 'Three', at],
+      ['bulk-4', 'Four', at],
+    ]);
+    assert.equal(builds, 2, 'two rows and one row: two statements, each built once');
+  });
+
+  it('refuses a statement that does not take a row’s value as a parameter of its own', async function () {
+    const inlined = bulkStatement<ReturnType<typeof tenant>>((db, rows) =>
+      db
+        .insertInto('tenants')
+        .values(rows.map((r) => ({ ...r, name: sql<string>`upper(${sql.raw(`'${String(r.name)}'`)})` }))),
+    );
+    const db = suite.store.db;
+    await assert.rejects(
+      inlined(db, db, [tenant('bulk-x', 'X', null)]),
+      /must take each value of each row as a parameter/,
+    );
+    assert.deepEqual(await names('bulk-x'), []);
+  });
+});
