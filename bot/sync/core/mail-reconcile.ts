@@ -63,7 +63,8 @@ export function reconcileMailPage(page: DeltaPage<DeltaMessage>, ctx: MailPageCo
     if (received !== null && received < ctx.receivedFrom) continue;
     const version = graphTimestampToIso(message.lastModifiedDateTime);
     const author = messageParticipants(message).author;
-    const when = graphTimestampToIso(message.sentDateTime ?? message.receivedDateTime) ?? 'unknown date';
+    const sentAt = graphTimestampToIso(message.sentDateTime);
+    const when = (message.sentDateTime == null ? received : sentAt) ?? 'unknown date';
     if (version === null) {
       recordSkip(
         message.id,
@@ -85,7 +86,7 @@ export function reconcileMailPage(page: DeltaPage<DeltaMessage>, ctx: MailPageCo
       version: `${version}|${accountId}|${message.id}`,
       fields: {
         subject: message.subject ?? null,
-        sentAt: graphTimestampToIso(message.sentDateTime),
+        sentAt,
         fromAddress: author,
         toAddresses: addresses(message.toRecipients),
         ccAddresses: addresses(message.ccRecipients),
