@@ -173,5 +173,12 @@ async function runOnce(env: SyncEnv, accountId: string): Promise<void> {
     accountId,
     () => false,
   );
-  if (result.outcome !== 'completed') throw new Error(`the sync ended ${JSON.stringify(result)}`);
+  if (result.outcome !== 'completed') {
+    // The run's own warnings say why a round failed (the error code Graph or the store gave).
+    const warnings = env
+      .logText()
+      .split('\n')
+      .filter((line) => line.includes('"level":40') || line.includes('"level":50'));
+    throw new Error(`the sync ended ${JSON.stringify(result)}\n${warnings.slice(-5).join('\n')}`);
+  }
 }
