@@ -13,6 +13,16 @@ export interface EmuRequest {
   params: Record<string, string>;
   /** The peer's address, so loopback-only endpoints can refuse anyone else. */
   remoteAddress?: string;
+  delivery: Delivery;
+}
+
+/**
+ * When the server read the request, and when its response was handed to the network (null when the
+ * connection closed first): the earliest moment the client could have read the answer.
+ */
+export interface Delivery {
+  receivedAt: number;
+  written: Promise<number | null>;
 }
 
 export interface EmuResponse {

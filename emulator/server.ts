@@ -18,7 +18,7 @@ import {
 import { MailboxStore } from './graph/mailbox-store.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { graphRuntime } from './graph/runtime.js';
-import { graphError, readBody, Router, send, type EmuResponse } from './http.js';
+import { graphError, readBody, Router, send, type Delivery, type EmuResponse } from './http.js';
 import { SigningKeys } from './keys.js';
 import { loadSeedFolder } from './seed-loader.js';
 import { ensureTlsMaterial } from './tls.js';
@@ -94,6 +94,13 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const log = options.logger;
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const started = process.hrtime.bigint();
+    const delivery: Delivery = {
+      receivedAt: Date.now(),
+      written: new Promise((resolve) => {
+        res.once('finish', () => resolve(Date.now()));
+        res.once('close', () => resolve(null));
+      }),
+    };
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
     // Only method, path and status: query strings and bodies carry codes, tokens and passwords.
@@ -138,6 +145,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
             body,
             params: matched.params,
             remoteAddress: req.socket.remoteAddress,
+            delivery,
           });
         }
       } catch (err) {

@@ -40,7 +40,11 @@ export interface FaultOptions {
 }
 
 export interface FaultResult {
+  /** Requests sent after a 429 was read, inside its Retry-After (emulator/graph/throttle.ts). */
   retryAfterViolations: number;
+  /** Requests already on their way when another was answered 429: not violations, shown for scale. */
+  onTheirWayAtRetryAfter: number;
+  maxInFlight: number;
   lost: number;
   duplicated: number;
   unexpected: number;
@@ -163,6 +167,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
     const counters = requestCounters(env, user!.id);
     return {
       retryAfterViolations: counters.retryAfterViolations,
+      onTheirWayAtRetryAfter: counters.onTheirWayAtRetryAfter,
+      maxInFlight: counters.maxInFlight,
       lost: last.lost,
       duplicated: last.duplicated,
       unexpected: last.unexpected,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MULTI_TENANT_SEGMENTS } from '../sign-in/sign-in-tenant.js';
+import { DEFAULT_ROUNDS_PER_MAILBOX } from '../sync/core/mailbox-limiter.js';
 
 /**
  * Every setting the server, worker and tools read. The environment is read once (see `loadConfig`),
@@ -221,12 +222,13 @@ const variables = z.object({
   // The sync worker: mailboxes synced at once per worker process, how long an account lease lasts
   // without a heartbeat (a crashed worker's accounts are taken over after it), the delta page size
   // asked of Graph (Prefer: odata.maxpagesize), how many of a mailbox's resources (folders,
-  // calendar) page at once (Graph allows four concurrent requests per app and mailbox), and whether
+  // calendar) page at once (Graph allows four concurrent requests per app and mailbox; the default
+  // gives each default resource its own and keeps one for side requests and retries), and whether
   // Graph change notifications are subscribed to (polling alone when false).
   SYNC_MAX_MAILBOXES: int(8, 1, 1000),
   SYNC_LEASE_SECONDS: int(60, 2, 3600),
   SYNC_PAGE_SIZE: int(1000, 1, 1000),
-  SYNC_ROUNDS_PER_MAILBOX: int(1, 1, 4),
+  SYNC_ROUNDS_PER_MAILBOX: int(DEFAULT_ROUNDS_PER_MAILBOX, 1, 4),
   GRAPH_NOTIFICATIONS: bool(true),
   STORE_MAIL_WITHOUT_CONTACT: bool(false),
   RUN_WORKER_IN_SERVER: bool(true),

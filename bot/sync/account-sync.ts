@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { toIso } from '../store/columns.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import type { WindowSettings } from './core/calendar-window.js';
-import type { MailboxLimiter } from './core/mailbox-limiter.js';
+import { DEFAULT_ROUNDS_PER_MAILBOX, type MailboxLimiter } from './core/mailbox-limiter.js';
 import {
   DEFAULT_NOTIFICATION_HEALTH,
   deltaNeeded,
@@ -34,9 +34,10 @@ import type { TokenProvider } from './token-provider.js';
  * page request out at a time, and the mailbox gate holds any follow-up request that would exceed
  * four), then its subscriptions, then the next run's time and the lease's release in one transaction.
  *
- * One at a time is the default because a Retry-After then can never catch a request already on its
- * way; side by side, requests in flight when Graph answers 429 arrive inside its Retry-After (none
- * is sent after it is received: the gate holds them).
+ * Side by side, requests already on their way when Graph answers one of them 429 arrive inside its
+ * Retry-After; that cannot be helped, and Graph's guidance only asks that nothing be sent once the
+ * answer is read. The gate holds every later request of the mailbox until the Retry-After has passed,
+ * then lets one go first and the rest follow its answer.
  *
  * Each round commits its own pages with its own cursor. The commits of one account never interleave:
  * SQLite has one connection, and on PostgreSQL every page transaction starts by fencing the lease row,
@@ -55,7 +56,7 @@ export interface SyncSettings {
   fileWithoutContact: boolean;
   schedule: ScheduleSettings;
   pageSize?: number;
-  /** How many of the mailbox's resources page at once (1, one after another, when absent). */
+  /** How many of the mailbox's resources page at once (DEFAULT_ROUNDS_PER_MAILBOX when absent). */
   roundsPerMailbox?: number;
   maxRetries?: number;
   retryDelaySeconds?: number;
@@ -273,7 +274,10 @@ async function runRounds(
     while (next < resources.length && !runEnded && !shouldStop())
       outcomes.push(await runResource(resources[next++]!));
   };
-  const lanes = Math.min(Math.max(1, deps.settings.roundsPerMailbox ?? 1), resources.length);
+  const lanes = Math.min(
+    Math.max(1, deps.settings.roundsPerMailbox ?? DEFAULT_ROUNDS_PER_MAILBOX),
+    resources.length,
+  );
   await Promise.all(Array.from({ length: lanes }, lane));
   result.outcome = runOutcome(outcomes, shouldStop());
   return result;

@@ -11,6 +11,7 @@ import type { FetchLike } from '../net/tls-trust.js';
  * - no request leaves before the mailbox's Retry-After deadline: the RetryHandler only delays the
  *   request that was throttled, whereas Graph's Retry-After applies to every request of the app to
  *   that mailbox, including concurrent ones;
+ * - after the deadline one request goes first and the rest follow its answer (the limiter's probe);
  * - counts requests and the time the mailbox spent blocked by Retry-After, for the run record.
  */
 
@@ -50,32 +51,50 @@ export class MailboxGate implements Middleware {
     if (!this.next) throw new Error('MailboxGate must not be the last middleware');
     const release = await this.limiter.acquire(this.mailbox);
     try {
-      // Re-check after every wait: another request may have been throttled meanwhile.
-      for (
-        let wait = this.limiter.waitMs(this.mailbox, this.now());
-        wait > 0;
-        wait = this.limiter.waitMs(this.mailbox, this.now())
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
+      const answered = await this.clearToSend();
       this.stats.requests += 1;
-      await this.next.execute(context);
-      this.noteRetryAfter(context.response);
+      let throttledAgain = true;
+      try {
+        await this.next.execute(context);
+        throttledAgain = this.noteRetryAfter(context.response);
+      } finally {
+        answered?.(throttledAgain);
+      }
     } finally {
       release();
     }
   }
 
-  private noteRetryAfter(response: Response | undefined): void {
-    if (!response || (response.status !== 429 && response.status !== 503)) return;
+  /**
+   * Waits until this request may go; re-checked after every wait, since another request may have been
+   * throttled meanwhile. The request becomes the probe in the same step as the check, so two requests
+   * waking together cannot both take that role.
+   */
+  private async clearToSend(): Promise<((throttledAgain: boolean) => void) | undefined> {
+    for (;;) {
+      const wait = this.limiter.waitMs(this.mailbox, this.now());
+      if (wait > 0) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      const probe = this.limiter.probeInFlight(this.mailbox);
+      if (probe === undefined) return this.limiter.beginRequest(this.mailbox);
+      await probe;
+    }
+  }
+
+  /** Notes a Retry-After in the answer; true when the answer throttled the mailbox. */
+  private noteRetryAfter(response: Response | undefined): boolean {
+    if (!response || (response.status !== 429 && response.status !== 503)) return false;
     const now = this.now();
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), now);
-    if (retryAfterMs === null) return;
+    if (retryAfterMs === null) return response.status === 429;
     const until = now + retryAfterMs + DEADLINE_MARGIN_MS;
     const blockedFrom = Math.max(now, this.stats.throttledUntil);
     if (until > blockedFrom) this.stats.throttledMs += until - blockedFrom;
     this.stats.throttledUntil = Math.max(this.stats.throttledUntil, until);
     this.limiter.blockUntil(this.mailbox, until);
+    return true;
   }
 }
 

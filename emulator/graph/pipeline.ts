@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EmulatorContext } from '../context.js';
 import type { DirectoryUser } from '../directory.js';
-import { graphError, Router, type EmuResponse } from '../http.js';
+import { graphError, Router, type Delivery, type EmuResponse } from '../http.js';
 import { authenticate } from './auth.js';
 import type { GraphHandler, GraphRequest, SubRequest } from './graph-request.js';
 import { parsePrefer } from './prefer.js';
@@ -18,6 +18,8 @@ export interface PipelineInput {
   url: URL;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** A $batch's sub-requests share the batch's: they reach Graph, and their answers the client, with it. */
+  delivery: Delivery;
 }
 
 export class GraphPipeline {
@@ -78,6 +80,7 @@ export class GraphPipeline {
       url: input.url,
       headers: input.headers,
       body: input.body,
+      delivery: input.delivery,
       params: match.params,
       ctx: this.ctx,
       runtime: this.runtime,
@@ -85,7 +88,7 @@ export class GraphPipeline {
       prefs: parsePrefer(input.headers['prefer']),
       ...(user ? { user } : {}),
       graphPath,
-      dispatch: (sub) => this.dispatchSub(sub),
+      dispatch: (sub) => this.dispatchSub(sub, input.delivery),
     };
     if (!user || rest.length === 0) return run(match.handler, req);
     return this.throttled(user.id, req, match.handler);
@@ -98,7 +101,7 @@ export class GraphPipeline {
   ): Promise<EmuResponse> {
     const { throttle, faults, latency } = this.runtime;
     const started = Date.now();
-    const { beforeRetryAfter } = throttle.arrive(userId, req.caller.appId);
+    const { beforeRetryAfter } = throttle.arrive(userId, req.caller.appId, req.delivery.receivedAt);
     const finish = (response: EmuResponse): EmuResponse => {
       throttle.record(
         userId,
@@ -112,6 +115,7 @@ export class GraphPipeline {
           beforeRetryAfter,
         },
         response,
+        req.delivery.written,
       );
       return response;
     };
@@ -133,13 +137,14 @@ export class GraphPipeline {
     }
   }
 
-  private dispatchSub(sub: SubRequest): Promise<EmuResponse> {
+  private dispatchSub(sub: SubRequest, delivery: Delivery): Promise<EmuResponse> {
     const relative = sub.url.startsWith('/') ? sub.url : `/${sub.url}`;
     return this.dispatch({
       method: sub.method,
       url: new URL(`/v1.0${relative}`, this.ctx.origin),
       headers: Object.fromEntries(Object.entries(sub.headers).map(([k, v]) => [k.toLowerCase(), v])),
       body: sub.body,
+      delivery,
     });
   }
 }

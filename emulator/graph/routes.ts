@@ -18,7 +18,13 @@ export function registerGraphRoutes(router: Router, ctx: EmulatorContext): Graph
   registerSubscriptionRoutes(pipeline);
   registerBatchRoutes(pipeline);
   router.on('*', '/v1.0/{path+}', (req) =>
-    pipeline.dispatch({ method: req.method, url: req.url, headers: req.headers, body: req.body }),
+    pipeline.dispatch({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      body: req.body,
+      delivery: req.delivery,
+    }),
   );
   return pipeline;
 }

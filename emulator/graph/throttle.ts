@@ -5,6 +5,12 @@ import { graphError, type EmuResponse } from '../http.js';
  * optional request budget per window, per app and mailbox as Microsoft Graph's throttling-limits page
  * states them ("Outlook service limits"). It also keeps the per-mailbox request log that benchmarks and
  * tests read, flagging requests that came back before a Retry-After they were given had elapsed.
+ *
+ * Microsoft's throttling guidance asks the client to wait the seconds the failed response's Retry-After
+ * names. A client can only wait on an answer it has read, so the wait runs from when the 429 (or 503)
+ * was handed to the network, and a request breaks it only when the server read it after that moment and
+ * before the wait ended. A request that was already on its way (read before the answer went out, even
+ * if its turn to be handled came later) is counted apart, not as a violation.
  */
 export const MAX_CONCURRENT_PER_MAILBOX = 4;
 const CONCURRENCY_RETRY_AFTER_SECONDS = 1;
@@ -17,7 +23,7 @@ export interface RequestLogEntry {
   status: number;
   appId: string;
   durationMs: number;
-  /** The app was still inside a Retry-After this mailbox gave it. */
+  /** Sent after the app had a Retry-After from this mailbox, before it elapsed. */
   beforeRetryAfter: boolean;
 }
 
@@ -30,8 +36,28 @@ export interface ThrottleCounters {
   requests: number;
   throttled: number;
   retryAfterViolations: number;
+  /** Requests read before a 429's answer went out and handled after it: the client could not know. */
+  onTheirWayAtRetryAfter: number;
   inFlight: number;
   maxInFlight: number;
+}
+
+/** A Retry-After given to an app: from when its answer was written (unknown until then) for `ms`. */
+interface RetryWait {
+  decidedAt: number;
+  ms: number;
+  from?: number;
+}
+
+function emptyCounters(maxInFlight: number): ThrottleCounters {
+  return {
+    requests: 0,
+    throttled: 0,
+    retryAfterViolations: 0,
+    onTheirWayAtRetryAfter: 0,
+    inFlight: 0,
+    maxInFlight,
+  };
 }
 
 class MailboxLimits {
@@ -39,15 +65,9 @@ class MailboxLimits {
   budget?: Budget;
   windowStart = 0;
   windowCount = 0;
-  readonly retryNotBefore = new Map<string, number>();
+  waits = new Map<string, RetryWait[]>();
   log: RequestLogEntry[] = [];
-  counters: ThrottleCounters = {
-    requests: 0,
-    throttled: 0,
-    retryAfterViolations: 0,
-    inFlight: 0,
-    maxInFlight: 0,
-  };
+  counters: ThrottleCounters = emptyCounters(0);
 }
 
 export type Admission = { admitted: true; release: () => void } | { admitted: false; response: EmuResponse };
@@ -57,13 +77,22 @@ export class Throttle {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  /** Notes the arrival of a request and whether it ignored a Retry-After. */
-  arrive(userId: string, appId: string): { beforeRetryAfter: boolean } {
+  /**
+   * Notes the arrival of a request the server read at `receivedAt`, and whether it ignored a
+   * Retry-After: one whose answer was written before the request was read, and had not elapsed.
+   */
+  arrive(userId: string, appId: string, receivedAt: number): { beforeRetryAfter: boolean } {
     const limits = this.limits(userId);
     limits.counters.requests++;
-    const notBefore = limits.retryNotBefore.get(appId) ?? 0;
-    const beforeRetryAfter = this.clock() < notBefore;
+    const now = this.clock();
+    const waits = (limits.waits.get(appId) ?? []).filter((w) => w.from === undefined || w.from + w.ms > now);
+    limits.waits.set(appId, waits);
+    const beforeRetryAfter = waits.some(
+      (w) => w.from !== undefined && w.from <= receivedAt && receivedAt < w.from + w.ms,
+    );
     if (beforeRetryAfter) limits.counters.retryAfterViolations++;
+    else if (waits.some((w) => w.decidedAt <= now && (w.from === undefined || receivedAt < w.from)))
+      limits.counters.onTheirWayAtRetryAfter++;
     return { beforeRetryAfter };
   }
 
@@ -107,12 +136,28 @@ export class Throttle {
     };
   }
 
-  /** Logs the finished request and starts the app's Retry-After period when the response set one. */
-  record(userId: string, entry: RequestLogEntry, response: EmuResponse): void {
+  /**
+   * Logs the finished request. When its answer sets a Retry-After, the app's wait starts once that
+   * answer is written (`written`); an answer the connection never delivered starts none.
+   */
+  record(
+    userId: string,
+    entry: RequestLogEntry,
+    response: EmuResponse,
+    written: Promise<number | null>,
+  ): void {
     const limits = this.limits(userId);
     const retryAfter = Number(response.headers?.['retry-after']);
     if ((response.status === 429 || response.status === 503) && Number.isFinite(retryAfter)) {
-      limits.retryNotBefore.set(entry.appId, this.clock() + retryAfter * 1000);
+      const wait: RetryWait = { decidedAt: this.clock(), ms: retryAfter * 1000 };
+      const waits = limits.waits.get(entry.appId) ?? [];
+      waits.push(wait);
+      limits.waits.set(entry.appId, waits);
+      void written.then((at) => {
+        if (at === null)
+          limits.waits.set(entry.appId, limits.waits.get(entry.appId)?.filter((w) => w !== wait) ?? []);
+        else wait.from = at;
+      });
     }
     if (response.status === 429) limits.counters.throttled++;
     limits.log.push(entry);
@@ -143,14 +188,8 @@ export class Throttle {
   clearLog(userId: string): void {
     const limits = this.limits(userId);
     limits.log = [];
-    limits.retryNotBefore.clear();
-    limits.counters = {
-      requests: 0,
-      throttled: 0,
-      retryAfterViolations: 0,
-      inFlight: 0,
-      maxInFlight: limits.inFlight,
-    };
+    limits.waits = new Map();
+    limits.counters = emptyCounters(limits.inFlight);
   }
 
   reset(): void {

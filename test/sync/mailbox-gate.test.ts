@@ -23,8 +23,8 @@ describe('mailbox gate', function () {
   let arrivals: Arrival[];
   let inFlight: number;
   let maxInFlight: number;
-  let throttleNext: boolean;
-  let throttledAt: number;
+  let throttleNext: number;
+  let throttledAt: number[];
 
   before(async function () {
     server = http.createServer((req, res) => {
@@ -40,9 +40,9 @@ describe('mailbox gate', function () {
           ),
         );
       };
-      if (throttleNext) {
-        throttleNext = false;
-        throttledAt = Date.now();
+      if (throttleNext > 0) {
+        throttleNext -= 1;
+        throttledAt.push(Date.now());
         done(429, { 'retry-after': '1' });
         return;
       }
@@ -58,8 +58,8 @@ describe('mailbox gate', function () {
     arrivals = [];
     inFlight = 0;
     maxInFlight = 0;
-    throttleNext = false;
-    throttledAt = 0;
+    throttleNext = 0;
+    throttledAt = [];
   });
 
   function client(limit: number) {
@@ -78,21 +78,42 @@ describe('mailbox gate', function () {
 
   it('holds every request of the mailbox until a Retry-After it received has passed', async function () {
     const { graph, stats } = client(4);
-    throttleNext = true;
+    throttleNext = 1;
     const retried = graph.api('/me/first').get();
     await waitFor(() => stats.throttledUntil > 0, 5_000, 'the 429 to arrive');
     const others = [graph.api('/me/second').get(), graph.api('/me/third').get()];
     await Promise.all([retried, ...others]);
-    const later = arrivals.filter((a) => a.at > throttledAt);
+    const later = arrivals.filter((a) => a.at > throttledAt[0]!);
     assert.deepEqual(later.map((a) => a.path).sort(), [
       '/v1.0/me/first',
       '/v1.0/me/second',
       '/v1.0/me/third',
     ]);
     for (const a of later)
-      assert.ok(a.at >= throttledAt + 1000, `${a.path} came ${a.at - throttledAt} ms after the 429`);
+      assert.ok(a.at >= throttledAt[0]! + 1000, `${a.path} came ${a.at - throttledAt[0]!} ms after the 429`);
     assert.equal(stats.requests, 4, 'the retry is counted as a request');
     assert.ok(stats.throttledMs >= 1000);
+  });
+
+  it('after a Retry-After sends one request first, and the others only once its answer is read', async function () {
+    const { graph, stats } = client(4);
+    throttleNext = 2;
+    const first = graph.api('/me/first').get();
+    await waitFor(() => stats.throttledUntil > 0, 5_000, 'the first 429 to arrive');
+    const others = ['second', 'third', 'fourth'].map((p) => graph.api(`/me/${p}`).get());
+    await Promise.all([first, ...others]);
+    assert.equal(throttledAt.length, 2, 'the first request after the deadline was throttled again');
+    const [firstAnswer, secondAnswer] = throttledAt as [number, number];
+    const between = arrivals.filter((a) => a.at > firstAnswer && a.at <= secondAnswer);
+    assert.equal(between.length, 1, 'one request went alone after the first Retry-After');
+    const after = arrivals.filter((a) => a.at > secondAnswer);
+    assert.equal(
+      after.length,
+      4,
+      'the other three and the probe’s retry waited for its answer and its Retry-After',
+    );
+    for (const a of after)
+      assert.ok(a.at >= secondAnswer + 1000, `${a.path} came ${a.at - secondAnswer} ms after the second 429`);
   });
 
   it('never has more than the limit in flight to one mailbox', async function () {

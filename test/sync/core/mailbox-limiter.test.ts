@@ -37,6 +37,30 @@ describe('sync/core/mailbox-limiter', () => {
     assert.equal(limiter.waitMs('alice', 0), 0);
   });
 
+  it('after a Retry-After lets one request go first and the others only after its answer', async () => {
+    const limiter = new MailboxLimiter();
+    assert.equal(limiter.beginRequest('alice'), undefined, 'never throttled: no request waits for another');
+    limiter.blockUntil('alice', 1_000);
+    const probe = limiter.beginRequest('alice');
+    assert.ok(probe, 'the first request after the deadline is the probe');
+    const awaited = limiter.probeInFlight('alice');
+    assert.ok(awaited, 'the others see a probe to wait for');
+    assert.equal(limiter.probeInFlight('dan'), undefined, 'another mailbox waits for nothing');
+
+    // Throttled again: the next request after the new deadline is a probe as well.
+    limiter.blockUntil('alice', 2_000);
+    probe(true);
+    await awaited;
+    assert.equal(limiter.probeInFlight('alice'), undefined);
+    const second = limiter.beginRequest('alice');
+    assert.ok(second);
+
+    // Accepted: requests go side by side again.
+    second(false);
+    assert.equal(limiter.probeInFlight('alice'), undefined);
+    assert.equal(limiter.beginRequest('alice'), undefined);
+  });
+
   it('refuses a nonsense limit', () => {
     assert.throws(() => new MailboxLimiter(0), RangeError);
   });
