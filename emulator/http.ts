@@ -16,13 +16,19 @@ export interface EmuRequest {
   delivery: Delivery;
 }
 
+/** A moment in the server's life: the wall clock, and the turn of its event loop (loop-turn.ts). */
+export interface ServerMoment {
+  at: number;
+  turn: number;
+}
+
 /**
- * When the server read the request, and when its response was handed to the network (null when the
+ * When the server read the request, and when it wrote its answer to the connection (null when the
  * connection closed first): the earliest moment the client could have read the answer.
  */
 export interface Delivery {
-  receivedAt: number;
-  written: Promise<number | null>;
+  received: ServerMoment;
+  written: Promise<ServerMoment | null>;
 }
 
 export interface EmuResponse {

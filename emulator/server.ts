@@ -18,7 +18,16 @@ import {
 import { MailboxStore } from './graph/mailbox-store.js';
 import { registerGraphRoutes } from './graph/routes.js';
 import { graphRuntime } from './graph/runtime.js';
-import { graphError, readBody, Router, send, type Delivery, type EmuResponse } from './http.js';
+import {
+  graphError,
+  readBody,
+  Router,
+  send,
+  type Delivery,
+  type EmuResponse,
+  type ServerMoment,
+} from './http.js';
+import { loopTurn } from './loop-turn.js';
 import { SigningKeys } from './keys.js';
 import { loadSeedFolder } from './seed-loader.js';
 import { ensureTlsMaterial } from './tls.js';
@@ -94,13 +103,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const log = options.logger;
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const started = process.hrtime.bigint();
+    let written!: (moment: ServerMoment | null) => void;
     const delivery: Delivery = {
-      receivedAt: Date.now(),
-      written: new Promise((resolve) => {
-        res.once('finish', () => resolve(Date.now()));
-        res.once('close', () => resolve(null));
-      }),
+      received: { at: Date.now(), turn: loopTurn() },
+      written: new Promise((resolve) => (written = resolve)),
     };
+    res.once('close', () => written(null));
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
     // Only method, path and status: query strings and bodies carry codes, tokens and passwords.
@@ -155,7 +163,11 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         );
         response = failed(ctx, url.pathname);
       }
-      if (!res.headersSent) send(res, response);
+      if (!res.headersSent) {
+        send(res, response);
+        // Taken as the answer is handed to the socket ('finish' comes later when the loop is busy).
+        written(res.destroyed ? null : { at: Date.now(), turn: loopTurn() });
+      }
     })();
   });
   server.keepAliveTimeout = 5000;

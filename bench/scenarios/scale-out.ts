@@ -14,7 +14,8 @@ import {
   startBenchEnv,
   type SyncEnv,
 } from '../support/bench-env.js';
-import { cpuMs } from '../support/process-stats.js';
+import { embeddedPostgresPid } from '../../test/support/global-fixtures.js';
+import { cpuMs, machineBusyMs, treeCpuMs } from '../support/process-stats.js';
 import { round } from '../support/report.js';
 import { statementsPerAccountCycle, type StatementCounts } from '../support/statement-counts.js';
 import { runSpanSeconds } from '../support/worker-runs.js';
@@ -47,6 +48,11 @@ export interface ScaleOutRun {
   workerCpuShare: number;
   /** The emulator process's, the same way. */
   emulatorCpuShare: number;
+  /** PostgreSQL's (postmaster and every backend), the same way. */
+  postgresCpuShare: number;
+  /** Every core of the machine busy over the run, other people's work included (2 = two cores). */
+  machineBusyCores: number;
+  cores: number;
 }
 
 export interface ScaleOutResult {
@@ -127,6 +133,9 @@ async function runWith(
     const emulatorPid = (env.emu as { pid?: number }).pid!;
     const cpuBefore = workers.map((w) => cpuMs(w.child.pid!));
     const emulatorCpuBefore = cpuMs(emulatorPid);
+    const postgresPid = embeddedPostgresPid();
+    const postgresCpuBefore = postgresPid ? treeCpuMs(postgresPid) : 0;
+    const machineBefore = machineBusyMs();
     const started = performance.now();
     await env.db.updateTable('sync_accounts').set({ next_run_at: null }).execute();
     const total = options.accounts * options.messagesPerAccount;
@@ -148,6 +157,8 @@ async function runWith(
     const wallMs = performance.now() - started;
     const workerCpu = workers.reduce((sum, w, i) => sum + cpuMs(w.child.pid!) - cpuBefore[i]!, 0);
     const emulatorCpu = cpuMs(emulatorPid) - emulatorCpuBefore;
+    const postgresCpu = postgresPid ? treeCpuMs(postgresPid) - postgresCpuBefore : Number.NaN;
+    const machine = machineBusyMs();
     const seconds = await runSpanSeconds(env.db, ids);
     const owners = await env.db
       .selectFrom('mail_item_owners')
@@ -164,6 +175,9 @@ async function runWith(
       doubleLeases: await overlappingRuns(env),
       workerCpuShare: round(workerCpu / workerCount / wallMs, 3),
       emulatorCpuShare: round(emulatorCpu / wallMs, 3),
+      postgresCpuShare: round(postgresCpu / wallMs, 3),
+      machineBusyCores: round((machine.busyMs - machineBefore.busyMs) / wallMs, 2),
+      cores: machine.cores,
     };
     await afterRun?.(env);
     return result;

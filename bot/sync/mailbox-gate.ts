@@ -1,4 +1,5 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import { parseRetryAfter } from './core/backoff.js';
 import type { MailboxLimiter } from './core/mailbox-limiter.js';
 import type { FetchLike } from '../net/tls-trust.js';
@@ -67,11 +68,14 @@ export class MailboxGate implements Middleware {
 
   /**
    * Waits until this request may go; re-checked after every wait, since another request may have been
-   * throttled meanwhile. The request becomes the probe in the same step as the check, so two requests
-   * waking together cannot both take that role.
+   * throttled meanwhile. Each check first lets the event loop read answers that have already reached
+   * the process: a 429 waiting unread behind a busy page commit must stop this request too. The
+   * request becomes the probe in the same step as the check, so two requests waking together cannot
+   * both take that role.
    */
   private async clearToSend(): Promise<((throttledAgain: boolean) => void) | undefined> {
     for (;;) {
+      await afterPendingIo();
       const wait = this.limiter.waitMs(this.mailbox, this.now());
       if (wait > 0) {
         await new Promise((resolve) => setTimeout(resolve, wait));

@@ -101,7 +101,7 @@ export class GraphPipeline {
   ): Promise<EmuResponse> {
     const { throttle, faults, latency } = this.runtime;
     const started = Date.now();
-    const { beforeRetryAfter } = throttle.arrive(userId, req.caller.appId, req.delivery.receivedAt);
+    const { beforeRetryAfter } = throttle.arrive(userId, req.caller.appId, req.delivery.received);
     const finish = (response: EmuResponse): EmuResponse => {
       throttle.record(
         userId,

@@ -1,4 +1,4 @@
-import { graphError, type EmuResponse } from '../http.js';
+import { graphError, type EmuResponse, type ServerMoment } from '../http.js';
 
 /**
  * Outlook's per-mailbox limits: at most 4 concurrent requests (the 5th gets 429 with Retry-After) and an
@@ -8,13 +8,15 @@ import { graphError, type EmuResponse } from '../http.js';
  *
  * Microsoft's throttling guidance asks the client to wait the seconds the failed response's Retry-After
  * names. A client can only wait on an answer it has read, so the wait runs from when the 429 (or 503)
- * was handed to the network, and a request breaks it only when the server read it after that moment and
- * before the wait ended. A request that was already on its way (read before the answer went out, even
- * if its turn to be handled came later) is counted apart, not as a violation.
+ * was written to the connection, and a request breaks it only when the server read it after that write
+ * (in a later turn of its event loop: one read in the same turn may have been waiting in its socket
+ * already) and before the wait ended. A request that was already on its way is counted apart, not as a
+ * violation.
  */
 export const MAX_CONCURRENT_PER_MAILBOX = 4;
 const CONCURRENCY_RETRY_AFTER_SECONDS = 1;
 const LOG_LIMIT = 10_000;
+const WAIT_KEPT_MS = 60_000;
 
 export interface RequestLogEntry {
   time: string;
@@ -46,7 +48,7 @@ export interface ThrottleCounters {
 interface RetryWait {
   decidedAt: number;
   ms: number;
-  from?: number;
+  from?: ServerMoment;
 }
 
 function emptyCounters(maxInFlight: number): ThrottleCounters {
@@ -78,21 +80,22 @@ export class Throttle {
   constructor(private readonly clock: () => number = Date.now) {}
 
   /**
-   * Notes the arrival of a request the server read at `receivedAt`, and whether it ignored a
+   * Notes the arrival of a request the server read at `received`, and whether it ignored a
    * Retry-After: one whose answer was written before the request was read, and had not elapsed.
    */
-  arrive(userId: string, appId: string, receivedAt: number): { beforeRetryAfter: boolean } {
+  arrive(userId: string, appId: string, received: ServerMoment): { beforeRetryAfter: boolean } {
     const limits = this.limits(userId);
     limits.counters.requests++;
     const now = this.clock();
-    const waits = (limits.waits.get(appId) ?? []).filter((w) => w.from === undefined || w.from + w.ms > now);
-    limits.waits.set(appId, waits);
-    const beforeRetryAfter = waits.some(
-      (w) => w.from !== undefined && w.from <= receivedAt && receivedAt < w.from + w.ms,
+    // Kept a while after they end: a request read inside one may reach this point (auth) only later.
+    const waits = (limits.waits.get(appId) ?? []).filter(
+      (w) => w.from === undefined || w.from.at + w.ms + WAIT_KEPT_MS > now,
     );
+    limits.waits.set(appId, waits);
+    const readAfter = (w: RetryWait) => w.from !== undefined && received.turn > w.from.turn;
+    const beforeRetryAfter = waits.some((w) => readAfter(w) && received.at < w.from!.at + w.ms);
     if (beforeRetryAfter) limits.counters.retryAfterViolations++;
-    else if (waits.some((w) => w.decidedAt <= now && (w.from === undefined || receivedAt < w.from)))
-      limits.counters.onTheirWayAtRetryAfter++;
+    else if (waits.some((w) => w.decidedAt <= now && !readAfter(w))) limits.counters.onTheirWayAtRetryAfter++;
     return { beforeRetryAfter };
   }
 
@@ -144,7 +147,7 @@ export class Throttle {
     userId: string,
     entry: RequestLogEntry,
     response: EmuResponse,
-    written: Promise<number | null>,
+    written: Promise<ServerMoment | null>,
   ): void {
     const limits = this.limits(userId);
     const retryAfter = Number(response.headers?.['retry-after']);
@@ -153,10 +156,10 @@ export class Throttle {
       const waits = limits.waits.get(entry.appId) ?? [];
       waits.push(wait);
       limits.waits.set(entry.appId, waits);
-      void written.then((at) => {
-        if (at === null)
+      void written.then((moment) => {
+        if (moment === null)
           limits.waits.set(entry.appId, limits.waits.get(entry.appId)?.filter((w) => w !== wait) ?? []);
-        else wait.from = at;
+        else wait.from = moment;
       });
     }
     if (response.status === 429) limits.counters.throttled++;

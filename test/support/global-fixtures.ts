@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +68,14 @@ export async function mochaGlobalSetup(): Promise<void> {
     throw new Error(`Could not start the embedded PostgreSQL for the tests: ${why}\n${output.join('')}`);
   }
   process.env.TEST_DATABASE_URL = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+}
+
+/** The embedded server's postmaster, whose children are the backends (none with DATABASE_URL). */
+export function embeddedPostgresPid(): number | undefined {
+  if (!server || !baseDir) return undefined;
+  // The first line of postmaster.pid is the postmaster's process id.
+  const pid = Number(readFileSync(path.join(baseDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Throttle, type RequestLogEntry } from '../../../emulator/graph/throttle.js';
+import type { ServerMoment } from '../../../emulator/http.js';
 import {
   ALICE,
   control,
@@ -14,7 +15,8 @@ import {
  * (https://learn.microsoft.com/graph/throttling, "Best practices to handle throttling"): the failed
  * response carries the Retry-After header, and the client waits that many seconds before retrying. A
  * client can only wait on an answer it has read, so the wait runs from when the 429 was written, and a
- * request the server read before that was already on its way: it is counted apart, never as a violation.
+ * request the server read before that (or in the same turn of its event loop, when it may have been
+ * waiting in its socket already) was on its way: it is counted apart, never as a violation.
  */
 
 const APP = 'app-1';
@@ -37,26 +39,32 @@ describe('emulator/graph/throttle: Retry-After accounting', function () {
   it('starts the wait when the 429 is written, not when it was decided', async function () {
     let now = 1_000;
     const throttle = new Throttle(() => now);
-    let write!: (at: number | null) => void;
+    let write!: (moment: ServerMoment | null) => void;
     throttle.record(ALICE, entry(429), tooMany, new Promise((resolve) => (write = resolve)));
 
     // Read while the answer was still being produced: on its way, not a violation.
     now = 1_100;
-    assert.equal(throttle.arrive(ALICE, APP, 1_050).beforeRetryAfter, false);
-    write(1_500);
+    assert.equal(throttle.arrive(ALICE, APP, { at: 1_050, turn: 1 }).beforeRetryAfter, false);
+    write({ at: 1_500, turn: 3 });
     await Promise.resolve();
     now = 1_600;
-    assert.equal(throttle.arrive(ALICE, APP, 1_400).beforeRetryAfter, false, 'read before the 429 went out');
-    assert.equal(throttle.arrive(ALICE, APP, 1_600).beforeRetryAfter, true, 'sent after the 429 was read');
+    const arrive = (at: number, turn: number, app = APP) => throttle.arrive(ALICE, app, { at, turn });
+    assert.equal(arrive(1_400, 2).beforeRetryAfter, false, 'read before the 429 went out');
+    assert.equal(
+      arrive(1_500, 3).beforeRetryAfter,
+      false,
+      'read in the turn it went out: maybe waiting already',
+    );
+    assert.equal(arrive(1_600, 4).beforeRetryAfter, true, 'read after the 429 went out');
     now = 3_499;
-    assert.equal(throttle.arrive(ALICE, APP, 3_499).beforeRetryAfter, true, 'two seconds from the write');
+    assert.equal(arrive(3_499, 9).beforeRetryAfter, true, 'two seconds from the write');
     now = 3_500;
-    assert.equal(throttle.arrive(ALICE, APP, 3_500).beforeRetryAfter, false, 'the wait is over');
-    assert.equal(throttle.arrive(ALICE, 'another-app', 1_600).beforeRetryAfter, false, 'per app');
+    assert.equal(arrive(3_500, 10).beforeRetryAfter, false, 'the wait is over');
+    assert.equal(arrive(1_600, 4, 'another-app').beforeRetryAfter, false, 'per app');
 
     const counters = throttle.counters(ALICE);
     assert.equal(counters.retryAfterViolations, 2);
-    assert.equal(counters.onTheirWayAtRetryAfter, 2);
+    assert.equal(counters.onTheirWayAtRetryAfter, 3);
   });
 
   it('starts no wait for a 429 the connection never delivered', async function () {
@@ -65,7 +73,7 @@ describe('emulator/graph/throttle: Retry-After accounting', function () {
     throttle.record(ALICE, entry(429), tooMany, Promise.resolve(null));
     await Promise.resolve();
     now = 1_500;
-    assert.equal(throttle.arrive(ALICE, APP, 1_500).beforeRetryAfter, false);
+    assert.equal(throttle.arrive(ALICE, APP, { at: 1_500, turn: 5 }).beforeRetryAfter, false);
     assert.equal(throttle.counters(ALICE).retryAfterViolations, 0);
   });
 
