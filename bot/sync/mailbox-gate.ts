@@ -69,13 +69,13 @@ export class MailboxGate implements Middleware {
   /**
    * Waits until this request may go; re-checked after every wait, since another request may have been
    * throttled meanwhile. Each check first lets the event loop read answers that have already reached
-   * the process: a 429 waiting unread behind a busy page commit must stop this request too. The
-   * request becomes the probe in the same step as the check, so two requests waking together cannot
-   * both take that role.
+   * the process: a 429 that arrived while a page commit kept the loop busy must stop this request too,
+   * so the loop is let round until one turn passes quickly. The request becomes the probe in the same
+   * step as the check, so two requests waking together cannot both take that role.
    */
   private async clearToSend(): Promise<((throttledAgain: boolean) => void) | undefined> {
     for (;;) {
-      await afterPendingIo();
+      await readPendingAnswers();
       const wait = this.limiter.waitMs(this.mailbox, this.now());
       if (wait > 0) {
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -99,6 +99,17 @@ export class MailboxGate implements Middleware {
     this.stats.throttledUntil = Math.max(this.stats.throttledUntil, until);
     this.limiter.blockUntil(this.mailbox, until);
     return true;
+  }
+}
+
+/** A turn of the event loop this short left no time for an answer to arrive unread before the check. */
+const QUIET_TURN_MS = 2;
+
+async function readPendingAnswers(): Promise<void> {
+  for (;;) {
+    const started = performance.now();
+    await afterPendingIo();
+    if (performance.now() - started <= QUIET_TURN_MS) return;
   }
 }
 

@@ -178,18 +178,20 @@ describe('scale-out with three worker processes [postgres]', function () {
       );
     }
 
-    // No account was ever worked on by two workers at once: its runs never overlap in time. The killed
-    // worker's unfinished runs ended when it died.
+    // No account was ever worked on by two workers at once: the runs of one of its resources never
+    // overlap in time (its resources page side by side, so runs of different resources may). The
+    // killed worker's unfinished runs ended when it died.
     const runs = await env.db
       .selectFrom('sync_runs')
-      .select(['account_id', 'started_at', 'ended_at'])
+      .select(['account_id', 'resource', 'started_at', 'ended_at'])
       .orderBy('started_at')
       .execute();
     const byAccount = new Map<string, { start: number; end: number }[]>();
     for (const r of runs) {
-      const list = byAccount.get(r.account_id) ?? [];
+      const key = `${r.account_id} ${r.resource}`;
+      const list = byAccount.get(key) ?? [];
       list.push({ start: Date.parse(r.started_at), end: r.ended_at ? Date.parse(r.ended_at) : killedAt });
-      byAccount.set(r.account_id, list);
+      byAccount.set(key, list);
     }
     for (const [account, list] of byAccount) {
       for (let i = 1; i < list.length; i += 1) {

@@ -458,19 +458,21 @@ describe('sync worker whose lease lapses mid-run [sqlite]', function () {
 
   it('takes the lapsed lease back for the run in hand and starts no second run of the account', async function () {
     const accountId = await connectAccount(env, DEMO.alice);
-    // The first Graph request waits until the test lets it go: the run stalls, as a busy process would.
+    // Graph requests wait until the test lets them go: the run stalls, as a busy process would (every
+    // request, since the account's resources page side by side).
     let stalled: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (stalled = resolve));
-    let requests = 0;
+    let isReleased = false;
+    const released = new Promise<void>((resolve) => (stalled = resolve)).then(() => {
+      isReleased = true;
+    });
     let first: Promise<void> | undefined;
     // Delta requests that start a round (no state token): one per resource unless a second run starts.
     const roundStarts: string[] = [];
     const fetch: typeof env.fetch = async (url, init) => {
-      requests += 1;
       const href = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
       const path = new URL(href).pathname;
       if (path.endsWith('/delta') && !/token=/i.test(href)) roundStarts.push(path);
-      if (requests === 1) {
+      if (!isReleased) {
         first = released;
         await released;
       }
