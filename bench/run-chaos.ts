@@ -4,8 +4,6 @@
  * bench/README.md); defaults are the issue's. A run of some sections only (`CHAOS_ONLY`) updates just
  * those sections of the file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { runAuth } from './scenarios/auth.js';
 import { runCrash } from './scenarios/crash.js';
 import { runCrmWrites } from './scenarios/crm-writes.js';
@@ -14,18 +12,11 @@ import { runFuzz } from './scenarios/fuzz.js';
 import { stopPostgres } from './support/bench-env.js';
 import { machine } from './support/machine.js';
 import { option, selected } from './support/options.js';
-import { mergeSections } from './support/merge-results.js';
-import { RESULTS_DIR, table, writeResults } from './support/report.js';
+import { resultsToWrite } from './support/merge-results.js';
+import { table, writeResults } from './support/report.js';
 import { section } from './support/sections.js';
 
 const SECTIONS = ['crash', 'faults', 'crmWrites', 'fuzz', 'auth'] as const;
-
-/** The figures to write: the whole run, or the sections it ran merged into what the file holds. */
-function toWrite(file: string, results: Record<string, unknown>, ran: readonly string[]) {
-  const target = path.join(RESULTS_DIR, file);
-  if (ran.length === SECTIONS.length || !existsSync(target)) return results;
-  return mergeSections(JSON.parse(readFileSync(target, 'utf8')) as Record<string, unknown>, results, ran);
-}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -72,7 +63,7 @@ async function main(): Promise<void> {
   results.durationSeconds = Math.round((performance.now() - started) / 1000);
   const name = process.env.CHAOS_RESULTS_FILE ?? 'reliability.json';
   const ran = SECTIONS.filter((s) => only(s));
-  const file = await writeResults(name, toWrite(name, results, ran));
+  const file = await writeResults(name, resultsToWrite(name, results, ran, SECTIONS));
   console.log(table(Object.fromEntries(Object.entries(results).filter(([, v]) => v !== undefined))));
   console.log(`\nwritten to ${file}`);
 }

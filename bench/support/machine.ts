@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
 /**
@@ -23,9 +24,24 @@ export function machine(): Machine {
   };
 }
 
-export type Stamped<T> = T & { machine: Machine; measuredAt: string };
+export type Stamped<T> = T & { machine: Machine; measuredAt: string; commit: string | null };
 
-/** A figure with its machine and the time it was measured. */
+/**
+ * The commit the code was at, so a section measured alone and merged into the results file says which
+ * code it measured; null outside a git checkout.
+ */
+function commit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** A figure with its machine, the commit and the time it was measured. */
 export function stamp<T extends object>(figure: T): Stamped<T> {
-  return { ...figure, machine: machine(), measuredAt: new Date().toISOString() };
+  return { ...figure, machine: machine(), measuredAt: new Date().toISOString(), commit: commit() };
 }

@@ -15,7 +15,7 @@ export async function writeResults(file: string, results: object): Promise<strin
 }
 
 /** Keys that describe a figure rather than being one; left out of the printed table. */
-const CONTEXT_KEYS = new Set(['machine', 'measuredAt', 'settings', 'notMeasured', 'notes']);
+const CONTEXT_KEYS = new Set(['machine', 'measuredAt', 'commit', 'settings', 'notMeasured', 'notes']);
 
 /** One row per figure: `section.key  value`, nested objects flattened with dots. */
 export function table(results: Record<string, unknown>): string {

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { mergeSections } from '../../../bench/support/merge-results.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { mergeSections, resultsToWrite } from '../../../bench/support/merge-results.js';
+import { RESULTS_DIR } from '../../../bench/support/report.js';
 
 describe('merging a partial bench run into the committed results', function () {
   const previous = {
@@ -39,5 +42,30 @@ describe('merging a partial bench run into the committed results', function () {
     const merged = mergeSections(previous, { crash: { error: 'boom' } }, ['crash']);
     assert.deepEqual(merged.crash, { error: 'boom' });
     assert.deepEqual(merged.faults, previous.faults);
+  });
+
+  describe('what a run writes to its results file', function () {
+    const file = `merge-results-test-${process.pid}.json`;
+    const all = ['crash', 'faults', 'crmWrites'];
+    const run = { crash: { lost: 1 }, faults: undefined, crmWrites: undefined };
+    afterEach(() => rmSync(path.join(RESULTS_DIR, file), { force: true }));
+
+    it('is the run itself when the file does not exist yet', function () {
+      assert.deepEqual(resultsToWrite(file, run, ['crash'], all), run);
+    });
+
+    it('is the run itself when every section ran', function () {
+      writeFileSync(path.join(RESULTS_DIR, file), JSON.stringify(previous));
+      const full = { crash: { lost: 1 }, faults: { lost: 2 }, crmWrites: { missing: 0 } };
+      assert.deepEqual(resultsToWrite(file, full, all, all), full);
+    });
+
+    it('keeps the file’s other sections when some ran', function () {
+      writeFileSync(path.join(RESULTS_DIR, file), JSON.stringify(previous));
+      const written = resultsToWrite(file, run, ['crash'], all);
+      assert.deepEqual(written.crash, { lost: 1 });
+      assert.deepEqual(written.faults, previous.faults);
+      assert.equal(written.durationSeconds, 194);
+    });
   });
 });
