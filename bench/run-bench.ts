@@ -87,7 +87,7 @@ async function main(): Promise<void> {
         accounts: option('BENCH_SCALEOUT_ACCOUNTS', 24, 200),
         messagesPerAccount: option('BENCH_SCALEOUT_MESSAGES', 1_000, 20_000),
         workers: [1, 2, 3],
-        maxMailboxesPerWorker: option('BENCH_SCALEOUT_MAILBOXES', 2, 8),
+        maxMailboxesPerWorker: option('BENCH_SCALEOUT_MAILBOXES', 1, 8),
         pageSize: option('BENCH_SCALEOUT_PAGE_SIZE', 100, 1000),
       }),
     );
