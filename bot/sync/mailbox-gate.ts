@@ -104,9 +104,16 @@ export class MailboxGate implements Middleware {
 
 /** A turn of the event loop this short left no time for an answer to arrive unread before the check. */
 const QUIET_TURN_MS = 2;
+/**
+ * A 429 that arrived during one long page commit is read in the turn after it, so a few turns are
+ * enough; the bound keeps a worker whose loop is always busy with other mailboxes from holding a
+ * request back for ever.
+ */
+export const MAX_TURNS_BEFORE_SEND = 8;
 
-async function readPendingAnswers(): Promise<void> {
-  for (;;) {
+/** Lets the event loop read answers already in the process: until a turn passes quickly, within a bound. */
+export async function readPendingAnswers(): Promise<void> {
+  for (let turn = 0; turn < MAX_TURNS_BEFORE_SEND; turn += 1) {
     const started = performance.now();
     await afterPendingIo();
     if (performance.now() - started <= QUIET_TURN_MS) return;

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MailboxLimiter } from '../../bot/sync/core/mailbox-limiter.js';
 import { createGraphClient } from '../../bot/sync/graph-client.js';
-import { newRequestStats } from '../../bot/sync/mailbox-gate.js';
+import { MAX_TURNS_BEFORE_SEND, newRequestStats, readPendingAnswers } from '../../bot/sync/mailbox-gate.js';
 import { waitFor } from './support/wait.js';
 
 /**
@@ -121,5 +121,25 @@ describe('mailbox gate', function () {
     await Promise.all(Array.from({ length: 10 }, (_, i) => graph.api(`/me/item${i}`).get()));
     assert.equal(arrivals.length, 10);
     assert.equal(maxInFlight, 2);
+  });
+
+  it('reads pending answers first, but does not wait for ever on an event loop that is always busy', async function () {
+    // Other work keeps every turn of the loop longer than a quiet one for many more turns than the bound.
+    const busyTurns = MAX_TURNS_BEFORE_SEND * 10;
+    let turnsDone = 0;
+    const hog = new Promise<void>((resolve) => {
+      const turn = () => {
+        const until = performance.now() + 4;
+        while (performance.now() < until);
+        turnsDone += 1;
+        if (turnsDone < busyTurns) setImmediate(turn);
+        else resolve();
+      };
+      setImmediate(turn);
+    });
+    await readPendingAnswers();
+    assert.ok(turnsDone < busyTurns, `the send waited for all ${busyTurns} busy turns`);
+    assert.ok(turnsDone >= 1, 'the busy turns ran first');
+    await hog;
   });
 });
