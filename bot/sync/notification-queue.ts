@@ -7,6 +7,11 @@
  *
  * The queue is bounded by items, so a flood cannot grow memory: a body that does not fit is refused
  * (the route answers 503 and Graph delivers it again later).
+ *
+ * Graph has had its 202, so it will not deliver a queued body again: a batch that fails (the database
+ * briefly away) is tried again a few times before it is given up. What is given up, or lost with the
+ * process, is caught by the account's safety read (`NOTIFIED_POLL_INTERVAL_SECONDS`); a queue in
+ * memory holds milliseconds' worth of posts, so that is rare.
  */
 
 export interface QueuedBody<T> {
@@ -20,7 +25,11 @@ export interface NotificationQueueOptions<T> {
   /** Handles a batch (bodies in arrival order); a rejection is given to `onError` and the loop goes on. */
   handle(batch: readonly QueuedBody<T>[]): Promise<void>;
   onError(err: unknown): void;
+  /** Waits before each further try of a failed batch; the batch is given up after the last. */
+  retryDelaysMs?: readonly number[];
 }
+
+const DEFAULT_RETRY_DELAYS_MS = [100, 400, 1600] as const;
 
 export interface NotificationQueue<T> {
   /** Queues the body; false (nothing queued) when its items do not fit. */
@@ -39,6 +48,24 @@ export function createNotificationQueue<T>(options: NotificationQueueOptions<T>)
   let size = 0;
   let loop: Promise<void> | null = null;
 
+  const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+
+  async function handleWithRetries(batch: readonly QueuedBody<T>[]): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await options.handle(batch);
+        return;
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          options.onError(err);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   async function drain(): Promise<void> {
     while (waiting.length > 0) {
       let items = 0;
@@ -46,11 +73,7 @@ export function createNotificationQueue<T>(options: NotificationQueueOptions<T>)
       while (take < waiting.length && (take === 0 || items + waiting[take]!.items.length <= MAX_BATCH_ITEMS))
         items += waiting[take++]!.items.length;
       const batch = waiting.splice(0, take);
-      try {
-        await options.handle(batch);
-      } catch (err) {
-        options.onError(err);
-      }
+      await handleWithRetries(batch);
       size -= items;
     }
   }

@@ -50,21 +50,38 @@ describe('notification queue', function () {
     assert.deepEqual(held.batches, [['a', 'b'], ['c'], ['c', 'd']]);
   });
 
-  it('reports a failed batch and goes on with the next', async function () {
+  it('tries a failed batch again, since Graph will not deliver an answered body again', async function () {
+    const seen: string[][] = [];
+    const queue = createNotificationQueue<string>({
+      maxItems: 10,
+      handle: async (batch) => {
+        seen.push(batch.flatMap((b) => b.items));
+        if (seen.length <= 2) throw new Error('database briefly away');
+      },
+      onError: assert.fail,
+      retryDelaysMs: [1, 1, 1],
+    });
+    queue.offer(body('a'));
+    await queue.drained();
+    assert.deepEqual(seen, [['a'], ['a'], ['a']], 'handled on the third try');
+  });
+
+  it('reports a batch that fails every try, gives it up and goes on with the next', async function () {
     const errors: unknown[] = [];
     const seen: string[][] = [];
     const queue = createNotificationQueue<string>({
       maxItems: 10,
       handle: async (batch) => {
         seen.push(batch.flatMap((b) => b.items));
-        if (seen.length === 1) throw new Error('database down');
+        if (seen.length <= 3) throw new Error('database down');
       },
       onError: (err) => errors.push(err),
+      retryDelaysMs: [1, 1],
     });
     queue.offer(body('a'));
     queue.offer(body('b'));
     await queue.drained();
-    assert.deepEqual(seen, [['a'], ['b']]);
+    assert.deepEqual(seen, [['a'], ['a'], ['a'], ['b']]);
     assert.equal(errors.length, 1);
     assert.equal(queue.size(), 0, 'the failed batch no longer takes room');
   });
