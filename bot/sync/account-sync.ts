@@ -148,6 +148,12 @@ export async function syncAccount(
       deps.logger.warn({ accountId, failures: report.failures }, 'subscription upkeep failed');
   }
   result.requests = stats.requests;
+  // What was asked for and not read to the end (a failed, throttled or interrupted round) is asked
+  // for again: the flags were cleared before reading, and the retry reads only what they name.
+  const asked =
+    readMailbox && account.delta_requested === 1 ? toRead : toRead.filter((r) => changed.includes(r));
+  const unread = asked.filter((r) => result.resources[r] !== 'completed');
+  if (unread.length > 0) await markChangesPending(deps.db, accountId, unread);
 
   // A failed run may be a token Graph no longer accepts (401): the next run acquires a fresh one.
   if (result.outcome === 'failed' || result.outcome === 'lease_lost') deps.tokens.forget(accountId);
@@ -168,6 +174,19 @@ async function takeChangedResources(db: Kysely<Database>, accountId: string): Pr
     .returning('resource')
     .execute();
   return rows.map((r) => r.resource);
+}
+
+async function markChangesPending(
+  db: Kysely<Database>,
+  accountId: string,
+  resources: readonly SyncResource[],
+): Promise<void> {
+  await db
+    .updateTable('graph_subscriptions')
+    .set({ change_pending: 1 })
+    .where('account_id', '=', accountId)
+    .where('resource', 'in', [...resources])
+    .execute();
 }
 
 function loadAccount(db: Kysely<Database>, accountId: string) {

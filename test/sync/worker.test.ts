@@ -153,6 +153,43 @@ describe('sync worker with change notifications [sqlite]', function () {
     assert.deepEqual(reads, [['mail:inbox']]);
   });
 
+  it('a notified run that Graph fails keeps the change: the retry reads the folder and the message arrives', async function () {
+    const runsBefore = runs.length;
+    // Every Graph request of this mailbox fails until the faults are cleared (503, no wait asked).
+    await env.control('PUT', `/mailboxes/${alice.id}/faults`, {
+      unavailableRate: 1,
+      unavailableRetryAfterSeconds: 0,
+    });
+    let internetMessageId: string;
+    try {
+      const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
+        folder: 'inbox',
+        subject: 'Sent while Graph was failing',
+        from: 'tom.becker@northwind.example',
+        to: [alice.username],
+      });
+      ({ internetMessageId } = (await res.json()) as { internetMessageId: string });
+      await waitFor(
+        () => runs.slice(runsBefore).some((r) => !r.endsWith(':completed')),
+        30_000,
+        'the notified run to end without reading the folder',
+      );
+    } finally {
+      await env.control('DELETE', `/mailboxes/${alice.id}/faults`);
+    }
+    // No further notification comes for that message, and the next poll is ten minutes away.
+    await waitFor(
+      async () =>
+        (await env.db
+          .selectFrom('mail_items')
+          .select('id')
+          .where('internet_message_id', '=', internetMessageId)
+          .executeTakeFirst()) !== undefined,
+      30_000,
+      'the message in the CRM',
+    );
+  });
+
   it('recreates a subscription Graph removed, and renews one that needs reauthorization', async function () {
     const before = await stored();
     const inbox = before.find((r) => r.resource === 'mail:inbox')!;
