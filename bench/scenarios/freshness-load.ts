@@ -53,6 +53,8 @@ export interface FreshnessLoadResult {
   slotsBusy: number;
   /** Runs by what they read: every resource, only those a notification named, nothing. */
   runsReading: { wholeMailbox: number; namedResources: number; nothing: number };
+  /** Runs by how they ended (completed, failed, throttled, ...): one that did not complete reads again. */
+  runOutcomes: Record<string, number>;
   notificationsRefused: number;
   lifecycleNotifications: number;
   /** CPU time ÷ wall time over the window: 1 is one core. */
@@ -106,6 +108,7 @@ export async function runFreshnessLoad(options: FreshnessLoadOptions): Promise<F
   const http = createHttpServer({ logger: env.logger, healthChecks: [] });
   let runs = 0;
   const reading = { wholeMailbox: 0, namedResources: 0, nothing: 0 };
+  let outcomes: Record<string, number> = {};
   try {
     const users = await addUsers(env, options.accounts, 'load');
     const ids = await connectMany(env, users, 16);
@@ -122,6 +125,7 @@ export async function runFreshnessLoad(options: FreshnessLoadOptions): Promise<F
       maxMailboxes: options.maxMailboxes,
       onRun: (_id, result) => {
         runs += 1;
+        outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
         if (result.readMailbox) reading.wholeMailbox += 1;
         else if (Object.keys(result.resources).length > 0) reading.namedResources += 1;
         else reading.nothing += 1;
@@ -153,6 +157,7 @@ export async function runFreshnessLoad(options: FreshnessLoadOptions): Promise<F
       const lifecycleBefore = counters.lifecycle;
       const runsBefore = runs;
       Object.assign(reading, { wholeMailbox: 0, namedResources: 0, nothing: 0 });
+      outcomes = {};
       let slotSamples = 0;
       let slotsBusy = 0;
       const sampler = setInterval(() => {
@@ -224,6 +229,7 @@ export async function runFreshnessLoad(options: FreshnessLoadOptions): Promise<F
         meanRunMs: accountRuns === 0 ? 0 : round((busy * windowMs) / accountRuns),
         slotsBusy: round(busy / options.maxMailboxes, 2),
         runsReading: { ...reading },
+        runOutcomes: { ...outcomes },
         notificationsRefused: counters.overBudget - refusedBefore,
         lifecycleNotifications: counters.lifecycle - lifecycleBefore,
         cpu,
