@@ -11,6 +11,7 @@ import {
   createUsers,
   generateMailbox,
   requestCounters,
+  retryAfterViolations,
   seedContactsFromMailbox,
   setLatency,
   startBenchEnv,
@@ -42,6 +43,8 @@ export interface FaultOptions {
 export interface FaultResult {
   /** Requests sent after a 429 was read, inside its Retry-After (emulator/graph/throttle.ts). */
   retryAfterViolations: number;
+  /** The first of them: path and how many milliseconds after the ignored 429 was written each was read. */
+  retryAfterViolationExamples: ReturnType<typeof retryAfterViolations>;
   /** Requests already on their way when another was answered 429: not violations, shown for scale. */
   onTheirWayAtRetryAfter: number;
   maxInFlight: number;
@@ -167,6 +170,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
     const counters = requestCounters(env, user!.id);
     return {
       retryAfterViolations: counters.retryAfterViolations,
+      retryAfterViolationExamples: retryAfterViolations(env, user!.id),
       onTheirWayAtRetryAfter: counters.onTheirWayAtRetryAfter,
       maxInFlight: counters.maxInFlight,
       lost: last.lost,

@@ -195,6 +195,20 @@ export function requestCounters(env: SyncEnv, userId: string): ThrottleCounters 
   return graphRuntime(env.emu.ctx).throttle.counters(userId);
 }
 
+/** The requests that ignored a Retry-After (at most `limit`): what they asked and how late they came. */
+export function retryAfterViolations(env: SyncEnv, userId: string, limit = 10) {
+  return graphRuntime(env.emu.ctx)
+    .throttle.log(userId)
+    .filter((e) => e.beforeRetryAfter)
+    .slice(0, limit)
+    .map((e) => ({
+      time: e.time,
+      method: e.method,
+      path: e.path,
+      msAfterRetryAfterWritten: e.msAfterRetryAfterWritten,
+    }));
+}
+
 /** Starts the mailbox's request counters afresh, so the next client's figures are its own. */
 export function clearRequestCounters(env: SyncEnv, userId: string): void {
   graphRuntime(env.emu.ctx).throttle.clearLog(userId);

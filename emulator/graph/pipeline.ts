@@ -101,7 +101,11 @@ export class GraphPipeline {
   ): Promise<EmuResponse> {
     const { throttle, faults, latency } = this.runtime;
     const started = Date.now();
-    const { beforeRetryAfter } = throttle.arrive(userId, req.caller.appId, req.delivery.received);
+    const { beforeRetryAfter, msAfterRetryAfterWritten } = throttle.arrive(
+      userId,
+      req.caller.appId,
+      req.delivery.received,
+    );
     const finish = (response: EmuResponse): EmuResponse => {
       throttle.record(
         userId,
@@ -113,6 +117,7 @@ export class GraphPipeline {
           appId: req.caller.appId,
           durationMs: Date.now() - started,
           beforeRetryAfter,
+          ...(msAfterRetryAfterWritten === undefined ? {} : { msAfterRetryAfterWritten }),
         },
         response,
         req.delivery.written,

@@ -27,6 +27,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** Sent after the app had a Retry-After from this mailbox, before it elapsed. */
   beforeRetryAfter: boolean;
+  /** For such a request: how long after that Retry-After's answer was written the server read it. */
+  msAfterRetryAfterWritten?: number;
 }
 
 export interface Budget {
@@ -83,7 +85,11 @@ export class Throttle {
    * Notes the arrival of a request the server read at `received`, and whether it ignored a
    * Retry-After: one whose answer was written before the request was read, and had not elapsed.
    */
-  arrive(userId: string, appId: string, received: ServerMoment): { beforeRetryAfter: boolean } {
+  arrive(
+    userId: string,
+    appId: string,
+    received: ServerMoment,
+  ): { beforeRetryAfter: boolean; msAfterRetryAfterWritten?: number } {
     const limits = this.limits(userId);
     limits.counters.requests++;
     const now = this.clock();
@@ -93,10 +99,15 @@ export class Throttle {
     );
     limits.waits.set(appId, waits);
     const readAfter = (w: RetryWait) => w.from !== undefined && received.turn > w.from.turn;
-    const beforeRetryAfter = waits.some((w) => readAfter(w) && received.at < w.from!.at + w.ms);
-    if (beforeRetryAfter) limits.counters.retryAfterViolations++;
-    else if (waits.some((w) => w.decidedAt <= now && !readAfter(w))) limits.counters.onTheirWayAtRetryAfter++;
-    return { beforeRetryAfter };
+    const broken = waits.filter((w) => readAfter(w) && received.at < w.from!.at + w.ms);
+    if (broken.length > 0) {
+      limits.counters.retryAfterViolations++;
+      // The most recent answer it ignored: a gap of a few milliseconds is a request that crossed it.
+      const latest = Math.max(...broken.map((w) => w.from!.at));
+      return { beforeRetryAfter: true, msAfterRetryAfterWritten: received.at - latest };
+    }
+    if (waits.some((w) => w.decidedAt <= now && !readAfter(w))) limits.counters.onTheirWayAtRetryAfter++;
+    return { beforeRetryAfter: false };
   }
 
   admit(userId: string): Admission {

@@ -55,9 +55,13 @@ describe('emulator/graph/throttle: Retry-After accounting', function () {
       false,
       'read in the turn it went out: maybe waiting already',
     );
-    assert.equal(arrive(1_600, 4).beforeRetryAfter, true, 'read after the 429 went out');
+    assert.deepEqual(
+      arrive(1_600, 4),
+      { beforeRetryAfter: true, msAfterRetryAfterWritten: 100 },
+      'read after the 429 went out, and how long after',
+    );
     now = 3_499;
-    assert.equal(arrive(3_499, 9).beforeRetryAfter, true, 'two seconds from the write');
+    assert.equal(arrive(3_499, 9).msAfterRetryAfterWritten, 1_999, 'two seconds from the write');
     now = 3_500;
     assert.equal(arrive(3_500, 10).beforeRetryAfter, false, 'the wait is over');
     assert.equal(arrive(1_600, 4, 'another-app').beforeRetryAfter, false, 'per app');
