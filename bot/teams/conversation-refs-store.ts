@@ -170,31 +170,48 @@ export async function personalReference(
   return row ? (fromJsonText(row.reference) as Reference) : undefined;
 }
 
+// Asked on every turn that carries no zone (and for every card naming a time): compiled once.
+const zoneByObjectId = preparedQuery(2, (db, tenantId: string, aadObjectId: string) =>
+  db
+    .selectFrom('conversation_refs')
+    .select('time_zone')
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', 'personal')
+    .where('aad_object_id', '=', aadObjectId)
+    .where('time_zone', 'is not', null)
+    .orderBy('updated_at', 'desc')
+    .limit(1),
+);
+const zonedPersonalChats = preparedQuery(1, (db, tenantId: string) =>
+  db
+    .selectFrom('conversation_refs')
+    .select(['reference', 'time_zone'])
+    .where('tenant_id', '=', tenantId)
+    .where('kind', '=', 'personal')
+    .where('time_zone', 'is not', null)
+    .orderBy('updated_at', 'desc'),
+);
+
 /**
  * The zone the user's personal chat last carried, if any turn carried one: found by object id, else by
- * the address Teams gave for them (a CRM user who has talked to the bot but is not bound yet).
+ * the address Teams gave for them (a CRM user who has talked to the bot but is not bound yet). The
+ * object id reads that person's chat alone; only the address needs the organisation's chats.
  */
 export async function personalTimeZone(
   db: Db,
   tenantId: string,
   who: { aadObjectId: string | null; email?: string },
 ): Promise<string | undefined> {
-  const rows = await db
-    .selectFrom('conversation_refs')
-    .select(['aad_object_id', 'reference', 'time_zone'])
-    .where('tenant_id', '=', tenantId)
-    .where('kind', '=', 'personal')
-    .where('time_zone', 'is not', null)
-    .orderBy('updated_at', 'desc')
-    .execute();
+  if (who.aadObjectId) {
+    const { rows } = await zoneByObjectId(db, tenantId, who.aadObjectId);
+    if (rows[0]?.time_zone) return rows[0].time_zone;
+  }
   const wanted = who.email?.trim().toLowerCase();
-  const row =
-    rows.find((r) => who.aadObjectId && r.aad_object_id === who.aadObjectId) ??
-    rows.find(
-      (r) =>
-        wanted &&
-        (fromJsonText(r.reference) as { user?: { email?: string } }).user?.email?.toLowerCase() === wanted,
-    );
+  if (!wanted) return undefined;
+  const { rows } = await zonedPersonalChats(db, tenantId);
+  const row = rows.find(
+    (r) => (fromJsonText(r.reference) as { user?: { email?: string } }).user?.email?.toLowerCase() === wanted,
+  );
   return row?.time_zone ?? undefined;
 }
 

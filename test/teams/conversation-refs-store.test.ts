@@ -3,6 +3,7 @@ import type { KyselyPlugin, PluginTransformResultArgs, QueryResult, UnknownRow }
 import {
   personalReference,
   personalReferenceByEmail,
+  personalTimeZone,
   referenceByKey,
   saveReference,
   StoreConversationReferences,
@@ -128,6 +129,41 @@ forEachDialect('bot conversation reference store', (suite) => {
     await refs.remove('_t_f');
     assert.equal(await refs.add('_t_f', turn('m5'), { overwrite: false }), true);
     assert.equal((await referenceByKey(db, '_t_f'))?.serviceUrl, 'http://127.0.0.1:1/');
+  });
+
+  it("finds a person's zone from their own chat, by a query built once, and by address when not bound", async () => {
+    // Queries built (a built query passes its tree through the plugin) and rows each statement read.
+    let built = 0;
+    const rowsRead: number[] = [];
+    const watching: KyselyPlugin = {
+      transformQuery: (args) => {
+        built += 1;
+        return args.node;
+      },
+      transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
+        rowsRead.push(args.result.rows.length);
+        return args.result;
+      },
+    };
+    const zones = { gail: 'Asia/Tokyo', hugo: 'America/Chicago', iris: 'Europe/Paris' };
+    for (const [user, timeZone] of Object.entries(zones)) {
+      const withEmail = { ...personal(user), user: { ...personal(user).user, email: `${user}@contoso.com` } };
+      await saveReference(suite.store.db, `_t_${user}`, withEmail, { overwrite: true, timeZone });
+    }
+    const db = suite.store.db.withPlugin(watching);
+
+    assert.equal(await personalTimeZone(db, CONTOSO, { aadObjectId: 'oid-hugo' }), 'America/Chicago');
+    assert.equal(await personalTimeZone(db, CONTOSO, { aadObjectId: 'oid-gail' }), 'Asia/Tokyo');
+    assert.equal(built, 1, 'the second turn runs the query compiled for the first');
+    assert.deepEqual(rowsRead, [1, 1], "each reads the person's own chat, not the organisation's");
+
+    // Not bound to an object id yet: found by the address Teams gave; unknown people have no zone.
+    assert.equal(
+      await personalTimeZone(db, CONTOSO, { aadObjectId: null, email: 'IRIS@contoso.com' }),
+      'Europe/Paris',
+    );
+    assert.equal(await personalTimeZone(db, CONTOSO, { aadObjectId: 'oid-nobody' }), undefined);
+    assert.equal(await personalTimeZone(db, 'another-tenant', { aadObjectId: 'oid-hugo' }), undefined);
   });
 
   it('ignores references without a tenant or conversation type', async () => {
