@@ -2,17 +2,35 @@ import { isSignInScope } from '../sign-in/oidc-scopes.js';
 
 /** Shared wording helpers for card text (British English, in the reader's time zone). */
 
+/**
+ * One formatter per zone, made on first use: building an Intl formatter (locale and zone data) cost far
+ * more than formatting with it, and cards name a time on many turns. Zones reaching here are checked
+ * ones (activity-time-zone.ts), a few hundred at most; the bound is a guard all the same.
+ */
+const FORMATTERS_KEPT = 1_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    });
+    if (formatters.size >= FORMATTERS_KEPT) formatters.delete(formatters.keys().next().value!);
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 /** A moment in `timeZone`, the zone named ("6 Dec 2026, 18:00 GMT+13") so it is never ambiguous. */
 export function formatWhen(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(at);
+  return formatterFor(timeZone).format(at);
 }
 
 const permissionWords: Record<string, string> = {

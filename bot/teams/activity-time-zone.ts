@@ -7,13 +7,26 @@ export function timeZoneOf(activity: { localTimezone?: unknown }): string | unde
   return usableTimeZone(activity.localTimezone);
 }
 
+/**
+ * Zones checked before, each with its canonical name or undefined when unusable: Teams sends the zone on
+ * every turn, and building a formatter to check it cost more than the rest of reading the activity.
+ * Bounded, since the zone is whatever the sender wrote; the oldest check goes first.
+ */
+const ZONES_KEPT = 1_000;
+const checkedZones = new Map<string, string | undefined>();
+
 export function usableTimeZone(zone: unknown): string | undefined {
   if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return undefined;
+  if (checkedZones.has(zone)) return checkedZones.get(zone);
+  let usable: string | undefined;
   try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
+    usable = new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return undefined;
+    usable = undefined;
   }
+  if (checkedZones.size >= ZONES_KEPT) checkedZones.delete(checkedZones.keys().next().value!);
+  checkedZones.set(zone, usable);
+  return usable;
 }
 
 /** Where no zone is known: UTC, which every time shown names ("UTC"), so it is never mistaken. */

@@ -1,6 +1,23 @@
 import assert from 'node:assert/strict';
 import { describePermissions, formatWhen } from '../../bot/cards/format.js';
 
+/** Counts Intl.DateTimeFormat constructions while `run` runs. */
+async function formattersBuilt(run: () => unknown): Promise<number> {
+  const Original = Intl.DateTimeFormat;
+  let built = 0;
+  const Counting = function (this: unknown, ...args: ConstructorParameters<typeof Original>) {
+    built += 1;
+    return new Original(...args);
+  } as unknown as typeof Original;
+  Intl.DateTimeFormat = Counting;
+  try {
+    await run();
+  } finally {
+    Intl.DateTimeFormat = Original;
+  }
+  return built;
+}
+
 describe('card wording', () => {
   it('formats times in British English with the time zone', () => {
     const at = new Date('2025-11-25T14:05:00Z');
@@ -14,6 +31,24 @@ describe('card wording', () => {
       formatWhen(new Date('2025-07-01T14:05:00Z'), 'Europe/London'),
       /^1 Jul 2025, 15:05 (BST|GMT\+1)$/,
     );
+  });
+
+  it('builds one formatter per zone and formats each moment in the zone it was asked for', async () => {
+    const built = await formattersBuilt(() => {
+      assert.equal(
+        formatWhen(new Date('2025-11-25T14:05:00Z'), 'Asia/Kolkata'),
+        '25 Nov 2025, 19:35 GMT+5:30',
+      );
+      assert.equal(
+        formatWhen(new Date('2025-11-26T01:00:00Z'), 'Asia/Kolkata'),
+        '26 Nov 2025, 06:30 GMT+5:30',
+      );
+      assert.equal(
+        formatWhen(new Date('2025-11-25T14:05:00Z'), 'Pacific/Chatham'),
+        '26 Nov 2025, 03:50 GMT+13:45',
+      );
+    });
+    assert.equal(built, 2);
   });
 
   it('describes permissions in plain words, one bullet each, sign-in scopes folded together', () => {

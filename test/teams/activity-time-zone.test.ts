@@ -10,6 +10,7 @@ import {
   type DemoPerson,
 } from './support/bot-stack.js';
 import { activate } from './support/journeys.js';
+import { timeZoneOf } from '../../bot/teams/activity-time-zone.js';
 
 /**
  * Times on cards in the reader's own zone. Teams sends the zone with every activity as `localTimezone`,
@@ -90,5 +91,37 @@ describe('times in the reader’s time zone (bot/teams/activity-time-zone.ts)', 
       textOf(stack.cardsIn(personalChat(alice)).at(before)),
       new RegExp(`Switched off on ${UTC.source}`),
     );
+  });
+});
+
+/** Counts Intl.DateTimeFormat constructions while `run` runs. */
+async function formattersBuilt(run: () => unknown): Promise<number> {
+  const Original = Intl.DateTimeFormat;
+  let built = 0;
+  const Counting = function (this: unknown, ...args: ConstructorParameters<typeof Original>) {
+    built += 1;
+    return new Original(...args);
+  } as unknown as typeof Original;
+  Intl.DateTimeFormat = Counting;
+  try {
+    await run();
+  } finally {
+    Intl.DateTimeFormat = Original;
+  }
+  return built;
+}
+
+describe('checking the zone a turn carried (bot/teams/activity-time-zone.ts)', () => {
+  it('checks each zone once, and answers for it the same every turn, unusable ones included', async () => {
+    const built = await formattersBuilt(() => {
+      for (let turn = 0; turn < 3; turn += 1) {
+        assert.equal(timeZoneOf({ localTimezone: 'America/Boise' }), 'America/Boise');
+        assert.equal(timeZoneOf({ localTimezone: 'Venus/Maxwell_Montes' }), undefined);
+      }
+    });
+    assert.equal(built, 2);
+    // A different zone is checked on its own.
+    assert.equal(timeZoneOf({ localTimezone: 'Atlantic/Azores' }), 'Atlantic/Azores');
+    assert.equal(timeZoneOf({ localTimezone: 42 }), undefined);
   });
 });
