@@ -81,16 +81,63 @@ const COMMANDS = ['help', 'status'] as const;
 /** What a deployment logs by default: the bot's per-request lines are part of a turn's cost. */
 const LOG_LEVEL = 'info';
 
+/**
+ * Where each demo person's Teams client is, and what it says about itself. Teams sends the zone, the
+ * local time with its offset, the locale and a `clientInfo` entity with every message in a personal
+ * chat (Microsoft Teams platform docs, "Messages in bot conversations", the received message example;
+ * Bot Framework Activity schema: `localTimezone`, `localTimestamp`, `locale`), so the bench sends them too.
+ */
+const CLIENTS: readonly { timeZone: string; locale: string; country: string; platform: string }[] = [
+  { timeZone: 'Europe/London', locale: 'en-GB', country: 'GB', platform: 'Windows' },
+  { timeZone: 'America/New_York', locale: 'en-US', country: 'US', platform: 'Mac' },
+  { timeZone: 'Europe/Berlin', locale: 'de-DE', country: 'DE', platform: 'Web' },
+  { timeZone: 'Australia/Sydney', locale: 'en-AU', country: 'AU', platform: 'iOS' },
+  { timeZone: 'Asia/Singapore', locale: 'en-SG', country: 'SG', platform: 'Android' },
+];
+
+/** "+01:00" for a zone at this moment (fixed over a run of a few minutes). */
+function utcOffset(timeZone: string, at: Date): { ms: number; text: string } {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')!.value; // "GMT+01:00", or "GMT" at UTC
+  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  if (!match) return { ms: 0, text: '+00:00' };
+  const ms = (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) * 60_000;
+  return { ms, text: `${match[1]}${match[2]}:${match[3]}` };
+}
+
+const clientOf = new Map(
+  PEOPLE_LIST.map((person, i) => {
+    const client = CLIENTS[i % CLIENTS.length]!;
+    return [person.key, { ...client, offset: utcOffset(client.timeZone, new Date()) }] as const;
+  }),
+);
+
 function activity(bot: BotProcess, person: DemoPerson, conversationId: string, text: string) {
+  const client = clientOf.get(person.key)!;
+  const now = new Date();
   return {
     type: 'message',
     id: randomUUID(),
     channelId: 'msteams',
     serviceUrl: bot.channel.url,
-    timestamp: new Date().toISOString(),
+    timestamp: now.toISOString(),
+    localTimestamp: new Date(now.getTime() + client.offset.ms).toISOString().replace('Z', client.offset.text),
+    localTimezone: client.timeZone,
+    locale: client.locale,
+    textFormat: 'plain',
     from: { id: `29:${person.key}`, name: person.name, aadObjectId: person.aadObjectId },
     recipient: { id: `28:${bot.botId}`, name: 'Cloud Sync' },
     conversation: { id: conversationId, conversationType: 'personal', tenantId: person.tenantId },
+    entities: [
+      {
+        type: 'clientInfo',
+        locale: client.locale,
+        country: client.country,
+        platform: client.platform,
+        timezone: client.timeZone,
+      },
+    ],
     channelData: { tenant: { id: person.tenantId } },
     text,
   };
