@@ -320,6 +320,27 @@ describe('user cards', () => {
     });
   });
 
+  it('asked again gives the same card, and a changed role, zone or state gives the changed card', () => {
+    const help = (crmAdmin: boolean, state: 'active' | 'paused' = 'active') =>
+      cardText(buildWelcomeCard({ displayName: 'Dan Morgan', state, ref, crmAdmin, explainCommands: true }));
+    const userHelp = help(false);
+    assert.equal(help(false), userHelp);
+    assert.doesNotMatch(userHelp, /As a CRM administrator/);
+    assert.match(help(true), /As a CRM administrator/);
+    assert.doesNotMatch(
+      help(false),
+      /As a CRM administrator/,
+      'the administrator’s card is not handed to a user',
+    );
+    assert.notEqual(help(false, 'paused'), userHelp);
+
+    const asked = { askedAt: new Date('2026-03-02T09:15:00Z'), admins: ['Grace Hall'] };
+    const inZone = (timeZone: string) => cardText(buildNotVisibleCard({ ref, timeZone, requested: asked }));
+    assert.match(inZone('UTC'), /Asked 2 Mar 2026, 09:15 UTC/);
+    assert.match(inZone('Pacific/Auckland'), /Asked 2 Mar 2026, 22:15 GMT\+13/);
+    assert.match(inZone('UTC'), /Asked 2 Mar 2026, 09:15 UTC/);
+  });
+
   it('disable confirmation: keep or remove, then confirm or cancel', async () => {
     const choicesOf = (c: unknown) =>
       (
