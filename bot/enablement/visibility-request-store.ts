@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { newId } from '../store/columns.js';
 import { isUniqueViolation } from '../store/errors.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { Database, VisibilityRequestStatus } from '../store/schema.js';
 import { requestCards } from './request-cards-store.js';
 
@@ -55,8 +56,17 @@ export function latestVisibilityRequest(db: Db, crmUserId: string): Promise<Visi
   );
 }
 
-export function openVisibilityRequestOf(db: Db, crmUserId: string): Promise<VisibilityRequest | undefined> {
-  return firstRequest(selectRequests(db).where('crm_user_id', '=', crmUserId).where('status', '=', 'open'));
+// Asked on the turns of a user waiting for visibility (their card says who has the request): compiled once.
+const openRequestOf = preparedQuery(1, (db, crmUserId: string) =>
+  selectRequests(db).where('crm_user_id', '=', crmUserId).where('status', '=', 'open'),
+);
+
+export async function openVisibilityRequestOf(
+  db: Db,
+  crmUserId: string,
+): Promise<VisibilityRequest | undefined> {
+  const { rows } = await openRequestOf(db, crmUserId);
+  return rows[0] ? toRequest(rows[0]) : undefined;
 }
 
 /**

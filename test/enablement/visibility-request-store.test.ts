@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import type { KyselyPlugin } from 'kysely';
 import {
   decideVisibilityRequest,
   openVisibilityRequest,
+  openVisibilityRequestOf,
   visibilityRequestById,
 } from '../../bot/enablement/visibility-request-store.js';
 import { isUniqueViolation } from '../../bot/store/errors.js';
@@ -26,6 +28,29 @@ forEachDialect('visibility requests: one open per user, decided once', (s) => {
     assert.equal(new Set(results.map((r) => r.request.id)).size, 1);
     const rows = await s.store.db.selectFrom('visibility_requests').selectAll().execute();
     assert.equal(rows.length, 1);
+  });
+
+  it("finds a user's open request by a query built once, and none once it is decided", async () => {
+    let built = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        built += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const db = s.store.db.withPlugin(counting);
+    assert.equal(await openVisibilityRequestOf(db, ben), undefined);
+    const { request } = await open();
+    assert.equal((await openVisibilityRequestOf(db, ben))?.id, request.id);
+    assert.equal((await openVisibilityRequestOf(db, ben))?.askedAt, request.askedAt);
+    assert.equal(built, 1, 'each turn runs the query compiled for the first');
+    await decideVisibilityRequest(s.store.db, request.id, {
+      outcome: 'declined',
+      by: 'Dan Morgan',
+      at: new Date(),
+    });
+    assert.equal(await openVisibilityRequestOf(db, ben), undefined);
   });
 
   it('the store itself refuses a second open request for the same user', async () => {
