@@ -84,6 +84,8 @@ export interface AccountRunResult {
   requests: number;
   /** True when the run read every resource; false when it read only those a notification named, or none. */
   readMailbox: boolean;
+  /** When the account is due again, as the run's end wrote it (absent when it wrote no schedule). */
+  nextRunAt?: number | null;
 }
 
 export async function syncAccount(
@@ -159,7 +161,11 @@ export async function syncAccount(
   if (result.outcome === 'failed' || result.outcome === 'lease_lost') deps.tokens.forget(accountId);
   if (result.outcome === 'lease_lost') return result;
   const subscriptions = deps.subscriptions ? await loadSubscriptionHealth(deps.db, accountId) : [];
-  await finish(deps, account, result, stats.throttledUntil, { subscriptions, resources, health });
+  result.nextRunAt = await finish(deps, account, result, stats.throttledUntil, {
+    subscriptions,
+    resources,
+    health,
+  });
   return result;
 }
 
@@ -370,10 +376,10 @@ interface NotificationState {
 
 /**
  * Writes the next run's and the next read's times (core scheduling) and releases the lease in one
- * transaction. A request
- * that arrived during the run (a notification moved next_run_at) is detected by comparing with the
- * value read at the start, and turns into a prompt rerun; the conditional update retries if another
- * request lands between reading and writing.
+ * transaction. A request that arrived during the run (a notification moved next_run_at) is detected
+ * by comparing with the value read at the start, and turns into a prompt rerun; the conditional update
+ * retries if another request lands between reading and writing. Returns the due time it wrote (null
+ * when none), so the worker can wake for a rerun sooner than its next claim.
  */
 async function finish(
   deps: AccountSyncDeps,
@@ -381,7 +387,7 @@ async function finish(
   result: AccountRunResult,
   throttledUntil: number,
   notifications: NotificationState,
-): Promise<void> {
+): Promise<number | null> {
   const now = deps.now();
   const failures =
     result.outcome === 'failed'
@@ -401,7 +407,8 @@ async function finish(
     ? Math.max(Date.parse(account.throttled_until), throttledUntil)
     : throttledUntil;
 
-  await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
+    let dueAt: number | null = null;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const current = await trx
         .selectFrom('sync_accounts')
@@ -445,8 +452,12 @@ async function finish(
         .where('id', '=', account.id)
         .where((eb) => (seen === null ? eb('next_run_at', 'is', null) : eb('next_run_at', '=', seen)))
         .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 1) break;
+      if (Number(updated.numUpdatedRows) === 1) {
+        dueAt = schedule.dueAt;
+        break;
+      }
     }
     await releaseLease(trx, deps.owner, account.id);
+    return dueAt;
   });
 }

@@ -80,6 +80,25 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     now,
   });
 
+  const soonTimers = new Set<NodeJS.Timeout>();
+
+  /**
+   * Wakes the worker when an account it just ran is due again before the next claim tick: a
+   * notification that came during a run would otherwise wait for the tick, up to a whole interval.
+   */
+  function wakeAt(dueAt: number): void {
+    const delay = dueAt - now();
+    if (delay >= claimIntervalMs || stopping) return;
+    const timer = setTimeout(
+      () => {
+        soonTimers.delete(timer);
+        wake();
+      },
+      Math.max(0, delay),
+    );
+    soonTimers.add(timer);
+  }
+
   function wake(): void {
     if (!started || stopping) return;
     if (claiming) {
@@ -136,6 +155,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
           'account synced',
         );
         deps.onRun?.(accountId, result);
+        if (result.nextRunAt != null) wakeAt(result.nextRunAt);
       })
       .catch((err) => deps.logger.error({ accountId, err: describe(err) }, 'account run failed'))
       .finally(() => {
@@ -178,6 +198,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       if (stopping) return;
       stopping = true;
       clearInterval(claimTimer);
+      for (const timer of soonTimers) clearTimeout(timer);
       await requests.flush();
       await claiming;
       // Heartbeats go on while the running pages finish, so no lease lapses mid-commit.

@@ -555,3 +555,105 @@ describe('sync worker whose lease lapses mid-run [sqlite]', function () {
     );
   });
 });
+
+describe('sync worker: a notification that arrives during the account run [sqlite]', function () {
+  this.timeout(60_000);
+  let env: SyncEnv;
+  let http: HttpServer;
+  let worker: SyncWorker | undefined;
+  const alice = DEMO.alice;
+
+  before(async function () {
+    env = await startSyncEnv('sqlite');
+    await seedContosoCrm(env.store);
+    http = createHttpServer({ logger: env.logger, healthChecks: [] });
+  });
+  after(async function () {
+    await worker?.stop();
+    if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    await env?.close();
+  });
+
+  it('brings the second message in by a rerun as soon as the run ends, not at the next claim tick', async function () {
+    await connectAccount(env, alice);
+    const port = await http.listen(0, '127.0.0.1');
+    // A delta answer is held back (after Graph answered it) while the test posts a second message.
+    let hold = false;
+    let held: (() => void) | undefined;
+    const fetch: typeof env.fetch = async (url, init) => {
+      const href = typeof url === 'string' ? url : url instanceof URL ? url.href : url.url;
+      const res = await env.fetch(url, init);
+      if (hold && new URL(href).pathname.endsWith('/delta')) {
+        hold = false;
+        await new Promise<void>((resolve) => (held = resolve));
+      }
+      return res;
+    };
+    const runs: string[][] = [];
+    // Polling and the claim tick are ten minutes away: only the rerun can bring the second message.
+    worker = createSyncWorker({
+      db: env.db,
+      dialect: env.dialect,
+      logger: env.logger,
+      graphBaseUrl: env.emu.origin,
+      fetch,
+      tokens: env.tokens,
+      settings: testSettings({
+        schedule: {
+          pollIntervalMs: 600_000,
+          pollJitter: 0,
+          notificationDelayMs: 100,
+          failureBaseDelayMs: 500,
+        },
+      }),
+      subscriptions: {
+        ...notificationUrls(`http://127.0.0.1:${port}`),
+        lifetimeMs: 2 * 86_400_000,
+        renewBeforeMs: 86_400_000,
+      },
+      claimIntervalMs: 600_000,
+      leaseMs: 10_000,
+      onRun: (_id, result) => runs.push(Object.keys(result.resources).sort()),
+    });
+    registerNotificationRoutes(http.server, { db: env.db, logger: env.logger, requests: worker.requests });
+    worker.start();
+    const subscribed = async () =>
+      (await env.db.selectFrom('graph_subscriptions').select('id').execute()).length === 3;
+    await waitFor(subscribed, 30_000, 'the account synced and subscribed');
+    await waitFor(() => worker!.running().length === 0, 10_000, 'the first run to end');
+
+    const post = async (subject: string) => {
+      const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
+        folder: 'inbox',
+        subject,
+        from: 'tom.becker@northwind.example',
+        to: [alice.username],
+      });
+      return ((await res.json()) as { internetMessageId: string }).internetMessageId;
+    };
+    const inCrm = async (internetMessageId: string) =>
+      (await env.db
+        .selectFrom('mail_items')
+        .select('id')
+        .where('internet_message_id', '=', internetMessageId)
+        .executeTakeFirst()) !== undefined;
+
+    hold = true;
+    const first = await post('First news from Northwind');
+    await waitFor(() => held !== undefined, 10_000, 'the notified run to read the inbox');
+    // The second notification recorded: the account is made due again while its run is in hand.
+    const nextRunAt = async () =>
+      (await env.db.selectFrom('sync_accounts').select('next_run_at').executeTakeFirstOrThrow()).next_run_at;
+    const dueForFirst = await nextRunAt();
+    const second = await post('Second news from Northwind');
+    await waitFor(
+      async () => (await nextRunAt()) !== dueForFirst,
+      10_000,
+      'the second notification to make the account due',
+    );
+    held!();
+    await waitFor(() => inCrm(first), 10_000, 'the first message in the CRM');
+    await waitFor(() => inCrm(second), 10_000, 'the second message in the CRM');
+    assert.deepEqual(runs.slice(1), [['mail:inbox'], ['mail:inbox']]);
+  });
+});
