@@ -1,22 +1,6 @@
 import assert from 'node:assert/strict';
 import { describePermissions, formatWhen } from '../../bot/cards/format.js';
-
-/** Counts Intl.DateTimeFormat constructions while `run` runs. */
-async function formattersBuilt(run: () => unknown): Promise<number> {
-  const Original = Intl.DateTimeFormat;
-  let built = 0;
-  const Counting = function (this: unknown, ...args: ConstructorParameters<typeof Original>) {
-    built += 1;
-    return new Original(...args);
-  } as unknown as typeof Original;
-  Intl.DateTimeFormat = Counting;
-  try {
-    await run();
-  } finally {
-    Intl.DateTimeFormat = Original;
-  }
-  return built;
-}
+import { formattersBuilt } from '../support/intl-formatters.js';
 
 describe('card wording', () => {
   it('formats times in British English with the time zone', () => {

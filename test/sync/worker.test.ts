@@ -19,6 +19,26 @@ import {
  * change notification can bring a new message into the CRM within seconds.
  */
 
+/** Tom Becker of Northwind writes to Alice: the message lands in her Inbox; its Internet message id. */
+async function mailFromNorthwind(env: SyncEnv, subject: string): Promise<string> {
+  const res = await env.control('POST', `/mailboxes/${DEMO.alice.id}/messages`, {
+    folder: 'inbox',
+    subject,
+    from: 'tom.becker@northwind.example',
+    to: [DEMO.alice.username],
+  });
+  return ((await res.json()) as { internetMessageId: string }).internetMessageId;
+}
+
+async function filedInCrm(env: SyncEnv, internetMessageId: string): Promise<boolean> {
+  const row = await env.db
+    .selectFrom('mail_items')
+    .select('id')
+    .where('internet_message_id', '=', internetMessageId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 interface EmulatorSubscription {
   id: string;
   resource: string;
@@ -384,22 +404,8 @@ describe('sync worker: an account whose notifications stop falls back to polling
       .where('id', '=', accountId)
       .executeTakeFirstOrThrow();
 
-  async function send(subject: string): Promise<string> {
-    const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
-      folder: 'inbox',
-      subject,
-      from: 'tom.becker@northwind.example',
-      to: [alice.username],
-    });
-    return ((await res.json()) as { internetMessageId: string }).internetMessageId;
-  }
-
-  const inCrm = async (internetMessageId: string) =>
-    (await env.db
-      .selectFrom('mail_items')
-      .select('id')
-      .where('internet_message_id', '=', internetMessageId)
-      .executeTakeFirst()) !== undefined;
+  const send = (subject: string) => mailFromNorthwind(env, subject);
+  const inCrm = (internetMessageId: string) => filedInCrm(env, internetMessageId);
 
   const deliveries = async () => {
     const res = await env.control('GET', '/subscriptions/deliveries');
@@ -622,21 +628,8 @@ describe('sync worker: a notification that arrives during the account run [sqlit
     await waitFor(subscribed, 30_000, 'the account synced and subscribed');
     await waitFor(() => worker!.running().length === 0, 10_000, 'the first run to end');
 
-    const post = async (subject: string) => {
-      const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
-        folder: 'inbox',
-        subject,
-        from: 'tom.becker@northwind.example',
-        to: [alice.username],
-      });
-      return ((await res.json()) as { internetMessageId: string }).internetMessageId;
-    };
-    const inCrm = async (internetMessageId: string) =>
-      (await env.db
-        .selectFrom('mail_items')
-        .select('id')
-        .where('internet_message_id', '=', internetMessageId)
-        .executeTakeFirst()) !== undefined;
+    const post = (subject: string) => mailFromNorthwind(env, subject);
+    const inCrm = (internetMessageId: string) => filedInCrm(env, internetMessageId);
 
     hold = true;
     const first = await post('First news from Northwind');

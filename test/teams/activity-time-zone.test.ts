@@ -11,6 +11,7 @@ import {
 } from './support/bot-stack.js';
 import { activate } from './support/journeys.js';
 import { timeZoneOf } from '../../bot/teams/activity-time-zone.js';
+import { formattersBuilt } from '../support/intl-formatters.js';
 
 /**
  * Times on cards in the reader's own zone. Teams sends the zone with every activity as `localTimezone`,
@@ -93,23 +94,6 @@ describe('times in the reader’s time zone (bot/teams/activity-time-zone.ts)', 
     );
   });
 });
-
-/** Counts Intl.DateTimeFormat constructions while `run` runs. */
-async function formattersBuilt(run: () => unknown): Promise<number> {
-  const Original = Intl.DateTimeFormat;
-  let built = 0;
-  const Counting = function (this: unknown, ...args: ConstructorParameters<typeof Original>) {
-    built += 1;
-    return new Original(...args);
-  } as unknown as typeof Original;
-  Intl.DateTimeFormat = Counting;
-  try {
-    await run();
-  } finally {
-    Intl.DateTimeFormat = Original;
-  }
-  return built;
-}
 
 describe('checking the zone a turn carried (bot/teams/activity-time-zone.ts)', () => {
   it('checks each zone once, and answers for it the same every turn, unusable ones included', async () => {
