@@ -141,20 +141,8 @@ describe('sync worker with change notifications [sqlite]', function () {
   it('brings a new message into the CRM within seconds of its change notification, reading only its folder', async function () {
     const runsBefore = readResources.length;
     const sent = Date.now();
-    const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
-      folder: 'inbox',
-      subject: 'Fresh news from Northwind',
-      from: 'tom.becker@northwind.example',
-      to: [alice.username],
-    });
-    const { internetMessageId } = (await res.json()) as { internetMessageId: string };
-    const arrived = async () =>
-      (await env.db
-        .selectFrom('mail_items')
-        .select('id')
-        .where('internet_message_id', '=', internetMessageId)
-        .executeTakeFirst()) !== undefined;
-    await waitFor(arrived, 5_000, 'the message in the CRM');
+    const internetMessageId = await mailFromNorthwind(env, 'Fresh news from Northwind');
+    await waitFor(() => filedInCrm(env, internetMessageId), 5_000, 'the message in the CRM');
     const latency = Date.now() - sent;
     assert.ok(latency < 5_000, `arrived after ${latency} ms`);
     const deliveries = await env.control('GET', '/subscriptions/deliveries');
@@ -182,13 +170,7 @@ describe('sync worker with change notifications [sqlite]', function () {
     });
     let internetMessageId: string;
     try {
-      const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
-        folder: 'inbox',
-        subject: 'Sent while Graph was failing',
-        from: 'tom.becker@northwind.example',
-        to: [alice.username],
-      });
-      ({ internetMessageId } = (await res.json()) as { internetMessageId: string });
+      internetMessageId = await mailFromNorthwind(env, 'Sent while Graph was failing');
       await waitFor(
         () => runs.slice(runsBefore).some((r) => !r.endsWith(':completed')),
         30_000,
@@ -198,16 +180,7 @@ describe('sync worker with change notifications [sqlite]', function () {
       await env.control('DELETE', `/mailboxes/${alice.id}/faults`);
     }
     // No further notification comes for that message, and the next poll is ten minutes away.
-    await waitFor(
-      async () =>
-        (await env.db
-          .selectFrom('mail_items')
-          .select('id')
-          .where('internet_message_id', '=', internetMessageId)
-          .executeTakeFirst()) !== undefined,
-      30_000,
-      'the message in the CRM',
-    );
+    await waitFor(() => filedInCrm(env, internetMessageId), 30_000, 'the message in the CRM');
   });
 
   it('recreates a subscription Graph removed, and renews one that needs reauthorization', async function () {
@@ -308,23 +281,8 @@ describe('sync worker with change notifications [sqlite]', function () {
       assert.deepEqual((await listed()).map((s) => s.id).sort(), start.map((s) => s.id).sort());
     }
 
-    const res = await env.control('POST', `/mailboxes/${alice.id}/messages`, {
-      folder: 'inbox',
-      subject: 'Still here after reauthorization',
-      from: 'tom.becker@northwind.example',
-      to: [alice.username],
-    });
-    const { internetMessageId } = (await res.json()) as { internetMessageId: string };
-    await waitFor(
-      async () =>
-        (await env.db
-          .selectFrom('mail_items')
-          .select('id')
-          .where('internet_message_id', '=', internetMessageId)
-          .executeTakeFirst()) !== undefined,
-      5_000,
-      'the message in the CRM',
-    );
+    const internetMessageId = await mailFromNorthwind(env, 'Still here after reauthorization');
+    await waitFor(() => filedInCrm(env, internetMessageId), 5_000, 'the message in the CRM');
   });
 
   it('syncNow runs the account at once; stop() releases every lease', async function () {
