@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHttpServer, type HttpServer } from '../../bot/server/http-server.js';
 import { registerNotificationRoutes } from '../../bot/sync/notification-routes.js';
-import { createSyncWorker, syncWorkerShutdownStep, type SyncWorker } from '../../bot/sync/worker.js';
+import { syncWorkerShutdownStep, type SyncWorker } from '../../bot/sync/worker.js';
 import { DEMO } from '../support/emulator-msal.js';
 import { notificationUrls, syncWorkerOn } from './support/sync-worker.js';
 import { waitFor } from './support/wait.js';
@@ -480,13 +480,8 @@ describe('sync worker whose lease lapses mid-run [sqlite]', function () {
       return env.fetch(url, init);
     };
     const runs: string[] = [];
-    worker = createSyncWorker({
-      db: env.db,
-      dialect: env.dialect,
-      logger: env.logger,
-      graphBaseUrl: env.emu.origin,
+    worker = syncWorkerOn(env, {
       fetch,
-      tokens: env.tokens,
       settings: testSettings(),
       subscriptions: null,
       claimIntervalMs: 50,
@@ -555,13 +550,8 @@ describe('sync worker: a notification that arrives during the account run [sqlit
     };
     const runs: string[][] = [];
     // Polling and the claim tick are ten minutes away: only the rerun can bring the second message.
-    worker = createSyncWorker({
-      db: env.db,
-      dialect: env.dialect,
-      logger: env.logger,
-      graphBaseUrl: env.emu.origin,
+    worker = syncWorkerOn(env, {
       fetch,
-      tokens: env.tokens,
       settings: testSettings({
         schedule: {
           pollIntervalMs: 600_000,

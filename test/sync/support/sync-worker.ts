@@ -3,8 +3,14 @@ import type { SyncEnv } from './sync-env.js';
 
 type EnvDeps = 'db' | 'dialect' | 'logger' | 'graphBaseUrl' | 'fetch' | 'tokens';
 
-/** A sync worker on the environment's store, emulator and token provider; the rest is the caller's. */
-export function syncWorkerOn(env: SyncEnv, deps: Omit<SyncWorkerDeps, EnvDeps>): SyncWorker {
+/**
+ * A sync worker on the environment's store, emulator and token provider; the rest is the caller's, and
+ * a caller may put its own `fetch` (one that holds answers back) in front of the emulator's.
+ */
+export function syncWorkerOn(
+  env: SyncEnv,
+  deps: Omit<SyncWorkerDeps, EnvDeps> & Partial<Pick<SyncWorkerDeps, 'fetch'>>,
+): SyncWorker {
   return createSyncWorker({
     db: env.db,
     dialect: env.dialect,
