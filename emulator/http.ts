@@ -16,15 +16,16 @@ export interface EmuRequest {
   delivery: Delivery;
 }
 
-/** A moment in the server's life: the wall clock, and the turn of its event loop (loop-turn.ts). */
+/** A moment in the server's life: the wall clock, and its place in the order of events (event-order.ts). */
 export interface ServerMoment {
   at: number;
-  turn: number;
+  event: number;
 }
 
 /**
  * When the server read the request, and when it wrote its answer to the connection (null when the
- * connection closed first): the earliest moment the client could have read the answer.
+ * connection closed first). The answer's `at` is the write; its `event` comes once a client could have
+ * read it, so only requests read after that event can have been sent with the answer in hand.
  */
 export interface Delivery {
   received: ServerMoment;

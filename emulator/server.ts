@@ -27,7 +27,7 @@ import {
   type EmuResponse,
   type ServerMoment,
 } from './http.js';
-import { loopTurn } from './loop-turn.js';
+import { afterClientCouldRead, nextEvent } from './event-order.js';
 import { SigningKeys } from './keys.js';
 import { loadSeedFolder } from './seed-loader.js';
 import { ensureTlsMaterial } from './tls.js';
@@ -105,10 +105,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     const started = process.hrtime.bigint();
     let written!: (moment: ServerMoment | null) => void;
     const delivery: Delivery = {
-      received: { at: Date.now(), turn: loopTurn() },
+      received: { at: Date.now(), event: nextEvent() },
       written: new Promise((resolve) => (written = resolve)),
     };
-    res.once('close', () => written(null));
+    res.once('close', () => {
+      if (!res.headersSent) written(null);
+    });
     const url = new URL(req.url ?? '/', 'https://localhost');
     const method = req.method ?? 'GET';
     // Only method, path and status: query strings and bodies carry codes, tokens and passwords.
@@ -165,8 +167,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       }
       if (!res.headersSent) {
         send(res, response);
-        // Taken as the answer is handed to the socket ('finish' comes later when the loop is busy).
-        written(res.destroyed ? null : { at: Date.now(), turn: loopTurn() });
+        // Timed as the answer is handed to the socket ('finish' comes later when the loop is busy).
+        const at = Date.now();
+        if (res.destroyed) written(null);
+        else void afterClientCouldRead().then((event) => written({ at, event }));
       }
     })();
   });

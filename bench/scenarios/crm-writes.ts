@@ -9,6 +9,7 @@ import { createSyncRequester } from '../../bot/sync/sync-requests.js';
 import type { StoreDialect } from '../../bot/store/store.js';
 import { CONTOSO, switchOff } from '../../test/sync/support/accounts.js';
 import { testSettings } from '../../test/sync/support/sync-env.js';
+import { retryAfterWitness } from '../../test/support/retry-after-witness.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import {
   killAll,
@@ -54,6 +55,11 @@ export interface CrmWriteCase {
 
 export interface CrmWriteResult {
   cases: Record<'throttled' | 'unavailable' | 'duplicateDelivery' | 'resync410' | 'crash', CrmWriteCase>;
+  /** Answers with a Retry-After that reached the in-process rounds (the cases with 429s and 503s). */
+  retryAfterAnswersReceived: number;
+  /** Requests those rounds sent after such an answer reached them, inside its wait (retry-after-witness.ts). */
+  retryAfterBreaches: number;
+  /** Requests the emulator read inside a Retry-After once a client could have read it (throttle.ts). */
   retryAfterViolations: number;
   throttled429: number;
   settings: Omit<CrmWriteOptions, 'dialect'> & { dialect: StoreDialect };
@@ -113,6 +119,7 @@ export async function runCrmWrites(options: CrmWriteOptions): Promise<CrmWriteRe
       const res = await env.control('PUT', `/mailboxes/${user!.id}/faults`, faults);
       if (res.status !== 200) throw new Error(`faults: ${await res.text()}`);
     };
+    const witness = retryAfterWitness(env.fetch);
     const syncRound = async (): Promise<void> => {
       if (!(await claimAccount(env.db, accountId, { owner: 'bench', leaseMs: 60_000, now: Date.now() })))
         throw new Error('the account is leased elsewhere');
@@ -121,7 +128,7 @@ export async function runCrmWrites(options: CrmWriteOptions): Promise<CrmWriteRe
           db: env.db,
           owner: 'bench',
           graphBaseUrl: env.emu.origin,
-          fetch: env.fetch,
+          fetch: witness.fetch,
           limiter: new MailboxLimiter(4),
           tokens: env.tokens,
           settings: testSettings({ mailFolders: [] }),
@@ -254,6 +261,8 @@ export async function runCrmWrites(options: CrmWriteOptions): Promise<CrmWriteRe
     const counters = requestCounters(env, user!.id);
     return {
       cases: { throttled, unavailable, duplicateDelivery, resync410, crash },
+      retryAfterAnswersReceived: witness.ledger.waitsGiven,
+      retryAfterBreaches: witness.ledger.breaches.length,
       retryAfterViolations: counters.retryAfterViolations,
       throttled429: counters.throttled,
       settings: { ...options },

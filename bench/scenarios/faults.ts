@@ -1,4 +1,5 @@
 import { CONTOSO, seedContact } from '../../test/sync/support/accounts.js';
+import { processWitness, type RetryAfterBreach } from '../../test/support/retry-after-witness.js';
 import { waitFor } from '../../test/sync/support/wait.js';
 import {
   killAll,
@@ -24,8 +25,9 @@ import { roundsComplete } from '../support/worker-runs.js';
  * Sync under Graph faults: the mailbox answers 10 % of requests with 429 (Retry-After), 2 % with 503,
  * and forced 410s (sync state gone) are injected at the start and again in the middle of the import
  * and after it. While the worker imports, mail is added, changed and deleted. The worker process must
- * honour every Retry-After (the emulator counts requests that come back early), and the CRM must end
- * up equal to the mailbox: nothing lost, nothing duplicated, converged.
+ * honour every Retry-After (a witness inside its process sees what it sent after each throttled answer
+ * reached it), and the CRM must end up equal to the mailbox: nothing lost, nothing duplicated,
+ * converged.
  */
 
 export interface FaultOptions {
@@ -41,7 +43,15 @@ export interface FaultOptions {
 }
 
 export interface FaultResult {
-  /** Requests sent after a 429 was read, inside its Retry-After (emulator/graph/throttle.ts). */
+  /** Answers with a Retry-After (429, 503) that reached the worker. */
+  retryAfterAnswersReceived: number;
+  /** Requests the worker sent after such an answer reached it, inside its wait (retry-after-witness.ts). */
+  retryAfterBreaches: number;
+  retryAfterBreachExamples: RetryAfterBreach[];
+  /**
+   * Requests the emulator read inside a Retry-After once a client could have read it
+   * (emulator/graph/throttle.ts): breaches, and requests of another process that crossed the answer.
+   */
   retryAfterViolations: number;
   /** The first of them: path and how many milliseconds after the ignored 429 was written each was read. */
   retryAfterViolationExamples: ReturnType<typeof retryAfterViolations>;
@@ -127,12 +137,15 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
     const forcedEach = Math.ceil(options.forced410 / 3);
     await setFaults(env, user!.id, options, forcedEach);
 
+    const witness = processWitness();
     const worker = spawnWorker(
       workerEnvironment(env, {
         SYNC_PAGE_SIZE: String(options.pageSize),
         POLL_INTERVAL_SECONDS: '5',
         LOG_LEVEL: 'warn',
+        ...witness.environment,
       }),
+      witness.nodeArgs,
     );
     workers.push(worker);
     // Live changes spread over the import, and a second batch of forced 410s half way.
@@ -168,7 +181,11 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
     worker.child.kill('SIGTERM');
     await worker.exited;
     const counters = requestCounters(env, user!.id);
+    const seen = witness.read();
     return {
+      retryAfterAnswersReceived: seen.waitsGiven,
+      retryAfterBreaches: seen.breaches.length,
+      retryAfterBreachExamples: seen.breaches.slice(0, 10),
       retryAfterViolations: counters.retryAfterViolations,
       retryAfterViolationExamples: retryAfterViolations(env, user!.id),
       onTheirWayAtRetryAfter: counters.onTheirWayAtRetryAfter,

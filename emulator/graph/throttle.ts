@@ -8,10 +8,9 @@ import { graphError, type EmuResponse, type ServerMoment } from '../http.js';
  *
  * Microsoft's throttling guidance asks the client to wait the seconds the failed response's Retry-After
  * names. A client can only wait on an answer it has read, so the wait runs from when the 429 (or 503)
- * was written to the connection, and a request breaks it only when the server read it after that write
- * (in a later turn of its event loop: one read in the same turn may have been waiting in its socket
- * already) and before the wait ended. A request that was already on its way is counted apart, not as a
- * violation.
+ * was written to the connection, and a request breaks it only when the server read it after a client
+ * could have read that answer (event-order.ts: the poll after the next one) and before the wait ended.
+ * A request that was already on its way, or crossed the answer, is counted apart, not as a violation.
  */
 export const MAX_CONCURRENT_PER_MAILBOX = 4;
 const CONCURRENCY_RETRY_AFTER_SECONDS = 1;
@@ -40,13 +39,13 @@ export interface ThrottleCounters {
   requests: number;
   throttled: number;
   retryAfterViolations: number;
-  /** Requests read before a 429's answer went out and handled after it: the client could not know. */
+  /** Requests read before a client could have read a 429's answer and handled after it: it could not know. */
   onTheirWayAtRetryAfter: number;
   inFlight: number;
   maxInFlight: number;
 }
 
-/** A Retry-After given to an app: from when its answer was written (unknown until then) for `ms`. */
+/** A Retry-After given to an app: from when its answer was written (known once a client could read it). */
 interface RetryWait {
   decidedAt: number;
   ms: number;
@@ -98,7 +97,7 @@ export class Throttle {
       (w) => w.from === undefined || w.from.at + w.ms + WAIT_KEPT_MS > now,
     );
     limits.waits.set(appId, waits);
-    const readAfter = (w: RetryWait) => w.from !== undefined && received.turn > w.from.turn;
+    const readAfter = (w: RetryWait) => w.from !== undefined && received.event > w.from.event;
     const broken = waits.filter((w) => readAfter(w) && received.at < w.from!.at + w.ms);
     if (broken.length > 0) {
       limits.counters.retryAfterViolations++;

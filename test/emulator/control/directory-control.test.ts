@@ -240,7 +240,7 @@ describe('emulator directory control API', () => {
       body: Buffer.alloc(0),
       params: {},
       remoteAddress: '192.0.2.10',
-      delivery: { received: { at: Date.now(), turn: 0 }, written: Promise.resolve(null) },
+      delivery: { received: { at: Date.now(), event: 0 }, written: Promise.resolve(null) },
     });
     assert.equal(res.status, 403);
   });

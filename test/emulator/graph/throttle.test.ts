@@ -15,8 +15,8 @@ import {
  * (https://learn.microsoft.com/graph/throttling, "Best practices to handle throttling"): the failed
  * response carries the Retry-After header, and the client waits that many seconds before retrying. A
  * client can only wait on an answer it has read, so the wait runs from when the 429 was written, and a
- * request the server read before that (or in the same turn of its event loop, when it may have been
- * waiting in its socket already) was on its way: it is counted apart, never as a violation.
+ * request the server read before a client could have read that answer (emulator/event-order.ts) was on
+ * its way or crossed it: it is counted apart, never as a violation.
  */
 
 const APP = 'app-1';
@@ -44,16 +44,17 @@ describe('emulator/graph/throttle: Retry-After accounting', function () {
 
     // Read while the answer was still being produced: on its way, not a violation.
     now = 1_100;
-    assert.equal(throttle.arrive(ALICE, APP, { at: 1_050, turn: 1 }).beforeRetryAfter, false);
-    write({ at: 1_500, turn: 3 });
+    assert.equal(throttle.arrive(ALICE, APP, { at: 1_050, event: 1 }).beforeRetryAfter, false);
+    // Written at 1,500; a client could have read it by event 3.
+    write({ at: 1_500, event: 3 });
     await Promise.resolve();
     now = 1_600;
-    const arrive = (at: number, turn: number, app = APP) => throttle.arrive(ALICE, app, { at, turn });
+    const arrive = (at: number, event: number, app = APP) => throttle.arrive(ALICE, app, { at, event });
     assert.equal(arrive(1_400, 2).beforeRetryAfter, false, 'read before the 429 went out');
     assert.equal(
-      arrive(1_500, 3).beforeRetryAfter,
+      arrive(1_502, 3).beforeRetryAfter,
       false,
-      'read in the turn it went out: maybe waiting already',
+      'read after the write, before a client could have read it: it crossed the answer',
     );
     assert.deepEqual(
       arrive(1_600, 4),
@@ -77,7 +78,7 @@ describe('emulator/graph/throttle: Retry-After accounting', function () {
     throttle.record(ALICE, entry(429), tooMany, Promise.resolve(null));
     await Promise.resolve();
     now = 1_500;
-    assert.equal(throttle.arrive(ALICE, APP, { at: 1_500, turn: 5 }).beforeRetryAfter, false);
+    assert.equal(throttle.arrive(ALICE, APP, { at: 1_500, event: 5 }).beforeRetryAfter, false);
     assert.equal(throttle.counters(ALICE).retryAfterViolations, 0);
   });
 
