@@ -40,6 +40,11 @@ export interface FaultOptions {
   /** Whether live changes include deletions (see bench/README.md: deletions before a 410 are lost). */
   deletions: boolean;
   pageSize: number;
+  /**
+   * Seeds the emulator's fault draws: the first fault setting takes this seed and each later one the
+   * next. Random when absent (the chaos run); a test names one whose draws it knows.
+   */
+  seed?: number;
 }
 
 export interface FaultResult {
@@ -80,14 +85,20 @@ export interface FaultResult {
 
 const CONTACT = 'priya.patel@example.com';
 
-async function setFaults(env: SyncEnv, userId: string, options: FaultOptions, forced: number): Promise<void> {
+async function setFaults(
+  env: SyncEnv,
+  userId: string,
+  options: FaultOptions,
+  forced: number,
+  setting: number,
+): Promise<void> {
   const res = await env.control('PUT', `/mailboxes/${userId}/faults`, {
     throttleRate: options.throttleRate,
     throttleRetryAfterSeconds: 1,
     unavailableRate: options.unavailableRate,
     unavailableRetryAfterSeconds: 1,
     syncStateGone: forced,
-    seed: Math.floor(Math.random() * 1e9),
+    seed: options.seed === undefined ? Math.floor(Math.random() * 1e9) : options.seed + setting,
   });
   if (res.status !== 200) throw new Error(`faults: ${await res.text()}`);
 }
@@ -135,7 +146,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
     contacts.set(CONTACT, await seedContact(env.store, CONTOSO.id, 'Priya Patel', [CONTACT]));
     await setLatency(env, true);
     const forcedEach = Math.ceil(options.forced410 / 3);
-    await setFaults(env, user!.id, options, forcedEach);
+    await setFaults(env, user!.id, options, forcedEach, 0);
 
     const witness = processWitness();
     const worker = spawnWorker(
@@ -150,7 +161,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
     workers.push(worker);
     // Live changes spread over the import, and a second batch of forced 410s half way.
     for (let i = 0; i < options.liveChanges; i += 1) {
-      if (i === Math.floor(options.liveChanges / 2)) await setFaults(env, user!.id, options, forcedEach);
+      if (i === Math.floor(options.liveChanges / 2)) await setFaults(env, user!.id, options, forcedEach, 1);
       await liveChange(env, user!, i, options.deletions);
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
     }
@@ -160,7 +171,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultResult> {
       },
     );
     // After the import: more 410s, so a later round has to re-baseline over a complete CRM.
-    await setFaults(env, user!.id, options, forcedEach);
+    await setFaults(env, user!.id, options, forcedEach, 2);
     await liveChange(env, user!, options.liveChanges, options.deletions);
 
     const rules = rulesFor(contacts);

@@ -33,8 +33,18 @@ describe('reliability: Graph faults', function () {
       liveChanges: 12,
       deletions: false,
       pageSize: 100,
+      // The second and third fault settings take seeds 45 and 46, whose first draws are 429s (0.037 and
+      // 0.060 against the rate of 0.1). The third comes after the import and a live change follows it,
+      // so the worker's next request is throttled; with random seeds the 20-odd requests of this small
+      // import went unthrottled about one run in ten.
+      seed: 44,
     });
-    assert.ok(result.retryAfterAnswersReceived > 0, 'the worker was answered with Retry-After');
+    const counts = JSON.stringify({
+      graphRequests: result.graphRequests,
+      throttled429: result.throttled429,
+      retryAfterAnswersReceived: result.retryAfterAnswersReceived,
+    });
+    assert.ok(result.retryAfterAnswersReceived > 0, `the worker was answered with Retry-After: ${counts}`);
     assert.deepEqual(result.retryAfterBreachExamples, [], 'sent before a Retry-After had passed');
     assert.equal(result.retryAfterBreaches, 0);
     assert.deepEqual(
@@ -47,7 +57,7 @@ describe('reliability: Graph faults', function () {
       { lost: 0, duplicated: 0, unexpected: 0, converged: true },
       result.examples.join('\n'),
     );
-    assert.ok(result.throttled429 > 0, 'the scenario did throttle the worker');
+    assert.ok(result.throttled429 > 0, `the scenario did throttle the worker: ${counts}`);
   });
 
   describe('a deletion followed by a forced 410 [sqlite]', function () {
