@@ -6,6 +6,7 @@ import type { StoreDialect } from '../store/store.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import { MailboxLimiter } from './core/mailbox-limiter.js';
 import { syncAccount, type AccountRunResult, type SyncSettings } from './account-sync.js';
+import { whenDue } from './due-timer.js';
 import { claimAccount, claimDueAccounts, renewLeases } from './lease.js';
 import type { SubscriptionSettings } from './subscriptions.js';
 import { createSyncRequester, type SyncRequester } from './sync-requests.js';
@@ -87,16 +88,8 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
    * notification that came during a run would otherwise wait for the tick, up to a whole interval.
    */
   function wakeAt(dueAt: number): void {
-    const delay = dueAt - now();
-    if (delay >= claimIntervalMs || stopping) return;
-    const timer = setTimeout(
-      () => {
-        soonTimers.delete(timer);
-        wake();
-      },
-      Math.max(0, delay),
-    );
-    soonTimers.add(timer);
+    if (dueAt - now() >= claimIntervalMs || stopping) return;
+    whenDue(dueAt, now, wake, soonTimers);
   }
 
   function wake(): void {

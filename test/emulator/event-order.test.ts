@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterClientCouldRead, nextEvent } from '../../emulator/event-order.js';
 
 describe('emulator/event-order', function () {
@@ -8,15 +7,22 @@ describe('emulator/event-order', function () {
     assert.ok(nextEvent() > first);
   });
 
-  it('numbers a written answer after one turn of the event loop has passed, before the second has', async function () {
-    const seen: string[] = [];
-    const answer = afterClientCouldRead().then((event) => seen.push(`answer ${event}`));
-    // A client in this process reads the answer in the next turn and its request arrives in the turn after.
-    await nextTurn();
-    seen.push('first turn over');
-    await answer;
-    const afterSecondTurn = nextEvent();
-    assert.deepEqual(seen.slice(0, 1), ['first turn over']);
-    assert.ok(Number(seen[1]!.split(' ')[1]) < afterSecondTurn);
+  it("numbers a written answer in the second check phase after the write, before the third's", async function () {
+    // One event in each of the next three check phases, queued before the answer's own hops.
+    const phases: number[] = [];
+    const hop = (left: number) =>
+      setImmediate(() => {
+        phases.push(nextEvent());
+        if (left > 1) hop(left - 1);
+      });
+    hop(3);
+    const answer = await afterClientCouldRead();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(phases.length, 3);
+    // A request read in the poll phase after the write is numbered below the answer: it may have crossed it.
+    assert.ok(phases[0]! < answer, 'after the first check phase');
+    assert.ok(phases[1]! < answer, 'in the second');
+    // One read in the poll after that (a client in this process has read the answer) is numbered above.
+    assert.ok(answer < phases[2]!, 'before the third');
   });
 });
