@@ -46,6 +46,24 @@ interface EmulatorSubscription {
   lifecycleNotificationUrl: string | null;
 }
 
+/** A worker that relies on change notifications: polling ten minutes away, subscriptions for two days. */
+function notifiedWorker(publicUrl: string) {
+  return {
+    settings: testSettings({
+      schedule: {
+        pollIntervalMs: 600_000,
+        pollJitter: 0,
+        notificationDelayMs: 100,
+        failureBaseDelayMs: 500,
+      },
+    }),
+    subscriptions: {
+      ...notificationUrls(publicUrl),
+      lifetimeMs: 2 * 86_400_000,
+      renewBeforeMs: 86_400_000,
+    },
+  };
+}
 describe('sync worker with change notifications [sqlite]', function () {
   this.timeout(90_000);
   let env: SyncEnv;
@@ -68,19 +86,7 @@ describe('sync worker with change notifications [sqlite]', function () {
     const port = await http.listen(0, '127.0.0.1');
     publicUrl = `http://127.0.0.1:${port}`;
     worker = syncWorkerOn(env, {
-      settings: testSettings({
-        schedule: {
-          pollIntervalMs: 600_000,
-          pollJitter: 0,
-          notificationDelayMs: 100,
-          failureBaseDelayMs: 500,
-        },
-      }),
-      subscriptions: {
-        ...notificationUrls(publicUrl),
-        lifetimeMs: 2 * 86_400_000,
-        renewBeforeMs: 86_400_000,
-      },
+      ...notifiedWorker(publicUrl),
       claimIntervalMs: 200,
       leaseMs: 10_000,
       now,
@@ -552,19 +558,7 @@ describe('sync worker: a notification that arrives during the account run [sqlit
     // Polling and the claim tick are ten minutes away: only the rerun can bring the second message.
     worker = syncWorkerOn(env, {
       fetch,
-      settings: testSettings({
-        schedule: {
-          pollIntervalMs: 600_000,
-          pollJitter: 0,
-          notificationDelayMs: 100,
-          failureBaseDelayMs: 500,
-        },
-      }),
-      subscriptions: {
-        ...notificationUrls(`http://127.0.0.1:${port}`),
-        lifetimeMs: 2 * 86_400_000,
-        renewBeforeMs: 86_400_000,
-      },
+      ...notifiedWorker(`http://127.0.0.1:${port}`),
       claimIntervalMs: 600_000,
       leaseMs: 10_000,
       onRun: (_id, result) => runs.push(Object.keys(result.resources).sort()),
