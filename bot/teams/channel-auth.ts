@@ -16,6 +16,7 @@ import type { Logger } from '../logging/logger.js';
 import type { FetchLike } from '../net/tls-trust.js';
 import { confidentialClient } from '../sign-in/msal-client-factory.js';
 import { createChannelTokenValidator, ChannelTokenError } from './channel-token.js';
+import { ReplyConversations } from './reply-conversations.js';
 
 /**
  * Our Bot Framework authentication for the CloudAdapter. botbuilder's own implementation fetches keys and
@@ -109,6 +110,7 @@ class Connectors extends ConnectorFactory {
     if (!client) {
       if (this.clients.size >= CONNECTORS_KEPT) this.clients.delete(this.clients.keys().next().value!);
       client = new ConnectorClient(this.credentials, { baseUri: serviceUrl });
+      client.conversations = new ReplyConversations(client, serviceUrl);
       this.clients.set(serviceUrl, client);
     }
     return client;
