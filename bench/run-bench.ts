@@ -15,6 +15,7 @@ import { stopPostgres } from './support/bench-env.js';
 import { machine } from './support/machine.js';
 import { option, selected } from './support/options.js';
 import { resultsToWrite } from './support/merge-results.js';
+import { refuseUnsupportedRuntime } from './support/runtime.js';
 import { table, writeResults } from './support/report.js';
 import { section } from './support/sections.js';
 import { targetLines, targets } from './support/targets.js';
@@ -32,6 +33,7 @@ const SECTIONS = [
 ] as const;
 
 async function main(): Promise<void> {
+  refuseUnsupportedRuntime();
   const started = performance.now();
   const results: Record<string, unknown> = { machine: machine(), startedAt: new Date().toISOString() };
   const messages = option('BENCH_MESSAGES', 50_000, 200_000);

@@ -78,7 +78,12 @@ function reply(conversationId: string): Partial<Activity> {
     channelId: 'msteams',
     from: { id: '28:bot-app-id', name: 'Cloud Sync' },
     recipient: { id: '29:1user', name: 'Zoë Ångström', aadObjectId: '6f1c7e55-0000-4000-8000-000000000001' },
-    conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1', isGroup: false },
+    conversation: {
+      id: conversationId,
+      conversationType: 'personal',
+      tenantId: 'tenant-1',
+      isGroup: false,
+    } as Activity['conversation'],
     replyToId: '1733491200000',
     locale: 'en-GB',
     inputHint: 'acceptingInput',
