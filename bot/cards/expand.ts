@@ -19,17 +19,12 @@ const parsed = new WeakMap<object, ACData.Template>();
 /**
  * Cards expanded lately, by template and data: a person typing `help` or `status` again gets the same
  * card from the same data (their state, their signed reference, their zone), and evaluating the
- * template's expressions cost more than the turn's other work. Expansion depends on nothing but the
+ * template's expressions cost more than reading the JSON back. Expansion depends on nothing but the
  * template and the data, so any change in the data is a different key. Bounded; the least recently
  * used entry goes first.
- *
- * The card itself is shared between the turns that ask for it, so it is a frozen copy of the expansion
- * (which may hold the caller's own data objects): code that adds to a card builds a new one around it
- * (`withRefresh`, `withStaleNote`), and a write into a shared card throws instead of reaching the next
- * turn's. Copying it back out for every turn cost about a twentieth of a `help` turn's CPU.
  */
 const EXPANDED_KEPT = 500;
-const expanded = new Map<string, AdaptiveCardJson>();
+const expanded = new Map<string, string>();
 const templateIds = new WeakMap<object, number>();
 let nextTemplateId = 0;
 
@@ -39,16 +34,8 @@ function templateId(template: object): number {
   return id;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /** Expands a template with its data; values are inserted as data, never evaluated as expressions. */
-export function expandCard(template: object, data: Record<string, unknown>): Readonly<AdaptiveCardJson> {
+export function expandCard(template: object, data: Record<string, unknown>): AdaptiveCardJson {
   const key = `${templateId(template)}:${JSON.stringify(data)}`;
   let card = expanded.get(key);
   if (card === undefined) {
@@ -57,9 +44,10 @@ export function expandCard(template: object, data: Record<string, unknown>): Rea
       prepared = new ACData.Template(template);
       parsed.set(template, prepared);
     }
-    card = deepFreeze(JSON.parse(JSON.stringify(prepared.expand({ $root: data }))) as AdaptiveCardJson);
+    card = JSON.stringify(prepared.expand({ $root: data }));
     if (expanded.size >= EXPANDED_KEPT) expanded.delete(expanded.keys().next().value!);
   } else expanded.delete(key);
   expanded.set(key, card);
-  return card;
+  // A new object every time: a caller may add to its card without touching the next one.
+  return JSON.parse(card) as AdaptiveCardJson;
 }
