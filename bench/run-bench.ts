@@ -97,6 +97,7 @@ async function main(): Promise<void> {
       conversations: option('BENCH_BOT_CONVERSATIONS', 100, 1000),
       turnsPerConversation: option('BENCH_BOT_TURNS', 10, 100),
       cpuTurns: option('BENCH_BOT_CPU_TURNS', 500, 10_000),
+      warmUpTurns: option('BENCH_BOT_WARMUP_TURNS', 3000, 20_000),
       minThinkMs: option('BENCH_BOT_MIN_THINK_MS', 1000, 60_000),
       maxThinkMs: option('BENCH_BOT_MAX_THINK_MS', 5000, 60_000),
       ...(process.env.BENCH_BOT_PROFILE_DIR ? { cpuProfileDir: process.env.BENCH_BOT_PROFILE_DIR } : {}),
