@@ -46,12 +46,15 @@ interface EmulatorSubscription {
   lifecycleNotificationUrl: string | null;
 }
 
-/** A worker that relies on change notifications: polling ten minutes away, subscriptions for two days. */
-function notifiedWorker(publicUrl: string) {
+/**
+ * A worker that relies on change notifications: polling ten minutes away (or `pollIntervalMs`),
+ * subscriptions for two days.
+ */
+function notifiedWorker(publicUrl: string, pollIntervalMs = 600_000) {
   return {
     settings: testSettings({
       schedule: {
-        pollIntervalMs: 600_000,
+        pollIntervalMs,
         pollJitter: 0,
         notificationDelayMs: 100,
         failureBaseDelayMs: 500,
@@ -327,19 +330,11 @@ describe('sync worker: an account whose notifications stop falls back to polling
     });
     const port = await http.listen(0, '127.0.0.1');
     const publicUrl = `http://127.0.0.1:${port}`;
+    const notified = notifiedWorker(publicUrl, POLL_MS);
     worker = syncWorkerOn(env, {
-      settings: testSettings({
-        schedule: {
-          pollIntervalMs: POLL_MS,
-          pollJitter: 0,
-          notificationDelayMs: 100,
-          failureBaseDelayMs: 500,
-        },
-      }),
+      settings: notified.settings,
       subscriptions: {
-        ...notificationUrls(publicUrl),
-        lifetimeMs: 2 * 86_400_000,
-        renewBeforeMs: 86_400_000,
+        ...notified.subscriptions,
         health: { safetyIntervalMs: 2 * HOUR, silenceLimitMs: HOUR, reauthorizeAfterMs: 40 * 60_000 },
       },
       claimIntervalMs: 100,
