@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
-import type { z } from 'zod';
+import type { z } from 'zod/v4';
 import { listedIds, type BaselineScope } from './core/baseline.js';
 import type { CalendarWindow } from './core/calendar-window.js';
 import {
@@ -36,7 +36,7 @@ import { ReconnectRequiredError } from './token-provider.js';
 
 export interface RoundSpec<T> {
   resource: SyncResource;
-  itemSchema: z.ZodType<T, z.ZodTypeDef, unknown>;
+  itemSchema: z.ZodType<T, unknown>;
   request(cursor: DeltaCursor | null): DeltaRequest;
   /** `round.incremental`: the round continues a completed one (not a baseline). */
   reconcile(

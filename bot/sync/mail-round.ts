@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { mailBaselineScope } from './core/baseline.js';
 import { nextMailRequest, type DeltaCursor } from './core/delta-cursor.js';
 import { deltaMessageSchema, type DeltaMessage } from './core/graph-items.js';

@@ -1,5 +1,5 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { DeltaPage } from './core/delta-page.js';
 import { type DeltaMessage, MESSAGE_EXPAND, messageSensitivity } from './core/graph-items.js';
 

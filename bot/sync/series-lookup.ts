@@ -1,5 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { CalendarWindow } from './core/calendar-window.js';
 import type { DeltaPage } from './core/delta-page.js';
 import type { SeriesFacts } from './core/diary-reconcile.js';

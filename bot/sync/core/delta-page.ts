@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /**
  * One page of a Graph delta response, parsed without trusting it. The envelope must be sound (a
@@ -44,7 +44,7 @@ const removalSchema = z.object({
 
 export function parseDeltaPage<T>(
   raw: unknown,
-  itemSchema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  itemSchema: z.ZodType<T, unknown>,
 ): DeltaPage<T> {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /**
  * The message and event fields the worker reads from delta pages, as zod schemas. The schemas are
