@@ -7,16 +7,30 @@ const GRAPH_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?(
 
 /** Milliseconds since the epoch, or null when `value` is not a Graph timestamp. A missing zone means UTC. */
 export function parseGraphTimestamp(value: unknown): number | null {
-  if (typeof value !== 'string') return null;
-  const match = GRAPH_TIMESTAMP.exec(value.trim());
-  if (!match) return null;
-  const [, base, fraction = '', zone = 'Z'] = match;
-  const ms = Date.parse(`${base}.${fraction.padEnd(3, '0').slice(0, 3)}${zone}`);
+  const iso = asIsoInput(value);
+  if (iso === null) return null;
+  const ms = Date.parse(iso);
   return Number.isNaN(ms) ? null : ms;
 }
 
 /** The store's form of a Graph timestamp, or null when it does not parse. */
 export function graphTimestampToIso(value: unknown): string | null {
-  const ms = parseGraphTimestamp(value);
-  return ms === null ? null : new Date(ms).toISOString();
+  const iso = asIsoInput(value);
+  if (iso === null) return null;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return null;
+  // Every message carries two timestamps, so the common case skips building a Date: a UTC value is
+  // already in the store's form unless a field rolls over (Date.parse reads 30 February as 1 March
+  // and 24:00 as the next day), which only a day past the 28th or hour 24 can do.
+  if (iso.endsWith('Z') && iso.slice(8, 10) <= '28' && iso.slice(11, 13) < '24') return iso;
+  return new Date(ms).toISOString();
+}
+
+/** `value` as an ISO 8601 string with three fractional digits and a zone, or null when it is not one. */
+function asIsoInput(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = GRAPH_TIMESTAMP.exec(value.trim());
+  if (!match) return null;
+  const [, base, fraction = '', zone = 'Z'] = match;
+  return `${base}.${fraction.padEnd(3, '0').slice(0, 3)}${zone}`;
 }
