@@ -62,6 +62,11 @@ export interface InitialSyncResult {
   workerPeakRssMb: number;
   /** The worker process's CPU time (user + system) over the import, after start-up and a warm-up import, per item. */
   workerCpuMicrosPerItem: number;
+  /**
+   * The bare client's CPU (user + system, all its threads) over its paging, per item: what reading and
+   * parsing the pages alone costs, the part of workerCpuMicrosPerItem no storing can remove.
+   */
+  rawCpuMicrosPerItem: number;
   /** The worker's CPU from its launch until it said it had started (loading modules, opening the store). */
   workerStartupCpuMs: number;
   /** itemsPerSecond ÷ the last one-at-a-time run's figure (meaningful with latency on). */
@@ -121,7 +126,7 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
       msObjectId: identity.ms_object_id,
     });
     const before = requestCounters(env, user!.id).requests;
-    const raw = await runEntry<{ items: number; requests: number; ms: number }>(
+    const raw = await runEntry<{ items: number; requests: number; ms: number; cpuMs: number }>(
       'bench/support/raw-client.ts',
       {
         RAW_CLIENT_INPUT: JSON.stringify({ caPem: env.emu.caPem, token, resources }),
@@ -199,6 +204,7 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
       requestsPer1000Items: round((graphRequests * 1000) / raw.items, 2),
       workerPeakRssMb: round(memory.peakMb),
       workerCpuMicrosPerItem: round((workerCpu * 1000) / raw.items, 1),
+      rawCpuMicrosPerItem: round((raw.cpuMs * 1000) / raw.items, 1),
       workerStartupCpuMs: Math.round(startupCpu),
       speedupVsOneAtATime: round(itemsPerSecond / ONE_AT_A_TIME_ITEMS_PER_SECOND, 2),
       maxInFlight: counters.maxInFlight,

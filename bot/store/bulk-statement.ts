@@ -11,6 +11,7 @@ import type { Database } from './schema.js';
  * `build` receives stand-in rows (one object per row, every column a stand-in) and must pass each value
  * through as a parameter of its own (`values(rows)`); anything else is refused when it is compiled.
  * The columns are those of the first row ever given; every row must have them (undefined is null).
+ * A statement with RETURNING gives back the rows it returned; any other, none.
  */
 export type BulkStatement<Row extends object = Record<string, unknown>> = (
   /** The database the statement is compiled for: the one a transaction was opened on. */
@@ -18,7 +19,7 @@ export type BulkStatement<Row extends object = Record<string, unknown>> = (
   /** Where it runs: that database or a transaction of it. */
   runner: Kysely<Database>,
   rows: readonly Row[],
-) => Promise<void>;
+) => Promise<readonly Record<string, unknown>[]>;
 
 interface Compiled {
   query: CompiledQuery<unknown>;
@@ -78,13 +79,14 @@ export function bulkStatement<Row extends object = Record<string, unknown>>(
   }
 
   return async (compiler, runner, rows) => {
-    if (rows.length === 0) return;
+    if (rows.length === 0) return [];
     if (columns.length === 0) columns = Object.keys(rows[0]!);
     const { query, slots } = compiled(compiler, rows.length);
     const values: unknown[] = [];
     for (const row of rows)
       for (const column of columns) values.push((row as Record<string, unknown>)[column] ?? null);
     const parameters = slots.map((s) => (typeof s === 'number' ? values[s] : s.value));
-    await runner.executeQuery({ ...query, parameters });
+    const result = await runner.executeQuery<Record<string, unknown>>({ ...query, parameters });
+    return result.rows;
   };
 }

@@ -86,16 +86,24 @@ async function applyFiled<
   const { item, owner, contacts } = tables;
   const statements = filedStatements(tables);
   const keyOf = (ref: KeyRef) => item.keyOf(ref).join('\u0000');
+  // The upsert returns the rows it inserted or changed, so only items the page left as they were
+  // (a replay, an older version) are looked up for their row ids.
+  const ids = new Map<string, string>();
   // One statement may not upsert a key twice (PostgreSQL refuses it), so keep each key's newest copy.
   for (const chunk of chunks(newestPerKey(items, keyOf))) {
-    await statements.items(
+    const written = await statements.items(
       root,
       trx,
       chunk.map((o) => item.row(o, at)),
     );
+    for (const row of written) ids.set(rowKey(item.key, row), String(row.id));
   }
-
-  const ids = await itemIds(db, item, [...owners, ...links]);
+  await itemIds(
+    db,
+    item,
+    [...owners, ...links].filter((ref) => !ids.has(keyOf(ref))),
+    ids,
+  );
   const itemId = (ref: KeyRef) => {
     const id = ids.get(keyOf(ref));
     // The core emits an item upsert with every owner and link of the same key in the same page.
@@ -159,7 +167,8 @@ function filedStatements<ItemOp, OwnerOp, KeyRef>(
             .columns([...item.key])
             .doUpdateSet((eb) => excluded(eb, [...item.content, 'version', 'updated_at']))
             .where((eb) => eb(`${item.table}.version`, '<', eb.ref('excluded.version'))),
-        ),
+        )
+        .returning(['id', ...item.key]),
     ),
     owners: bulkStatement((db, rows) =>
       dynamic(db)
@@ -200,14 +209,19 @@ function excluded(eb: ExpressionBuilder<Record<string, Row>, string>, columns: r
   return Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]));
 }
 
-/** Row ids by natural key, looked up per tenant by the key's second column. */
+/** The natural key of an item row, as `keyOf` joins an op's. */
+function rowKey(key: readonly string[], row: Record<string, unknown>): string {
+  return key.map((c) => String(row[c])).join('\u0000');
+}
+
+/** Adds to `ids` the row ids of `refs` by natural key, looked up per tenant by the key's second column. */
 async function itemIds<KeyRef>(
   db: DynamicDb,
   item: { table: string; key: readonly string[]; keyOf(ref: KeyRef): readonly string[] },
   refs: readonly KeyRef[],
-): Promise<Map<string, string>> {
+  ids: Map<string, string>,
+): Promise<void> {
   const [tenantColumn = 'tenant_id', lookupColumn = '', ...rest] = item.key;
-  const ids = new Map<string, string>();
   await forEachGroupChunk(
     refs,
     (r) => [item.keyOf(r)[0] ?? ''],
@@ -225,7 +239,6 @@ async function itemIds<KeyRef>(
       }
     },
   );
-  return ids;
 }
 
 /** `accountId\0graphId` of the owner links that already exist. */

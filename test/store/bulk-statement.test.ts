@@ -49,6 +49,35 @@ forEachDialect('bulkStatement', (suite) => {
     assert.equal(builds, 2, 'two rows and one row: two statements, each built once');
   });
 
+  it('gives back the rows its RETURNING returned: inserted and changed ones, not those the upsert left alone', async function () {
+    const upsert = bulkStatement<ReturnType<typeof tenant>>((db, rows) =>
+      db
+        .insertInto('tenants')
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({ name: eb.ref('excluded.name') }))
+            .where((eb) => eb('tenants.name', '<>', eb.ref('excluded.name'))),
+        )
+        .returning(['id', 'name']),
+    );
+    const db = suite.store.db;
+    const first = await upsert(db, db, [tenant('ret-1', 'One', null), tenant('ret-2', 'Two', null)]);
+    assert.deepEqual(first.map((r) => [r.id, r.name]).sort(), [
+      ['ret-1', 'One'],
+      ['ret-2', 'Two'],
+    ]);
+    const second = await db
+      .transaction()
+      .execute((trx) => upsert(db, trx, [tenant('ret-1', 'One', null), tenant('ret-2', 'Deux', null)]));
+    assert.deepEqual(
+      second.map((r) => [r.id, r.name]),
+      [['ret-2', 'Deux']],
+    );
+    assert.deepEqual(await upsert(db, db, []), []);
+  });
+
   it('refuses a statement that does not take a row’s value as a parameter of its own', async function () {
     const inlined = bulkStatement<ReturnType<typeof tenant>>((db, rows) =>
       db

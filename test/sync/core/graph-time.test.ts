@@ -25,7 +25,9 @@ describe('sync/core/graph-time', () => {
             for (const tail of ['', 'Z', '.5Z', '.1234567', '.9999999Z']) {
               const value = `${year}-${month}-${day}T${hour}:59:59${tail}`;
               const fraction = /\.(\d+)/.exec(tail)?.[1] ?? '';
-              const ms = Date.parse(`${year}-${month}-${day}T${hour}:59:59.${fraction.padEnd(3, '0').slice(0, 3)}Z`);
+              const ms = Date.parse(
+                `${year}-${month}-${day}T${hour}:59:59.${fraction.padEnd(3, '0').slice(0, 3)}Z`,
+              );
               const expected = Number.isNaN(ms) ? null : new Date(ms).toISOString();
               assert.equal(graphTimestampToIso(value), expected, value);
             }
