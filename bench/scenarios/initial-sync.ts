@@ -67,6 +67,13 @@ export interface InitialSyncResult {
    * parsing the pages alone costs, the part of workerCpuMicrosPerItem no storing can remove.
    */
   rawCpuMicrosPerItem: number;
+  /**
+   * Latency off only (bench/support/store-floor.ts): the CPU of writing exactly the rows this import
+   * filed into a fresh store by plain prepared INSERTs, page by page, per item Graph returned (the
+   * same denominator as workerCpuMicrosPerItem). With rawCpuMicrosPerItem, a floor for any worker
+   * that stores these rows on SQLite.
+   */
+  storeFloor?: { filedItems: number; rows: number; cpuMicrosPerItem: number };
   /** The worker's CPU from its launch until it said it had started (loading modules, opening the store). */
   workerStartupCpuMs: number;
   /** itemsPerSecond ÷ the last one-at-a-time run's figure (meaningful with latency on). */
@@ -185,6 +192,19 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
       ? summariseProfileDir(profileDir, { fromUs: importStartedUs, toUs: importEndedUs })
       : undefined;
     if (profileDir && !options.profileDir) rmSync(profileDir, { recursive: true, force: true });
+    // Not latency-bound, so measured once, beside the latency-off import.
+    const storeFloor = options.latency
+      ? undefined
+      : await runEntry<{ rows: number; items: number; cpuMs: number; ms: number }>(
+          'bench/support/store-floor.ts',
+          {
+            STORE_FLOOR_INPUT: JSON.stringify({
+              source: env.fixture.database.options.sqlitePath,
+              accountId,
+              pageSize: options.pageSize,
+            }),
+          },
+        );
     const seconds = await runSpanSeconds(env.db, [accountId]);
     const graphRequests = counters.requests;
     const rawSeconds = raw.ms / 1000;
@@ -205,6 +225,15 @@ export async function runInitialSync(options: InitialSyncOptions): Promise<Initi
       workerPeakRssMb: round(memory.peakMb),
       workerCpuMicrosPerItem: round((workerCpu * 1000) / raw.items, 1),
       rawCpuMicrosPerItem: round((raw.cpuMs * 1000) / raw.items, 1),
+      ...(storeFloor
+        ? {
+            storeFloor: {
+              filedItems: storeFloor.items,
+              rows: storeFloor.rows,
+              cpuMicrosPerItem: round((storeFloor.cpuMs * 1000) / raw.items, 1),
+            },
+          }
+        : {}),
       workerStartupCpuMs: Math.round(startupCpu),
       speedupVsOneAtATime: round(itemsPerSecond / ONE_AT_A_TIME_ITEMS_PER_SECOND, 2),
       maxInFlight: counters.maxInFlight,

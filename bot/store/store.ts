@@ -111,7 +111,8 @@ export function createStore(options: StoreOptions): Store {
 const SQLITE_CACHE_KIB = 32 * 1024;
 const SQLITE_CHECKPOINT_PAGES = 10_000;
 
-function openSqlite(options: StoreOptions): SqliteDatabase.Database {
+/** A SQLite connection with the store's settings; exported for the benchmark's storage floor. */
+export function openSqlite(options: StoreOptions): SqliteDatabase.Database {
   const file = options.sqlitePath ?? ':memory:';
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SqliteDatabase(file);
