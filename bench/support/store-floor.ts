@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await store.close();
 
     const db = openSqlite({ sqlitePath });
-    db.prepare('attach database ? as src').run(`file:${input.source}?mode=ro`);
+    db.prepare('attach database ? as src').run(input.source);
     db.pragma('foreign_keys = OFF');
     for (const table of PARENTS) db.exec(`insert into main.${table} select * from src.${table}`);
     db.pragma('foreign_keys = ON');
