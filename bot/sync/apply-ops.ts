@@ -371,8 +371,27 @@ async function recordSkips(trx: Transaction<Database>, ops: Op<'sync_skip.record
 }
 
 async function clearSkips(trx: Transaction<Database>, ops: Op<'sync_skip.clear'>[]) {
+  // Every filed item clears its own skip and skips are rare, so an account and resource without any
+  // (one query each) leave their ops out before they are grouped into deletes.
+  const hasSkips = new Map<string, boolean>();
+  const pending: Op<'sync_skip.clear'>[] = [];
+  for (const op of ops) {
+    const key = `${op.accountId}\u0000${op.resource}`;
+    let has = hasSkips.get(key);
+    if (has === undefined) {
+      const any = await trx
+        .selectFrom('sync_skips')
+        .select('graph_id')
+        .where('account_id', '=', op.accountId)
+        .where('resource', '=', op.resource)
+        .limit(1)
+        .executeTakeFirst();
+      hasSkips.set(key, (has = any !== undefined));
+    }
+    if (has) pending.push(op);
+  }
   await forEachGroupChunk(
-    ops,
+    pending,
     (o) => [o.accountId, o.resource],
     (o) => o.graphId,
     ([accountId = '', resource = ''], chunk) =>

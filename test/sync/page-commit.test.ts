@@ -330,6 +330,11 @@ forEachDialect('page commit', (suite) => {
     ]);
     assert.equal((await db().selectFrom('sync_skips').selectAll().execute()).length, 1);
     await commit(alice, [
+      { kind: 'sync_skip.clear', accountId: alice, resource: 'mail:sentitems', graphId: 'g9' },
+    ]);
+    assert.equal((await db().selectFrom('sync_skips').selectAll().execute()).length, 1, 'another folder’s');
+    await commit(alice, [
+      { kind: 'sync_skip.clear', accountId: alice, resource: 'mail:sentitems', graphId: 'g8' },
       { kind: 'sync_skip.clear', accountId: alice, resource: 'mail:inbox', graphId: 'g9' },
     ]);
     assert.equal((await db().selectFrom('sync_skips').selectAll().execute()).length, 0);
