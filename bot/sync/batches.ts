@@ -1,5 +1,8 @@
-/** Rows per statement: few round trips per page, parameter counts well below both drivers' limits. */
-const CHUNK = 500;
+/**
+ * Rows per statement: few round trips per page, parameter counts well below both drivers' limits. A
+ * power of two, so a full chunk is one piece of a bulk statement (bot/store/bulk-statement.ts).
+ */
+const CHUNK = 512;
 
 export function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -26,6 +29,21 @@ export async function forEachGroupChunk<T>(
     entry.values.add(value(item));
   }
   for (const entry of groups.values()) {
-    for (const chunk of chunks([...entry.values])) await write(entry.group, chunk);
+    for (const chunk of chunks([...entry.values])) await write(entry.group, inList(chunk));
   }
+}
+
+/**
+ * `values` for an `IN (...)` list, padded to a power of two by repeating its last value, which changes
+ * nothing an IN matches. A page's counts vary from page to page, and every new count is new SQL that
+ * Kysely compiles and the database parses and plans again; padded, a few statements serve them all.
+ */
+export function inList(values: readonly string[]): string[] {
+  const padded = [...values];
+  const last = values[values.length - 1];
+  if (last === undefined) return padded;
+  let size = 1;
+  while (size < values.length) size *= 2;
+  while (padded.length < size) padded.push(last);
+  return padded;
 }

@@ -7,7 +7,7 @@ import type { CalendarWindow } from './core/calendar-window.js';
 import type { DeltaCursor } from './core/delta-cursor.js';
 import type { PageCounts, StoreOp, SyncResource } from './core/store-ops.js';
 import { applyOps } from './apply-ops.js';
-import { chunks } from './batches.js';
+import { chunks, inList } from './batches.js';
 import { DIARY_TABLES, MAIL_TABLES, type FiledTables } from './filed-tables.js';
 import { fenceLease } from './lease.js';
 import type { Database } from '../store/schema.js';
@@ -214,7 +214,7 @@ async function stampListed(
       .updateTable(owner.table)
       .set({ baseline_generation: generation })
       .where('account_id', '=', accountId)
-      .where(owner.graphIdColumn, 'in', ids);
+      .where(owner.graphIdColumn, 'in', inList(ids));
     // A link another folder now holds is that folder's to vouch for.
     if (scope.kind === 'mail') stamp = stamp.where('folder', '=', scope.folder);
     await stamp.execute();

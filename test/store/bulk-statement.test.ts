@@ -49,6 +49,34 @@ forEachDialect('bulkStatement', (suite) => {
     assert.equal(builds, 2, 'two rows and one row: two statements, each built once');
   });
 
+  it('runs any row count as power-of-two pieces, so varying counts compile a few statements', async function () {
+    const sizes: number[] = [];
+    const insert = bulkStatement<ReturnType<typeof tenant>>((db, rows) => {
+      sizes.push(rows.length);
+      return db.insertInto('tenants').values(rows).returning('id');
+    });
+    const db = suite.store.db;
+    const batch = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        tenant(`piece-${String(from + i).padStart(2, '0')}`, 'P', null),
+      );
+    const returned = [
+      ...(await insert(db, db, batch(0, 7))),
+      ...(await insert(db, db, batch(7, 5))),
+      ...(await insert(db, db, batch(12, 3))),
+    ];
+    assert.deepEqual(
+      sizes.sort((a, b) => a - b),
+      [1, 2, 4],
+    );
+    const expected = Array.from({ length: 15 }, (_, i) => `piece-${String(i).padStart(2, '0')}`);
+    assert.deepEqual(
+      (await names('piece-')).map(([id]) => id),
+      expected,
+    );
+    assert.deepEqual(returned.map((r) => r.id).sort(), expected);
+  });
+
   it('gives back the rows its RETURNING returned: inserted and changed ones, not those the upsert left alone', async function () {
     const upsert = bulkStatement<ReturnType<typeof tenant>>((db, rows) =>
       db
