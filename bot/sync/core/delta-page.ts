@@ -42,10 +42,7 @@ const removalSchema = z.object({
   '@removed': z.object({ reason: z.string().optional() }),
 });
 
-export function parseDeltaPage<T>(
-  raw: unknown,
-  itemSchema: z.ZodType<T, unknown>,
-): DeltaPage<T> {
+export function parseDeltaPage<T>(raw: unknown, itemSchema: z.ZodType<T, unknown>): DeltaPage<T> {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) {
     throw new DeltaPageError(
