@@ -145,7 +145,7 @@ describe('health tab in Chromium (tab/)', function () {
     await page.context().close();
   });
 
-  it('reads the hourly chart and every time in the user’s own zone: one label per day, ending today', async function () {
+  it('reads the hourly chart and every time in the user’s own zone: one label per day, ending with the current hour’s', async function () {
     // Kolkata is UTC+5:30 all year (no summer time): its midnight is 18:30 UTC, half-way through a UTC hour.
     const OFFSET_MS = 330 * 60_000;
     const DAY = 24 * 3_600_000;
@@ -173,14 +173,20 @@ describe('health tab in Chromium (tab/)', function () {
     const labels = await chart.locator('svg .tick text').allTextContents();
     const axis = labels.filter((l) => /^[A-Z][a-z]{2} \d{1,2}$/.test(l));
 
-    // Every Kolkata day that begins inside the last 168 hours (the chart's window, the current hour last)
-    // has exactly one label, oldest first, and the last is today there: no repeats, no day to come.
-    const now = Date.now();
-    const windowStart = Math.floor(now / HOUR) * HOUR - 167 * HOUR;
-    const expected = [];
-    for (let m = localMidnight(now); m > windowStart; m -= DAY) expected.unshift(localDay(m));
+    // The chart's points are the last 168 UTC hours, the current one last. Every Kolkata day in which
+    // one of them starts has exactly one label, oldest first (the first point's day began before the
+    // window and has none), and the last is the current hour's day there: no repeats, no day to come.
+    // Kolkata's midnight falls half-way through a UTC hour, so from 18:30 to 19:00 UTC the new day has
+    // begun there but none of the chart's hours has yet: the last label is still the day before.
+    const currentHour = Math.floor(Date.now() / HOUR) * HOUR;
+    const expected: string[] = [];
+    for (let h = currentHour - 167 * HOUR, previous = ''; h <= currentHour; h += HOUR) {
+      const day = localDay(h);
+      if (previous !== '' && day !== previous) expected.push(day);
+      previous = day;
+    }
     assert.deepEqual(axis, expected);
-    assert.equal(axis.at(-1), localDay(now));
+    assert.equal(axis.at(-1), localDay(currentHour));
 
     // The table behind the chart names each busy hour by its Kolkata day and time, the zone named.
     await chart.getByText('Show the numbers').click();
