@@ -221,7 +221,7 @@ async function itemIds<KeyRef>(
   refs: readonly KeyRef[],
   ids: Map<string, string>,
 ): Promise<void> {
-  const [tenantColumn = 'tenant_id', lookupColumn = '', ...rest] = item.key;
+  const [tenantColumn = 'tenant_id', lookupColumn = ''] = item.key;
   await forEachGroupChunk(
     refs,
     (r) => [item.keyOf(r)[0] ?? ''],
@@ -229,14 +229,11 @@ async function itemIds<KeyRef>(
     async ([tenantId = ''], chunk) => {
       const rows = await db
         .selectFrom(item.table)
-        .select(['id', lookupColumn, ...rest])
+        .select(['id', ...item.key])
         .where(tenantColumn, '=', tenantId)
         .where(lookupColumn, 'in', chunk)
         .execute();
-      for (const row of rows) {
-        const key = [tenantId, ...[lookupColumn, ...rest].map((c) => String(row[c]))];
-        ids.set(key.join('\u0000'), String(row.id));
-      }
+      for (const row of rows) ids.set(rowKey(item.key, row), String(row.id));
     },
   );
 }
