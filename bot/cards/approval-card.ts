@@ -1,12 +1,13 @@
 import type { ApprovalRequest } from '../enablement/core/approval-requests.js';
 import { type AdaptiveCardJson, expandCard } from './expand.js';
-import { formatWhen } from './format.js';
-import { FALLBACK_TIME_ZONE } from '../teams/activity-time-zone.js';
+import { readerLocalTime } from './format.js';
 import approvalRequestTemplate from './templates/approval-request.json' with { type: 'json' };
 
 /**
  * The IT channel's approval-request card, built from the request record so that every update (a new
  * user waiting, a justification, the decision) redraws the same card for everyone in the channel.
+ * Everyone in the channel reads the one card, each in their own zone, so its times are Adaptive Cards'
+ * DATE and TIME functions, which each reader's Teams writes in that reader's zone.
  */
 export function buildApprovalRequestCard(input: {
   request: ApprovalRequest;
@@ -14,14 +15,9 @@ export function buildApprovalRequestCard(input: {
   ref: string;
   tenantName: string;
   adminConsentUrl: string;
-  /**
-   * Everyone in the IT channel reads the one card, each in their own zone, so by default its times are
-   * in UTC, named as such.
-   */
-  timeZone?: string;
 }): AdaptiveCardJson {
   const { request } = input;
-  const when = (iso: string) => formatWhen(new Date(iso), input.timeZone ?? FALLBACK_TIME_ZONE);
+  const when = (iso: string) => readerLocalTime(new Date(iso));
   const decision = request.decision;
   return expandCard(approvalRequestTemplate, {
     ref: input.ref,
@@ -36,15 +32,16 @@ export function buildApprovalRequestCard(input: {
       justification: r.justification ?? '',
       attemptsText:
         r.attempts === 1
-          ? `asked ${when(r.lastRequestedAt)}`
-          : `asked ${r.attempts} times, last ${when(r.lastRequestedAt)}`,
+          ? `Asked ${when(r.lastRequestedAt)}`
+          : `Asked ${r.attempts} times, last ${when(r.lastRequestedAt)}`,
     })),
     decided: decision !== undefined,
     decisionColor: decision?.outcome === 'declined' ? 'Attention' : 'Good',
     decisionText: decision
       ? decision.outcome === 'granted'
-        ? `Granted by ${decision.by} on ${when(decision.at)}. Everyone waiting has been told and can carry on.`
-        : `Declined by ${decision.by} on ${when(decision.at)}: ${decision.reason ?? ''}`
+        ? `Granted by ${decision.by}. Everyone waiting has been told and can carry on.`
+        : `Declined by ${decision.by}: ${decision.reason ?? ''}`
       : '',
+    decidedAt: decision ? when(decision.at) : '',
   });
 }

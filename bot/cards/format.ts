@@ -33,6 +33,18 @@ export function formatWhen(at: Date, timeZone: string): string {
   return formatterFor(timeZone).format(at);
 }
 
+/**
+ * A moment as Adaptive Cards' DATE and TIME functions ("Sat, Dec 5, 2026 at 10:00 AM"), which each
+ * reader's Teams client writes in their own zone and locale: for a card that several people in several
+ * zones read (the IT channel's), where no one zone is right. Teams formats them only in a TextBlock's
+ * text (not in a RichTextBlock's TextRun), so a template keeps such a time in a TextBlock with no
+ * user-written text, and the functions take RFC 3339 without fractions of a second.
+ */
+export function readerLocalTime(at: Date): string {
+  const rfc3339 = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `{{DATE(${rfc3339}, SHORT)}} at {{TIME(${rfc3339})}}`;
+}
+
 const permissionWords: Record<string, string> = {
   'user.read': 'see your name and e-mail address',
   'mail.read': 'read your e-mail, so messages with candidates and clients can be copied into TriSys',

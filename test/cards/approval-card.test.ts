@@ -44,7 +44,15 @@ describe('IT approval request card', () => {
     const card = build(pendingRequest());
     assertValidCard(card);
     const text = cardText(card);
-    assert.match(text, /Erin Lee\n \(erin\.lee@fabrikam\.com\), asked 25 Nov 2025, 14:05 UTC/);
+    assert.match(text, /Erin Lee\n \(erin\.lee@fabrikam\.com\)\n/);
+    assert.ok(
+      text.includes('Asked {{DATE(2025-11-25T14:05:00Z, SHORT)}} at {{TIME(2025-11-25T14:05:00Z)}}'),
+      text,
+    );
+    assert.ok(
+      text.includes('First asked {{DATE(2025-11-25T14:05:00Z, SHORT)}} at {{TIME(2025-11-25T14:05:00Z)}}'),
+      text,
+    );
     assert.match(text, /Fabrikam Staffing \(9b2d4f6a-8c1e-4d3f-a5b7-1e2f3a4b5c62\)/);
     assert.match(text, /User\.Read, Mail\.Read, Calendars\.ReadWrite/);
     assert.match(text, /Why: Candidate e-mails belong in TriSys/);
@@ -85,7 +93,12 @@ describe('IT approval request card', () => {
     const card = build(granted.request);
     assertValidCard(card);
     assert.deepEqual(card.actions, []);
-    assert.match(cardText(card), /Granted by Frank Ortiz on 25 Nov 2025, 15:00 UTC/);
+    const text = cardText(card);
+    assert.match(text, /Granted by Frank Ortiz\. Everyone waiting has been told and can carry on\./);
+    assert.ok(
+      text.includes('Decided {{DATE(2025-11-25T15:00:00Z, SHORT)}} at {{TIME(2025-11-25T15:00:00Z)}}'),
+      text,
+    );
   });
 
   it('once declined, shows the reason', () => {
@@ -93,6 +106,42 @@ describe('IT approval request card', () => {
     assert.ok(declined.ok);
     const card = build(declined.request);
     assertValidCard(card);
-    assert.match(cardText(card), /Declined by Frank Ortiz on .+: Security review first/);
+    assert.match(cardText(card), /Declined by Frank Ortiz: Security review first/);
+    assert.ok(cardText(card).includes('Decided {{DATE(2025-11-25T14:05:00Z, SHORT)}}'));
+  });
+
+  it("keeps every time where Teams writes it in the reader's zone: a TextBlock of its own, no one's words in it", () => {
+    const asked = recordAttempt(
+      pendingRequest(),
+      {
+        tenantId: fabrikam,
+        permissions: ['User.Read'],
+        requester: { aadObjectId: 'erin', name: 'Erin Lee', email: 'erin.lee@fabrikam.com' },
+        at: new Date('2025-11-25T16:30:00Z'),
+      },
+      'req-1',
+    );
+    assert.ok(asked.ok);
+    const declined = declineRequest(asked.request, 'Frank Ortiz', 'Security review first', now);
+    assert.ok(declined.ok);
+    const timed: { type: unknown; text: string }[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (node === null || typeof node !== 'object') return;
+      for (const value of Object.values(node)) {
+        if (typeof value === 'string' && /\{\{(DATE|TIME)\(/.test(value)) {
+          timed.push({ type: (node as { type?: unknown }).type, text: value });
+        } else walk(value);
+      }
+    };
+    walk(build(declined.request));
+    assert.deepEqual(
+      timed.map((t) => t.text.replace(/\{\{[^}]+\}\}/g, '<time>')),
+      ['First asked <time> at <time>', 'Asked 2 times, last <time> at <time>', 'Decided <time> at <time>'],
+    );
+    assert.ok(
+      timed.every((t) => t.type === 'TextBlock'),
+      JSON.stringify(timed),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describePermissions, formatWhen } from '../../bot/cards/format.js';
+import { describePermissions, formatWhen, readerLocalTime } from '../../bot/cards/format.js';
 import { formattersBuilt } from '../support/intl-formatters.js';
 
 describe('card wording', () => {
@@ -14,6 +14,14 @@ describe('card wording', () => {
     assert.match(
       formatWhen(new Date('2025-07-01T14:05:00Z'), 'Europe/London'),
       /^1 Jul 2025, 15:05 (BST|GMT\+1)$/,
+    );
+  });
+
+  it("names a moment for the reader's own Teams to write: DATE and TIME in Adaptive Cards' strict RFC 3339", () => {
+    // The functions accept seconds but no fractions of them (Adaptive Cards' text features page).
+    assert.equal(
+      readerLocalTime(new Date('2025-11-25T14:05:09.870Z')),
+      '{{DATE(2025-11-25T14:05:09Z, SHORT)}} at {{TIME(2025-11-25T14:05:09Z)}}',
     );
   });
 

@@ -15,7 +15,7 @@ import {
 } from '../../bot/cards/user-cards.js';
 import { recordAttempt } from '../../bot/enablement/core/approval-requests.js';
 import { launchChromium } from '../support/chromium.js';
-import { renderCard, rgb, textColour, THEMES, type Theme } from '../support/card-screenshots.js';
+import { type Reader, renderCard, rgb, textColour, THEMES, type Theme } from '../support/card-screenshots.js';
 
 /**
  * Every card template, read as Teams would render it: a screen reader announces an input by its label
@@ -65,7 +65,8 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
   });
   after(() => browser?.close());
 
-  const render = (card: object, theme: Theme, name: string) => renderCard(browser, card, theme, name);
+  const render = (card: object, theme: Theme, name: string, reader?: Reader) =>
+    renderCard(browser, card, theme, name, reader);
 
   for (const theme of ['light', 'dark'] as const) {
     it(`list users (${theme}): every address reads whole on one line in a narrow chat`, async function () {
@@ -152,6 +153,50 @@ describe('changed cards rendered in Chromium (bot/cards/templates)', function ()
       const buttons = await page.locator('.ac-pushButton').allTextContents();
       assert.equal(buttons[0], 'Open admin consent');
       await page.close();
+    });
+
+    it(`IT approval card (${theme}): each person in the channel reads its times in their own zone`, async function () {
+      // Asked at 20:00 UTC on Saturday 5 December 2026: 01:30 on Sunday the 6th in Kolkata, 15:00 on
+      // Saturday the 5th in New York.
+      const request = recordAttempt(
+        undefined,
+        {
+          tenantId: 't',
+          permissions: ['User.Read'],
+          requester: { aadObjectId: 'erin', name: 'Erin Lee', email: 'erin.lee@fabrikam.com' },
+          at: new Date('2026-12-05T20:00:00Z'),
+        },
+        'req-1',
+      );
+      assert.ok(request.ok);
+      const card = buildApprovalRequestCard({
+        request: request.request,
+        ref: 'r',
+        tenantName: 'Fabrikam',
+        adminConsentUrl: 'https://localhost/adminconsent',
+      });
+      const readers = [
+        {
+          reader: { timezoneId: 'Asia/Kolkata', locale: 'en-GB' },
+          sees: /First asked Sun,? 6 Dec 2026 at 0?1:30\n/,
+        },
+        {
+          reader: { timezoneId: 'America/New_York', locale: 'en-US' },
+          sees: /First asked Sat, Dec 5, 2026 at 3:00\sPM\n/,
+        },
+      ];
+      for (const { reader, sees } of readers) {
+        const page = await render(
+          card,
+          theme,
+          `card-it-approval-${reader.timezoneId.replace('/', '-')}`,
+          reader,
+        );
+        const text = await page.locator('#card').innerText();
+        assert.match(text, sees);
+        assert.doesNotMatch(text, /\{\{|\}\}/, 'every DATE and TIME was written out');
+        await page.close();
+      }
     });
     it(`switch off (${theme}): keep or remove, both offered; the receipt counts what was removed, in the reader's zone`, async function () {
       const ask = await render(

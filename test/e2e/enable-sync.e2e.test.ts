@@ -353,8 +353,11 @@ describe('enable sync end to end: Agents Playground in Chromium, server, emulato
       await consent.close();
 
       const decided = await it.waitForCard(
-        /Granted by Frank Ortiz \(Microsoft admin consent\) .* Everyone waiting has been told/,
+        /Granted by Frank Ortiz \(Microsoft admin consent\)\. Everyone waiting has been told/,
       );
+      // The Playground writes the card's DATE and TIME out in its own zone, as Teams does for each reader.
+      assert.match(await decided.innerText(), /Decided \w{3}, .*\d{4} at \d{1,2}:\d\d/);
+      assert.doesNotMatch(await decided.innerText(), /\{\{/);
       assert.equal(await it.cardAction(decided, 'Granted').count(), 0, 'a decided request has no buttons');
       await it.screenshot('approval-granted');
 

@@ -52,10 +52,22 @@ function hostConfig(t: (typeof THEMES)[Theme]) {
   };
 }
 
+/** Where the reader is: their computer's zone and language, which DATE and TIME in a card follow. */
+export interface Reader {
+  timezoneId: string;
+  locale: string;
+}
+
 /** Renders a card and screenshots it; returns the page (the caller closes it). */
-export async function renderCard(browser: Browser, card: object, theme: Theme, name: string): Promise<Page> {
+export async function renderCard(
+  browser: Browser,
+  card: object,
+  theme: Theme,
+  name: string,
+  reader: Reader = { timezoneId: 'UTC', locale: 'en-GB' },
+): Promise<Page> {
   await mkdir(SCREENSHOTS, { recursive: true });
-  const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 320, height: 900 }, ...reader });
   await page.setContent(
     `<body style="margin:0;background:${THEMES[theme].background}"><div id="card"></div></body>`,
   );
