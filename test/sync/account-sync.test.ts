@@ -63,7 +63,7 @@ for (const dialect of DIALECTS) {
       await env?.close();
     });
 
-    function deps(): AccountSyncDeps {
+    function deps(now: () => number = Date.now): AccountSyncDeps {
       return {
         db: env.db,
         owner: OWNER,
@@ -74,17 +74,17 @@ for (const dialect of DIALECTS) {
         settings: testSettings({ pageSize: 3 }),
         subscriptions: null,
         logger: env.logger,
-        now: Date.now,
+        now,
         random: Math.random,
       };
     }
 
-    async function syncOnce() {
+    async function syncOnce(now: () => number = Date.now) {
       assert.equal(
-        await claimAccount(env.db, accountId, { owner: OWNER, leaseMs: 60_000, now: Date.now() }),
+        await claimAccount(env.db, accountId, { owner: OWNER, leaseMs: 60_000, now: now() }),
         true,
       );
-      return syncAccount(deps(), accountId, () => false);
+      return syncAccount(deps(now), accountId, () => false);
     }
 
     it('imports the mailbox: the CRM holds exactly the filed mail and the diary of the window', async function () {
@@ -239,8 +239,16 @@ for (const dialect of DIALECTS) {
     });
 
     it('re-bases the diary when its window has moved, without duplicating or losing entries', async function () {
-      const ideal = idealWindow(Date.now(), DEFAULT_WINDOW_SETTINGS);
+      // One moment for the round and the expectation, so midnight UTC passing between them moves nothing.
+      const t = Date.now();
       const day = 86_400_000;
+      // The worker's default diary window: from midnight UTC 90 days back to the end of the day 365
+      // days ahead.
+      const today = Math.floor(t / day) * day;
+      const ideal = {
+        start: new Date(today - 90 * day).toISOString(),
+        end: new Date(today + 366 * day).toISOString(),
+      };
       // As if the last round ran yesterday: the stored window is a day behind.
       await env.db
         .updateTable('sync_cursors')
@@ -251,7 +259,7 @@ for (const dialect of DIALECTS) {
         .where('resource', '=', 'diary')
         .execute();
       const before = await env.db.selectFrom('diary_items').select('id').execute();
-      assert.equal((await syncOnce()).outcome, 'completed');
+      assert.equal((await syncOnce(() => t)).outcome, 'completed');
       const cursor = await env.db
         .selectFrom('sync_cursors')
         .selectAll()

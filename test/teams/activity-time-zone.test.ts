@@ -22,9 +22,9 @@ import { formattersBuilt } from '../support/intl-formatters.js';
  * runs on, so it cannot show a person in another zone.
  */
 
-const AUCKLAND = /\d{1,2} \w{3} \d{4}, \d{2}:\d{2} GMT\+1[23]\b/;
-const LOS_ANGELES = /\d{1,2} \w{3} \d{4}, \d{2}:\d{2} GMT-[78]\b/;
-const UTC = /\d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC\b/;
+const AUCKLAND = /\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2} GMT\+1[23]\b/;
+const LOS_ANGELES = /\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2} GMT-[78]\b/;
+const UTC = /\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2} UTC\b/;
 
 describe('times in the reader’s time zone (bot/teams/activity-time-zone.ts)', function () {
   let stack: BotStack;

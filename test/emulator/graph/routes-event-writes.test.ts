@@ -31,8 +31,11 @@ type DeltaPage = {
   '@odata.deltaLink'?: string;
 };
 
+// One "today" for the whole file, so a time sent and the same time expected back never straddle midnight.
+const TODAY = Date.now();
+
 function inDays(days: number, hour: number): string {
-  const d = new Date(Date.now() + days * 86_400_000);
+  const d = new Date(TODAY + days * 86_400_000);
   d.setUTCHours(hour, 0, 0, 0);
   return d.toISOString().slice(0, 19);
 }
