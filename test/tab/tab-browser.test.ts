@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { addAccount, addMailItem, addRun, addSkip, CONTOSO, minutesAgo } from '../tab-api/fixtures/seed.js';
@@ -191,9 +192,7 @@ describe('health tab in Chromium (tab/)', function () {
       }
       return days;
     };
-    const currentHour = [hourBefore, hourOf(Date.now())].find(
-      (h) => JSON.stringify(expectedFor(h)) === JSON.stringify(axis),
-    );
+    const currentHour = [hourBefore, hourOf(Date.now())].find((h) => isDeepStrictEqual(expectedFor(h), axis));
     assert.deepEqual(axis, expectedFor(currentHour ?? hourBefore));
     assert.equal(axis.at(-1), localDay(currentHour ?? hourBefore));
 
